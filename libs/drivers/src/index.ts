@@ -1,0 +1,2 @@
+export * from './register-driver';
+export * from './http/http-client';

@@ -1,0 +1,4 @@
+export * from './receipt';
+export * from './commands';
+export * from './results';
+export * from './capabilities';

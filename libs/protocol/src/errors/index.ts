@@ -1,0 +1,4 @@
+export * from './canonical-error';
+export * from './ikkm-codes';
+export * from './cash-core-codes';
+export * from './answer-codes';

@@ -1,0 +1,6 @@
+export * from './money';
+export * from './errors';
+export * from './canonical';
+export * from './ws';
+export * from './sale';
+export * from './mqtt';

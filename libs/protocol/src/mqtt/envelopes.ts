@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { canonicalCommandSchema } from '../canonical/commands';
+import { commandOutcomeSchema, registerHealthSchema, registerKindSchema } from '../canonical/results';
+import { describeIssues } from '../ws/ws-parse';
+
+export const ENVELOPE_VERSION = 1;
+const version = z.literal(ENVELOPE_VERSION);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Who asked: a POS client over WS or /sale, an admin from the office, or the system itself. */
+export const commandOriginSchema = z.object({
+  channel: z.enum(['ws', 'sale', 'socketio', 'admin', 'system']),
+  actor: z.string().optional(),
+});
+
+/**
+ * cloud → agent. `id` is the idempotency key: the agent executes a given id at most once and
+ * answers repeats from its journal. Past `deadline` the agent does not start it.
+ */
+export const commandEnvelopeSchema = z.object({
+  v: version,
+  id: z.string().min(8).max(128).regex(/^[A-Za-z0-9:._|-]+$/, 'id: letters, digits and :._|- only'),
+  registerId: z.string().min(1).max(64),
+  issuedAt: isoTime,
+  deadline: isoTime,
+  origin: commandOriginSchema.optional(),
+  command: canonicalCommandSchema,
+});
+export type CommandEnvelope = z.infer<typeof commandEnvelopeSchema>;
+export type CommandEnvelopeInput = z.input<typeof commandEnvelopeSchema>;
+
+/** Final states of a command as the agent reports them. */
+export const resultStatusSchema = z.enum([
+  'done',
+  /** The device refused it or failed (error carries device code and text). */
+  'failed',
+  /** The envelope itself was invalid; nothing reached the device. */
+  'rejected',
+  /** The deadline passed before execution could start; nothing reached the device. */
+  'expired',
+]);
+export type ResultStatus = z.infer<typeof resultStatusSchema>;
+
+/** agent → cloud. One per command id (re-sent identically on duplicates and after reconnects). */
+export const resultEnvelopeSchema = z.object({
+  v: version,
+  commandId: z.string(),
+  agentId: z.string(),
+  registerId: z.string(),
+  status: resultStatusSchema,
+  outcome: commandOutcomeSchema,
+  receivedAt: isoTime,
+  completedAt: isoTime,
+  /** Time spent talking to the device, milliseconds. */
+  deviceMs: z.number().nonnegative().optional(),
+  /** The result was recovered after a crash or lost answer rather than observed live. */
+  reconciled: z.boolean().optional(),
+});
+export type ResultEnvelope = z.infer<typeof resultEnvelopeSchema>;
+
+/** Retained on `presence`; the broker publishes the `offline` one as the agent's last will. */
+export const presenceEnvelopeSchema = z.object({
+  v: version,
+  agentId: z.string(),
+  state: z.enum(['online', 'offline']),
+  at: isoTime,
+  agentVersion: z.string().optional(),
+});
+export type PresenceEnvelope = z.infer<typeof presenceEnvelopeSchema>;
+
+export const agentAlertSchema = z.object({
+  kind: z.enum(['journalBacklog', 'journalBytes', 'journalAge', 'registerUnreachable', 'config']),
+  message: z.string(),
+});
+
+export const heartbeatEnvelopeSchema = z.object({
+  v: version,
+  agentId: z.string(),
+  sentAt: isoTime,
+  agentVersion: z.string(),
+  uptimeSec: z.number().nonnegative(),
+  /** Journal entries not yet acknowledged by the broker. */
+  journalDepth: z.number().int().nonnegative(),
+  registers: z.array(
+    z.object({
+      registerId: z.string(),
+      kind: registerKindSchema,
+      health: registerHealthSchema,
+    }),
+  ),
+  alerts: z.array(agentAlertSchema).default([]),
+});
+export type HeartbeatEnvelope = z.infer<typeof heartbeatEnvelopeSchema>;
+
+export const eventEnvelopeSchema = z.object({
+  v: version,
+  agentId: z.string(),
+  at: isoTime,
+  registerId: z.string().optional(),
+  kind: z.enum(['register.state', 'register.info', 'alert', 'log']),
+  data: z.unknown(),
+});
+export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;
+
+export type EnvelopeParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Parses an MQTT payload with one of the envelope schemas; never throws. */
+export function parseEnvelope<T>(schema: z.ZodType<T>, payload: Buffer | string): EnvelopeParseResult<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'payload is not JSON' };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error) };
+  return { ok: true, value: parsed.data };
+}
+
+/** Best-effort read of a command id from a payload that failed validation, to answer "rejected". */
+export function peekCommandId(payload: Buffer | string): { id?: string; registerId?: string } {
+  try {
+    const json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) as Record<string, unknown>;
+    return {
+      ...(typeof json['id'] === 'string' ? { id: json['id'] } : {}),
+      ...(typeof json['registerId'] === 'string' ? { registerId: json['registerId'] } : {}),
+    };
+  } catch {
+    return {};
+  }
+}

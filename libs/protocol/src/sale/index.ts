@@ -1,0 +1,2 @@
+export * from './sale-schema';
+export * from './sale-convert';

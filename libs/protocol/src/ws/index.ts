@@ -1,0 +1,3 @@
+export * from './ws-frames';
+export * from './ws-parse';
+export * from './ws-convert';
