@@ -1,1 +1,3 @@
-export {};
+export * from './temp-dir';
+export * from './child-process';
+export * from './test-broker';

@@ -1,0 +1,244 @@
+import type { Server } from 'node:http';
+import {
+  type CommandEnvelope,
+  commandEnvelopeSchema,
+  canonicalError,
+  type HeartbeatEnvelope,
+  parseAgentTopic,
+  parseEnvelope,
+  peekCommandId,
+  type RegisterHealth,
+  type ResultEnvelope,
+  topics,
+} from '@kassa-relay/protocol';
+import type { Logger } from 'pino';
+import type { AgentConfig } from './config/agent-config';
+import { CommandExecutor } from './execution/command-executor';
+import { createRegisterRuntime, type RegisterRuntime } from './execution/register-runtime';
+import { Journal } from './journal/journal';
+import { type IncomingMessage, MqttLink } from './link/mqtt-link';
+import { type HealthReport, startOperationsServer } from './operations/http-server';
+import { createLogger } from './operations/logger';
+import { type AgentMetrics, createAgentMetrics } from './operations/metrics';
+import { AGENT_VERSION } from './version';
+
+const OUTBOX_WINDOW = 64;
+const STATUS_TIMEOUT_MS = 12_000;
+const JOURNAL_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
+/** The store agent: journal + registers + executor + broker link + operations endpoints. */
+export class Agent {
+  readonly log: Logger;
+  readonly metrics: AgentMetrics;
+  readonly journal: Journal;
+  readonly registers = new Map<string, RegisterRuntime>();
+  readonly executor: CommandExecutor;
+  readonly link: MqttLink;
+  private readonly startedAt = Date.now();
+  private server: Server | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly publishing = new Set<string>();
+  private pumping = false;
+  httpPort = 0;
+
+  constructor(private readonly config: AgentConfig, logger?: Logger) {
+    this.log = logger ?? createLogger(config.logLevel, config.agentId);
+    this.metrics = createAgentMetrics();
+    this.journal = new Journal(config.dataDir);
+    for (const register of config.registers) this.registers.set(register.id, createRegisterRuntime(register, this.journal));
+    this.executor = new CommandExecutor(this.journal, this.registers, this.log, this.metrics, {
+      agentId: config.agentId,
+      reconcileRetryMaxMs: config.reconcileRetryMaxMs,
+    });
+    this.link = new MqttLink(config, AGENT_VERSION, this.log, (message) => this.onMessage(message));
+    this.executor.on('done', () => void this.pumpOutbox());
+    this.link.on('up', () => {
+      this.metrics.linkUp.set(1);
+      void this.pumpOutbox();
+      void this.heartbeat();
+    });
+    this.link.on('down', () => this.metrics.linkUp.set(0));
+  }
+
+  async start(): Promise<void> {
+    this.journal.prune(JOURNAL_RETENTION_MS);
+    const ops = await startOperationsServer(this.config.http.host, this.config.http.port, () => this.healthReport(), this.metrics);
+    this.server = ops.server;
+    this.httpPort = ops.port;
+    // Reconcile and resume before taking new work; new commands queue behind recovered ones.
+    this.executor.recover();
+    this.link.start();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalSec * 1000);
+    this.heartbeatTimer.unref();
+    this.log.info(
+      { version: AGENT_VERSION, registers: [...this.registers.keys()], httpPort: this.httpPort, journalDepth: this.journal.depth() },
+      'agent started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.executor.stop();
+    await this.link.stop();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.journal.close();
+    this.log.info('agent stopped');
+  }
+
+  // ---- incoming ----
+
+  private onMessage(message: IncomingMessage): void {
+    const parsedTopic = parseAgentTopic(message.topic);
+    if (!parsedTopic || parsedTopic.agentId !== this.config.agentId || parsedTopic.channel !== 'commands') {
+      this.log.warn({ topic: message.topic }, 'message on a foreign topic ignored');
+      return;
+    }
+    const parsed = parseEnvelope(commandEnvelopeSchema, message.payload);
+    if (!parsed.ok) {
+      this.reject(message.payload, parsed.reason);
+      return;
+    }
+    const envelope: CommandEnvelope = parsed.value;
+    const accepted = this.executor.accept(envelope);
+    if (accepted.kind === 'replay') {
+      this.log.info({ commandId: envelope.id }, 'duplicate command: stored result published again');
+      void this.publishResult(accepted.result).catch(() => undefined);
+    } else if (accepted.kind === 'inProgress') {
+      this.log.info({ commandId: envelope.id }, 'duplicate command still in progress');
+    }
+    this.metrics.journalDepth.set(this.journal.depth());
+  }
+
+  /** A malformed command never reaches a device; when it has an id, its sender gets an answer. */
+  private reject(payload: Buffer, reason: string): void {
+    const { id, registerId } = peekCommandId(payload);
+    this.log.warn({ commandId: id, reason }, 'malformed command rejected');
+    this.metrics.commands.inc({ type: 'invalid', outcome: 'rejected' });
+    if (!id) return;
+    const now = new Date().toISOString();
+    const result: ResultEnvelope = {
+      v: 1,
+      commandId: id,
+      agentId: this.config.agentId,
+      registerId: registerId ?? '',
+      status: 'rejected',
+      outcome: { ok: false, error: canonicalError('INVALID_REQUEST', `команда отклонена агентом: ${reason}`) },
+      receivedAt: now,
+      completedAt: now,
+    };
+    void this.publishResult(result).catch(() => undefined);
+  }
+
+  // ---- outgoing ----
+
+  private publishResult(result: ResultEnvelope): Promise<void> {
+    return this.link.publish(topics.results(this.config.agentId), JSON.stringify(result), { qos: 1 });
+  }
+
+  /** Sends stored results in completion order; each becomes `reported` when the broker acks it. */
+  private async pumpOutbox(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.link.connected) {
+        const batch = this.journal.outbox(OUTBOX_WINDOW).filter((entry) => !this.publishing.has(entry.id));
+        if (batch.length === 0) break;
+        const acks = batch.map((entry) => {
+          this.publishing.add(entry.id);
+          return this.publishResult(entry.result as ResultEnvelope)
+            .then(() => this.journal.markReported(entry.id))
+            .finally(() => this.publishing.delete(entry.id));
+        });
+        const settled = await Promise.allSettled(acks);
+        if (settled.some((s) => s.status === 'rejected')) break;
+      }
+    } finally {
+      this.pumping = false;
+      this.metrics.journalDepth.set(this.journal.depth());
+      this.metrics.outboxCount.set(this.journal.outboxStats().count);
+    }
+  }
+
+  // ---- heartbeat and health ----
+
+  private alerts(): HeartbeatEnvelope['alerts'] {
+    const { maxCount, maxBytes, maxAgeHours } = this.config.outbox;
+    const stats = this.journal.outboxStats();
+    const alerts: HeartbeatEnvelope['alerts'] = [];
+    if (stats.count > maxCount) alerts.push({ kind: 'journalBacklog', message: `${stats.count} results waiting (limit ${maxCount})` });
+    if (stats.bytes > maxBytes) alerts.push({ kind: 'journalBytes', message: `${stats.bytes} bytes waiting (limit ${maxBytes})` });
+    if (stats.oldestDoneAtMs !== undefined && Date.now() - stats.oldestDoneAtMs > maxAgeHours * 3600_000) {
+      alerts.push({ kind: 'journalAge', message: `oldest waiting result is older than ${maxAgeHours} h` });
+    }
+    for (const register of this.registers.values()) {
+      if (register.health && !register.health.reachable) {
+        alerts.push({ kind: 'registerUnreachable', message: `register ${register.config.id} is unreachable` });
+      }
+    }
+    return alerts;
+  }
+
+  private async refreshHealth(register: RegisterRuntime): Promise<RegisterHealth> {
+    const timeout = new Promise<RegisterHealth>((resolve) =>
+      setTimeout(
+        () => resolve({ reachable: false, checkedAt: new Date().toISOString(), offlineQueue: 0, warnings: [], lastError: canonicalError('DEVICE_TIMEOUT') }),
+        STATUS_TIMEOUT_MS,
+      ).unref(),
+    );
+    const health = await Promise.race([register.driver.status(), timeout]);
+    register.health = health;
+    this.metrics.registerReachable.set({ register: register.config.id }, health.reachable ? 1 : 0);
+    return health;
+  }
+
+  async heartbeat(): Promise<HeartbeatEnvelope> {
+    const registers = await Promise.all(
+      [...this.registers.values()].map(async (register) => ({
+        registerId: register.config.id,
+        kind: register.config.kind,
+        health: await this.refreshHealth(register),
+      })),
+    );
+    const envelope: HeartbeatEnvelope = {
+      v: 1,
+      agentId: this.config.agentId,
+      sentAt: new Date().toISOString(),
+      agentVersion: AGENT_VERSION,
+      uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
+      journalDepth: this.journal.depth(),
+      registers,
+      alerts: this.alerts(),
+    };
+    this.metrics.journalDepth.set(envelope.journalDepth);
+    if (this.link.connected) {
+      await this.link.publish(topics.heartbeat(this.config.agentId), JSON.stringify(envelope), { qos: 0 }).catch(() => undefined);
+    }
+    return envelope;
+  }
+
+  healthReport(): HealthReport {
+    const stats = this.journal.outboxStats();
+    const alerts = this.alerts();
+    return {
+      status: this.link.connected && alerts.length === 0 ? 'ok' : 'degraded',
+      agentId: this.config.agentId,
+      version: AGENT_VERSION,
+      uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
+      link: this.link.connected ? 'up' : 'down',
+      journalDepth: this.journal.depth(),
+      outbox: {
+        count: stats.count,
+        bytes: stats.bytes,
+        oldestAgeSec: stats.oldestDoneAtMs === undefined ? null : Math.round((Date.now() - stats.oldestDoneAtMs) / 1000),
+      },
+      registers: [...this.registers.values()].map((register) => ({
+        id: register.config.id,
+        kind: register.config.kind,
+        reachable: register.health?.reachable ?? null,
+        shiftOpen: register.health?.shift?.open ?? null,
+        lastError: register.health?.lastError?.message ?? null,
+      })),
+      alerts,
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { CashCoreDriver, IkkmDriver, type RegisterDriver, SerialQueue } from '@kassa-relay/drivers';
+import { percentToMilliPercent, type RegisterHealth, type TaxTableEntry } from '@kassa-relay/protocol';
+import type { RegisterConfig } from '../config/agent-config';
+import type { Journal } from '../journal/journal';
+
+/** One configured register: its driver, its one-at-a-time queue and its last known health. */
+export interface RegisterRuntime {
+  config: RegisterConfig;
+  driver: RegisterDriver;
+  /** Commands run one at a time per register, in arrival order. */
+  queue: SerialQueue;
+  taxTable: TaxTableEntry[];
+  health: RegisterHealth | undefined;
+}
+
+export function createRegisterRuntime(config: RegisterConfig, journal: Journal): RegisterRuntime {
+  const taxTable = config.taxTable.map((entry) => ({
+    rate: percentToMilliPercent(entry.percent),
+    ...(entry.name ? { name: entry.name } : {}),
+    ...(entry.registerCode ? { registerCode: entry.registerCode } : {}),
+  }));
+  let driver: RegisterDriver;
+  if (config.kind === 'ikkm') {
+    driver = new IkkmDriver({
+      baseUrl: config.url,
+      // The rotating key lives in the journal database, next to the commands that used it.
+      keyStore: {
+        load: () => journal.loadKey(config.id) ?? config.initialKey,
+        save: (key) => journal.saveKey(config.id, key),
+      },
+      ...(config.inn ? { inn: config.inn } : {}),
+      utcOffsetMinutes: config.utcOffsetMinutes,
+      ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
+      ...(config.minRequestIntervalMs !== undefined ? { minRequestIntervalMs: config.minRequestIntervalMs } : {}),
+    });
+  } else {
+    driver = new CashCoreDriver({
+      baseUrl: config.url,
+      accessCode: config.accessCode,
+      kkmOfdId: config.kkmOfdId,
+      ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
+    });
+  }
+  return { config, driver, queue: new SerialQueue(), taxTable, health: undefined };
+}

@@ -1,0 +1,247 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ReconcileCheckpoint } from '@kassa-relay/drivers';
+import type { CommandEnvelope, ResultEnvelope } from '@kassa-relay/protocol';
+
+/**
+ * received  → the command is durable here (the broker gets its PUBACK only after this)
+ * executing → a device call may be under way; `checkpoint` holds what reconciliation needs
+ * done      → the result is stored; it waits in the outbox
+ * reported  → the broker acknowledged the published result
+ */
+export type JournalState = 'received' | 'executing' | 'done' | 'reported';
+
+export interface JournalEntry {
+  seq: number;
+  id: string;
+  registerId: string;
+  type: string;
+  envelope: CommandEnvelope;
+  state: JournalState;
+  checkpoint: ReconcileCheckpoint | undefined;
+  result: ResultEnvelope | undefined;
+  deadlineMs: number;
+  receivedAtMs: number;
+  doneAtMs: number | undefined;
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  register_id: string;
+  type: string;
+  envelope: string;
+  state: JournalState;
+  checkpoint: string | null;
+  result: string | null;
+  deadline_ms: number;
+  received_at_ms: number;
+  done_at_ms: number | null;
+}
+
+const toEntry = (row: Row): JournalEntry => ({
+  seq: row.seq,
+  id: row.id,
+  registerId: row.register_id,
+  type: row.type,
+  envelope: JSON.parse(row.envelope) as CommandEnvelope,
+  state: row.state,
+  checkpoint: row.checkpoint ? (JSON.parse(row.checkpoint) as ReconcileCheckpoint) : undefined,
+  result: row.result ? (JSON.parse(row.result) as ResultEnvelope) : undefined,
+  deadlineMs: row.deadline_ms,
+  receivedAtMs: row.received_at_ms,
+  doneAtMs: row.done_at_ms ?? undefined,
+});
+
+export interface OutboxStats {
+  count: number;
+  bytes: number;
+  oldestDoneAtMs: number | undefined;
+}
+
+/**
+ * The agent's durable memory: SQLite in WAL mode with synchronous=FULL, so a state written here
+ * survives a crash and a power cut. Every write is one transaction; transitions are also logged.
+ */
+export class Journal {
+  private readonly db: Database.Database;
+
+  constructor(dataDir: string, private readonly now: () => number = Date.now) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'journal.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS commands (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        register_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('received', 'executing', 'done', 'reported')),
+        checkpoint TEXT,
+        result TEXT,
+        result_bytes INTEGER NOT NULL DEFAULT 0,
+        deadline_ms INTEGER NOT NULL,
+        received_at_ms INTEGER NOT NULL,
+        started_at_ms INTEGER,
+        done_at_ms INTEGER,
+        done_seq INTEGER,
+        reported_at_ms INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS commands_state ON commands (state, seq);
+      CREATE INDEX IF NOT EXISTS commands_outbox ON commands (done_seq) WHERE state = 'done';
+      CREATE TABLE IF NOT EXISTS transitions (
+        command_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX IF NOT EXISTS transitions_command ON transitions (command_id);
+      CREATE TABLE IF NOT EXISTS register_keys (
+        register_id TEXT PRIMARY KEY,
+        key TEXT NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+      );
+    `);
+  }
+
+  private transition(id: string, state: JournalState, detail?: string): void {
+    this.db
+      .prepare('INSERT INTO transitions (command_id, state, at_ms, detail) VALUES (?, ?, ?, ?)')
+      .run(id, state, this.now(), detail ?? null);
+  }
+
+  get(id: string): JournalEntry | undefined {
+    const row = this.db.prepare('SELECT * FROM commands WHERE id = ?').get(id) as Row | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** Records a new command; returns false (and changes nothing) when the id is already known. */
+  receive(envelope: CommandEnvelope): boolean {
+    return this.db.transaction(() => {
+      const inserted = this.db
+        .prepare(
+          `INSERT INTO commands (id, register_id, type, envelope, state, deadline_ms, received_at_ms)
+           VALUES (?, ?, ?, ?, 'received', ?, ?) ON CONFLICT (id) DO NOTHING`,
+        )
+        .run(
+          envelope.id,
+          envelope.registerId,
+          envelope.command.type,
+          JSON.stringify(envelope),
+          Date.parse(envelope.deadline),
+          this.now(),
+        );
+      if (inserted.changes === 0) return false;
+      this.transition(envelope.id, 'received');
+      return true;
+    })();
+  }
+
+  markExecuting(id: string): void {
+    this.db.transaction(() => {
+      const changed = this.db
+        .prepare(`UPDATE commands SET state = 'executing', started_at_ms = ? WHERE id = ? AND state IN ('received', 'executing')`)
+        .run(this.now(), id);
+      if (changed.changes > 0) this.transition(id, 'executing');
+    })();
+  }
+
+  /** Written before the device call that may change fiscal state. */
+  saveCheckpoint(id: string, checkpoint: ReconcileCheckpoint): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE commands SET checkpoint = ? WHERE id = ?').run(JSON.stringify(checkpoint), id);
+      this.transition(id, 'executing', `checkpoint ${checkpoint.kind}`);
+    })();
+  }
+
+  markDone(id: string, result: ResultEnvelope): void {
+    const text = JSON.stringify(result);
+    this.db.transaction(() => {
+      const nextSeq = (this.db.prepare('SELECT COALESCE(MAX(done_seq), 0) + 1 AS n FROM commands').get() as { n: number }).n;
+      const changed = this.db
+        .prepare(
+          `UPDATE commands SET state = 'done', result = ?, result_bytes = ?, done_at_ms = ?, done_seq = ?
+           WHERE id = ? AND state IN ('received', 'executing')`,
+        )
+        .run(text, Buffer.byteLength(text), this.now(), nextSeq, id);
+      if (changed.changes > 0) this.transition(id, 'done', result.status);
+    })();
+  }
+
+  markReported(id: string): void {
+    this.db.transaction(() => {
+      const changed = this.db
+        .prepare(`UPDATE commands SET state = 'reported', reported_at_ms = ? WHERE id = ? AND state = 'done'`)
+        .run(this.now(), id);
+      if (changed.changes > 0) this.transition(id, 'reported');
+    })();
+  }
+
+  /** Commands not finished: received or executing, oldest first (arrival order). */
+  unfinished(): JournalEntry[] {
+    return (
+      this.db.prepare(`SELECT * FROM commands WHERE state IN ('received', 'executing') ORDER BY seq`).all() as Row[]
+    ).map(toEntry);
+  }
+
+  /** Results waiting for the broker, in the order they were completed. */
+  outbox(limit: number): JournalEntry[] {
+    return (
+      this.db.prepare(`SELECT * FROM commands WHERE state = 'done' ORDER BY done_seq LIMIT ?`).all(limit) as Row[]
+    ).map(toEntry);
+  }
+
+  outboxStats(): OutboxStats {
+    const row = this.db
+      .prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(result_bytes), 0) AS bytes, MIN(done_at_ms) AS oldest FROM commands WHERE state = 'done'`)
+      .get() as { count: number; bytes: number; oldest: number | null };
+    return { count: row.count, bytes: row.bytes, oldestDoneAtMs: row.oldest ?? undefined };
+  }
+
+  /** Entries not yet acknowledged by the broker (received, executing or done). */
+  depth(): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM commands WHERE state != 'reported'`).get() as { n: number }).n;
+  }
+
+  transitions(id: string): { state: string; atMs: number; detail: string | null }[] {
+    return (
+      this.db.prepare('SELECT state, at_ms, detail FROM transitions WHERE command_id = ? ORDER BY rowid').all(id) as {
+        state: string;
+        at_ms: number;
+        detail: string | null;
+      }[]
+    ).map((row) => ({ state: row.state, atMs: row.at_ms, detail: row.detail }));
+  }
+
+  loadKey(registerId: string): string | undefined {
+    const row = this.db.prepare('SELECT key FROM register_keys WHERE register_id = ?').get(registerId) as { key: string } | undefined;
+    return row?.key;
+  }
+
+  saveKey(registerId: string, key: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO register_keys (register_id, key, updated_at_ms) VALUES (?, ?, ?)
+         ON CONFLICT (register_id) DO UPDATE SET key = excluded.key, updated_at_ms = excluded.updated_at_ms`,
+      )
+      .run(registerId, key, this.now());
+  }
+
+  /** Drops reported entries older than `retentionMs`; ids younger than that still deduplicate. */
+  prune(retentionMs: number): number {
+    const cutoff = this.now() - retentionMs;
+    return this.db.transaction(() => {
+      const ids = this.db.prepare(`SELECT id FROM commands WHERE state = 'reported' AND reported_at_ms < ?`).all(cutoff) as { id: string }[];
+      for (const { id } of ids) this.db.prepare('DELETE FROM transitions WHERE command_id = ?').run(id);
+      return this.db.prepare(`DELETE FROM commands WHERE state = 'reported' AND reported_at_ms < ?`).run(cutoff).changes;
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,159 @@
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { type PresenceEnvelope, topics } from '@kassa-relay/protocol';
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../config/agent-config';
+
+export interface IncomingMessage {
+  topic: string;
+  payload: Buffer;
+}
+
+/**
+ * The agent's one link to the cloud: QoS 1, a persistent session, presence (retained `online`,
+ * last-will `offline`), reconnect with exponential backoff and jitter. MQTT 5 brokers get a
+ * session expiry; brokers that refuse MQTT 5 (Aedes answers "unacceptable protocol version")
+ * get MQTT 3.1.1 with clean=false, which keeps the session the same way.
+ *
+ * `onMessage` runs before the PUBACK is sent: whatever it stores synchronously is durable before
+ * the broker forgets the message.
+ */
+export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
+  private client: MqttClient | undefined;
+  private protocolVersion: 4 | 5;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  connected = false;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly agentVersion: string,
+    private readonly log: Logger,
+    private readonly onMessage: (message: IncomingMessage) => void,
+  ) {
+    super();
+    this.protocolVersion = config.mqtt.protocolVersion === 4 ? 4 : 5;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.connect();
+  }
+
+  private presence(state: 'online' | 'offline'): string {
+    const envelope: PresenceEnvelope = {
+      v: 1,
+      agentId: this.config.agentId,
+      state,
+      at: new Date().toISOString(),
+      agentVersion: this.agentVersion,
+    };
+    return JSON.stringify(envelope);
+  }
+
+  private options(): IClientOptions {
+    const { mqtt: link, agentId } = this.config;
+    return {
+      clientId: `kassa-agent-${agentId}`,
+      clean: false,
+      protocolVersion: this.protocolVersion,
+      ...(this.protocolVersion === 5 ? { properties: { sessionExpiryInterval: link.sessionExpirySec } } : {}),
+      keepalive: link.keepaliveSec,
+      // Reconnects are ours (backoff + jitter), not mqtt.js's fixed period.
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      ...(link.username ? { username: link.username } : {}),
+      ...(link.password ? { password: link.password } : {}),
+      will: { topic: topics.presence(agentId), payload: Buffer.from(this.presence('offline')), qos: 1, retain: true },
+    };
+  }
+
+  private connect(): void {
+    const client = mqtt.connect(this.config.mqtt.url, this.options());
+    this.client = client;
+    client.handleMessage = (packet, done) => {
+      try {
+        this.onMessage({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload) });
+      } catch (error) {
+        this.log.error({ err: error, topic: packet.topic }, 'incoming message handler failed');
+      }
+      done();
+    };
+    client.on('connect', (connack) => {
+      this.attempt = 0;
+      this.connected = true;
+      this.log.info({ protocolVersion: this.protocolVersion, sessionPresent: connack.sessionPresent }, 'broker connected');
+      // Presence says "ready": announce online only once the command subscription is granted.
+      client.subscribe(topics.commands(this.config.agentId), { qos: 1 }, (error, granted) => {
+        const refused = granted?.some((grant) => grant.qos === 128);
+        if (error || refused) {
+          this.log.error({ err: error, granted }, 'subscription to the command topic refused');
+          return;
+        }
+        client.publish(topics.presence(this.config.agentId), this.presence('online'), { qos: 1, retain: true });
+      });
+      this.emit('up');
+    });
+    client.on('error', (error: Error & { code?: number }) => {
+      // MQTT 3 return code 1 / MQTT 5 reason 132: the broker does not speak MQTT 5.
+      if (this.protocolVersion === 5 && this.config.mqtt.protocolVersion === 'auto' && (error.code === 1 || error.code === 132)) {
+        this.log.info('broker refused MQTT 5; using MQTT 3.1.1 with a persistent session');
+        this.protocolVersion = 4;
+        this.attempt = 0;
+        return;
+      }
+      this.log.warn({ err: error.message, code: error.code }, 'broker link error');
+    });
+    client.on('close', () => {
+      if (this.connected) {
+        this.connected = false;
+        this.log.warn('broker disconnected');
+        this.emit('down');
+      }
+      if (this.client === client) this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopping || this.reconnectTimer) return;
+    const { reconnectMinMs, reconnectMaxMs } = this.config.mqtt;
+    const ceiling = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.attempt);
+    // Full jitter: stores that lost the link together must not all come back in the same second.
+    const delay = Math.max(reconnectMinMs / 2, Math.round(Math.random() * ceiling));
+    this.attempt += 1;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      const old = this.client;
+      this.client = undefined;
+      old?.removeAllListeners();
+      old?.end(true);
+      this.connect();
+    }, delay);
+  }
+
+  /** QoS 1 publish; resolves when the broker acknowledged it. */
+  publish(topic: string, payload: string, options: { qos: 0 | 1; retain?: boolean } = { qos: 1 }): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) return Promise.reject(new Error('broker link is down'));
+    return new Promise((resolve, reject) => {
+      client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Graceful stop: say offline (retained) so the cloud does not wait for the will. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    if (!client) return;
+    if (this.connected) {
+      await new Promise<void>((resolve) => {
+        client.publish(topics.presence(this.config.agentId), this.presence('offline'), { qos: 1, retain: true }, () => resolve());
+        setTimeout(resolve, 1000);
+      });
+    }
+    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    this.connected = false;
+  }
+}

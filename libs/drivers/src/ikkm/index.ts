@@ -1,0 +1,3 @@
+export * from './ikkm-driver';
+export * from './ikkm-client';
+export * from './ikkm-tables';

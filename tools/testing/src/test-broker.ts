@@ -1,0 +1,35 @@
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Aedes } from 'aedes';
+
+export interface TestBroker {
+  url: string;
+  port: number;
+  broker: Aedes;
+  /** Stops accepting and drops every client (the agent sees the link go down). */
+  close(): Promise<void>;
+}
+
+/**
+ * An embedded Aedes MQTT broker on 127.0.0.1 for tests. Pass the port of a closed broker to
+ * start a new one at the same address (the agent reconnects to it). In-memory persistence: a
+ * restarted broker has forgotten sessions, as a real broker restart without persistence would.
+ */
+export async function startTestBroker(options: { port?: number } = {}): Promise<TestBroker> {
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    broker,
+    close: () =>
+      new Promise<void>((resolve) => {
+        broker.close(() => server.close(() => resolve()));
+      }),
+  };
+}
