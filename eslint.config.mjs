@@ -7,14 +7,21 @@ const depConstraints = (testCode) => [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: testCode ? ['type:lib', 'type:tool'] : ['type:lib'] },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: testCode ? ['type:lib', 'type:tool'] : ['type:lib'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
-  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: testCode ? ['scope:shared', 'scope:tools'] : ['scope:shared'] },
+  {
+    sourceTag: 'scope:shared',
+    onlyDependOnLibsWithTags: testCode ? ['scope:shared', 'scope:tools'] : ['scope:shared'],
+  },
   {
     sourceTag: 'scope:agent',
-    onlyDependOnLibsWithTags: testCode ? ['scope:shared', 'scope:agent', 'scope:tools'] : ['scope:shared', 'scope:agent'],
+    onlyDependOnLibsWithTags: testCode
+      ? ['scope:shared', 'scope:agent', 'scope:tools']
+      : ['scope:shared', 'scope:agent'],
   },
   {
     sourceTag: 'scope:cloud',
-    onlyDependOnLibsWithTags: testCode ? ['scope:shared', 'scope:cloud', 'scope:tools'] : ['scope:shared', 'scope:cloud'],
+    onlyDependOnLibsWithTags: testCode
+      ? ['scope:shared', 'scope:cloud', 'scope:tools']
+      : ['scope:shared', 'scope:cloud'],
   },
   { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:agent', 'scope:tools'] },
 ];

@@ -13,6 +13,7 @@ await build({
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
+  minify: true,
   external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
   logLevel: 'info',
 });

@@ -41,11 +41,15 @@ export class Agent {
   private pumping = false;
   httpPort = 0;
 
-  constructor(private readonly config: AgentConfig, logger?: Logger) {
+  constructor(
+    private readonly config: AgentConfig,
+    logger?: Logger,
+  ) {
     this.log = logger ?? createLogger(config.logLevel, config.agentId);
     this.metrics = createAgentMetrics();
     this.journal = new Journal(config.dataDir);
-    for (const register of config.registers) this.registers.set(register.id, createRegisterRuntime(register, this.journal));
+    for (const register of config.registers)
+      this.registers.set(register.id, createRegisterRuntime(register, this.journal));
     this.executor = new CommandExecutor(this.journal, this.registers, this.log, this.metrics, {
       agentId: config.agentId,
       reconcileRetryMaxMs: config.reconcileRetryMaxMs,
@@ -62,7 +66,12 @@ export class Agent {
 
   async start(): Promise<void> {
     this.journal.prune(JOURNAL_RETENTION_MS);
-    const ops = await startOperationsServer(this.config.http.host, this.config.http.port, () => this.healthReport(), this.metrics);
+    const ops = await startOperationsServer(
+      this.config.http.host,
+      this.config.http.port,
+      () => this.healthReport(),
+      this.metrics,
+    );
     this.server = ops.server;
     this.httpPort = ops.port;
     // Reconcile and resume before taking new work; new commands queue behind recovered ones.
@@ -71,7 +80,12 @@ export class Agent {
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalSec * 1000);
     this.heartbeatTimer.unref();
     this.log.info(
-      { version: AGENT_VERSION, registers: [...this.registers.keys()], httpPort: this.httpPort, journalDepth: this.journal.depth() },
+      {
+        version: AGENT_VERSION,
+        registers: [...this.registers.keys()],
+        httpPort: this.httpPort,
+        journalDepth: this.journal.depth(),
+      },
       'agent started',
     );
   }
@@ -122,7 +136,10 @@ export class Agent {
       agentId: this.config.agentId,
       registerId: registerId ?? '',
       status: 'rejected',
-      outcome: { ok: false, error: canonicalError('INVALID_REQUEST', `команда отклонена агентом: ${reason}`) },
+      outcome: {
+        ok: false,
+        error: canonicalError('INVALID_REQUEST', `команда отклонена агентом: ${reason}`),
+      },
       receivedAt: now,
       completedAt: now,
     };
@@ -165,14 +182,19 @@ export class Agent {
     const { maxCount, maxBytes, maxAgeHours } = this.config.outbox;
     const stats = this.journal.outboxStats();
     const alerts: HeartbeatEnvelope['alerts'] = [];
-    if (stats.count > maxCount) alerts.push({ kind: 'journalBacklog', message: `${stats.count} results waiting (limit ${maxCount})` });
-    if (stats.bytes > maxBytes) alerts.push({ kind: 'journalBytes', message: `${stats.bytes} bytes waiting (limit ${maxBytes})` });
+    if (stats.count > maxCount)
+      alerts.push({ kind: 'journalBacklog', message: `${stats.count} results waiting (limit ${maxCount})` });
+    if (stats.bytes > maxBytes)
+      alerts.push({ kind: 'journalBytes', message: `${stats.bytes} bytes waiting (limit ${maxBytes})` });
     if (stats.oldestDoneAtMs !== undefined && Date.now() - stats.oldestDoneAtMs > maxAgeHours * 3600_000) {
       alerts.push({ kind: 'journalAge', message: `oldest waiting result is older than ${maxAgeHours} h` });
     }
     for (const register of this.registers.values()) {
       if (register.health && !register.health.reachable) {
-        alerts.push({ kind: 'registerUnreachable', message: `register ${register.config.id} is unreachable` });
+        alerts.push({
+          kind: 'registerUnreachable',
+          message: `register ${register.config.id} is unreachable`,
+        });
       }
     }
     return alerts;
@@ -181,7 +203,14 @@ export class Agent {
   private async refreshHealth(register: RegisterRuntime): Promise<RegisterHealth> {
     const timeout = new Promise<RegisterHealth>((resolve) =>
       setTimeout(
-        () => resolve({ reachable: false, checkedAt: new Date().toISOString(), offlineQueue: 0, warnings: [], lastError: canonicalError('DEVICE_TIMEOUT') }),
+        () =>
+          resolve({
+            reachable: false,
+            checkedAt: new Date().toISOString(),
+            offlineQueue: 0,
+            warnings: [],
+            lastError: canonicalError('DEVICE_TIMEOUT'),
+          }),
         STATUS_TIMEOUT_MS,
       ).unref(),
     );
@@ -211,7 +240,9 @@ export class Agent {
     };
     this.metrics.journalDepth.set(envelope.journalDepth);
     if (this.link.connected) {
-      await this.link.publish(topics.heartbeat(this.config.agentId), JSON.stringify(envelope), { qos: 0 }).catch(() => undefined);
+      await this.link
+        .publish(topics.heartbeat(this.config.agentId), JSON.stringify(envelope), { qos: 0 })
+        .catch(() => undefined);
     }
     return envelope;
   }
@@ -229,7 +260,8 @@ export class Agent {
       outbox: {
         count: stats.count,
         bytes: stats.bytes,
-        oldestAgeSec: stats.oldestDoneAtMs === undefined ? null : Math.round((Date.now() - stats.oldestDoneAtMs) / 1000),
+        oldestAgeSec:
+          stats.oldestDoneAtMs === undefined ? null : Math.round((Date.now() - stats.oldestDoneAtMs) / 1000),
       },
       registers: [...this.registers.values()].map((register) => ({
         id: register.config.id,

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalCommandInput } from '@kassa-relay/protocol';
 import { type AgentWorld, createAgentWorld, journalEntries, sale } from './harness';
 
-
 /** Every canonical command through the real chain: broker → agent process → simulator → back. */
 describe.each([
   ['reg-ikkm', 'ikkm'],
@@ -22,7 +21,9 @@ describe.each([
     try {
       return await world.cloud.waitForResult(id);
     } catch (error) {
-      throw new Error(`${(error as Error).message} (${command.type})\n${world.agent?.output.slice(-15).join('\n')}`);
+      throw new Error(
+        `${(error as Error).message} (${command.type})\n${world.agent?.output.slice(-15).join('\n')}`,
+      );
     }
   };
 
@@ -38,7 +39,10 @@ describe.each([
     expect(receipt.outcome.ok && receipt.outcome.result.total).toBe(50_000);
     expect(receipt.outcome.ok && receipt.outcome.result.shiftNumber).toBeGreaterThan(0);
 
-    const refund = await run({ ...(sale(20_000) as object), operation: 'saleReturn' } as CanonicalCommandInput);
+    const refund = await run({
+      ...(sale(20_000) as object),
+      operation: 'saleReturn',
+    } as CanonicalCommandInput);
     expect(refund.status, JSON.stringify(refund.outcome)).toBe('done');
 
     const cashOut = await run({ type: 'cash.out', amount: 100_000 });

@@ -15,7 +15,11 @@ describe('agent link', () => {
     await world.startAgent();
     const w = world;
     await waitFor(() => w.cloud.presence.find((p) => p.state === 'online'), 10_000, 'online presence');
-    const heartbeat = await waitFor(() => w.cloud.heartbeats.find((h) => h.registers.every((r) => r.health.reachable)), 15_000, 'heartbeat');
+    const heartbeat = await waitFor(
+      () => w.cloud.heartbeats.find((h) => h.registers.every((r) => r.health.reachable)),
+      15_000,
+      'heartbeat',
+    );
     expect(heartbeat.registers.map((r) => r.registerId).sort()).toEqual(['reg-cc', 'reg-ikkm']);
     expect(heartbeat.agentVersion).toBeTruthy();
     expect(heartbeat.journalDepth).toBe(0);
@@ -34,16 +38,26 @@ describe('agent link', () => {
     const port = w.broker.port;
     await w.broker.close();
     // Meanwhile the agent executes them against the register.
-    await waitFor(async () => (await journalEntries(w.cashCore)).length >= 5, 20_000, 'receipts on the register');
+    await waitFor(
+      async () => (await journalEntries(w.cashCore)).length >= 5,
+      20_000,
+      'receipts on the register',
+    );
     const broker = await startTestBroker({ port });
     w.broker = broker;
     const cloud = await CloudProbe.connect(broker.url, w.agentId);
     w.cloud = cloud;
     // The restarted broker lost the old session; the agent republishes from its journal.
-    await waitFor(() => ids.every((id) => cloud.resultsFor(id).length > 0), 30_000, 'all results after reconnect');
+    await waitFor(
+      () => ids.every((id) => cloud.resultsFor(id).length > 0),
+      30_000,
+      'all results after reconnect',
+    );
     const order = cloud.results.filter((r) => ids.includes(r.commandId)).map((r) => r.commandId);
     expect([...new Set(order)]).toEqual(ids);
-    expect(cloud.results.filter((r) => ids.includes(r.commandId)).every((r) => r.status === 'done')).toBe(true);
+    expect(cloud.results.filter((r) => ids.includes(r.commandId)).every((r) => r.status === 'done')).toBe(
+      true,
+    );
   });
 
   it('malformed commands and foreign topics never reach a device; the agent keeps running', async () => {
@@ -51,7 +65,10 @@ describe('agent link', () => {
     await world.startAgent();
     const w = world;
     await w.cloud.publishRaw(topics.commands(w.agentId), '{not json');
-    await w.cloud.publishRaw(topics.commands(w.agentId), JSON.stringify({ v: 1, id: 'bad-envelope-1', registerId: 'reg-cc', command: { type: 'format.disk' } }));
+    await w.cloud.publishRaw(
+      topics.commands(w.agentId),
+      JSON.stringify({ v: 1, id: 'bad-envelope-1', registerId: 'reg-cc', command: { type: 'format.disk' } }),
+    );
     await w.cloud.publishRaw(topics.commands('someone-else'), JSON.stringify({ v: 1, id: 'foreign-1' }));
     const rejected = await w.cloud.waitForResult('bad-envelope-1');
     expect(rejected.status).toBe('rejected');
@@ -72,7 +89,9 @@ describe('agent link', () => {
     await world.startAgent();
     await world.cashCore.close();
     const started = Date.now();
-    const result = await world.cloud.waitForResult(await world.cloud.send('reg-cc', { type: 'register.info' }));
+    const result = await world.cloud.waitForResult(
+      await world.cloud.send('reg-cc', { type: 'register.info' }),
+    );
     expect(result.status).toBe('failed');
     expect(!result.outcome.ok && result.outcome.error.code).toBe('REGISTER_UNREACHABLE');
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -12,9 +12,14 @@ import {
 } from '@kassa-relay/protocol';
 import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
-import { type StartedProcess, startProcess, startTestBroker, type TestBroker, tempDir } from '@kassa-relay/testing';
+import {
+  type StartedProcess,
+  startProcess,
+  startTestBroker,
+  type TestBroker,
+  tempDir,
+} from '@kassa-relay/testing';
 import type { AgentConfigInput } from '../src/config/agent-config';
-
 
 const repoRoot = resolve(__dirname, '../../..');
 export const IKKM_KEY = '11112222';
@@ -28,12 +33,20 @@ export interface Simulator {
 }
 
 /** Control API shared by both simulators (tools/*-sim README). */
-export async function simControl<T = unknown>(sim: { url: string }, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function simControl<T = unknown>(
+  sim: { url: string },
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const response = await fetch(`${sim.url}/_sim${path}`, {
     method,
-    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    ...(body !== undefined
+      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
+      : {}),
   });
-  if (!response.ok) throw new Error(`${method} /_sim${path}: HTTP ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`${method} /_sim${path}: HTTP ${response.status} ${await response.text()}`);
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }
@@ -47,10 +60,16 @@ export class CloudProbe {
   readonly results: ResultEnvelope[] = [];
   readonly presence: PresenceEnvelope[] = [];
   readonly heartbeats: HeartbeatEnvelope[] = [];
-  private constructor(private readonly client: MqttClient, private readonly agentId: string) {}
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly agentId: string,
+  ) {}
 
   static async connect(brokerUrl: string, agentId: string): Promise<CloudProbe> {
-    const client = await mqtt.connectAsync(brokerUrl, { clientId: `cloud-probe-${Math.random().toString(36).slice(2)}`, reconnectPeriod: 200 });
+    const client = await mqtt.connectAsync(brokerUrl, {
+      clientId: `cloud-probe-${Math.random().toString(36).slice(2)}`,
+      reconnectPeriod: 200,
+    });
     const probe = new CloudProbe(client, agentId);
     client.on('message', (topic, payload) => {
       const json = JSON.parse(payload.toString('utf8')) as unknown;
@@ -58,11 +77,18 @@ export class CloudProbe {
       else if (topic === topics.presence(agentId)) probe.presence.push(json as PresenceEnvelope);
       else if (topic === topics.heartbeat(agentId)) probe.heartbeats.push(json as HeartbeatEnvelope);
     });
-    await client.subscribeAsync([topics.results(agentId), topics.presence(agentId), topics.heartbeat(agentId)], { qos: 1 });
+    await client.subscribeAsync(
+      [topics.results(agentId), topics.presence(agentId), topics.heartbeat(agentId)],
+      { qos: 1 },
+    );
     return probe;
   }
 
-  async send(registerId: string, command: CanonicalCommandInput, options: { id?: string; deadlineMs?: number } = {}): Promise<string> {
+  async send(
+    registerId: string,
+    command: CanonicalCommandInput,
+    options: { id?: string; deadlineMs?: number } = {},
+  ): Promise<string> {
     const id = options.id ?? `cmd-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     const now = Date.now();
     const envelope: CommandEnvelopeInput = {
@@ -126,11 +152,17 @@ export interface AgentWorld {
 }
 
 /** Broker, both simulators, an agent config; the agent itself runs as a real child process. */
-export async function createAgentWorld(options: { agentId?: string; heartbeatIntervalSec?: number } = {}): Promise<AgentWorld> {
+export async function createAgentWorld(
+  options: { agentId?: string; heartbeatIntervalSec?: number; outbox?: AgentConfigInput['outbox'] } = {},
+): Promise<AgentWorld> {
   const dir = tempDir('kassa-agent-test-');
   const broker = await startTestBroker();
   const ikkm = await startIkkmSimulator({ port: 0, key: IKKM_KEY, stateDir: join(dir.path, 'ikkm') });
-  const cashCore = await startCashCoreSimulator({ port: 0, stateDir: join(dir.path, 'cash-core'), adminPin: CASH_CORE_PIN });
+  const cashCore = await startCashCoreSimulator({
+    port: 0,
+    stateDir: join(dir.path, 'cash-core'),
+    adminPin: CASH_CORE_PIN,
+  });
   const agentId = options.agentId ?? 'store-1';
   const config: AgentConfigInput = {
     agentId,
@@ -139,10 +171,25 @@ export async function createAgentWorld(options: { agentId?: string; heartbeatInt
     http: { host: '127.0.0.1', port: 0 },
     heartbeatIntervalSec: options.heartbeatIntervalSec ?? 1,
     reconcileRetryMaxMs: 1000,
+    ...(options.outbox ? { outbox: options.outbox } : {}),
     logLevel: 'info',
     registers: [
-      { id: 'reg-ikkm', kind: 'ikkm', url: ikkm.url, initialKey: IKKM_KEY, inn: '123434556789', taxTable: [{ percent: 12, name: 'НДС 12%' }] },
-      { id: 'reg-cc', kind: 'cash-core', url: cashCore.url, accessCode: CASH_CORE_PIN, kkmOfdId: CASH_CORE_KKM, taxTable: [{ percent: 12 }] },
+      {
+        id: 'reg-ikkm',
+        kind: 'ikkm',
+        url: ikkm.url,
+        initialKey: IKKM_KEY,
+        inn: '123434556789',
+        taxTable: [{ percent: 12, name: 'НДС 12%' }],
+      },
+      {
+        id: 'reg-cc',
+        kind: 'cash-core',
+        url: cashCore.url,
+        accessCode: CASH_CORE_PIN,
+        kkmOfdId: CASH_CORE_KKM,
+        taxTable: [{ percent: 12 }],
+      },
     ],
   };
   const configPath = join(dir.path, 'agent.json');
@@ -150,12 +197,16 @@ export async function createAgentWorld(options: { agentId?: string; heartbeatInt
   const cloud = await CloudProbe.connect(broker.url, agentId);
 
   const spawnAgent = (env: Record<string, string> = {}) =>
-    startProcess(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/agent/src/main.ts'), '--config', configPath], {
-      readyPattern: /"msg":"agent started"/,
-      env,
-      cwd: repoRoot,
-      timeoutMs: 30_000,
-    });
+    startProcess(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'apps/agent/src/main.ts'), '--config', configPath],
+      {
+        readyPattern: /"msg":"agent started"/,
+        env,
+        cwd: repoRoot,
+        timeoutMs: 30_000,
+      },
+    );
 
   const world: AgentWorld = {
     dir: dir.path,
@@ -169,14 +220,22 @@ export async function createAgentWorld(options: { agentId?: string; heartbeatInt
     async startAgent(env) {
       const seen = world.cloud.presence.length;
       world.agent = await spawnAgent(env);
-      await waitFor(() => world.cloud.presence.slice(seen).some((p) => p.state === 'online'), 15_000, 'agent online');
+      await waitFor(
+        () => world.cloud.presence.slice(seen).some((p) => p.state === 'online'),
+        15_000,
+        'agent online',
+      );
       return world.agent;
     },
     async crashAgentAt(point, trigger) {
       const seen = world.cloud.presence.length;
       const agent = await spawnAgent({ KASSA_AGENT_CRASH_AT: point });
       world.agent = agent;
-      await waitFor(() => world.cloud.presence.slice(seen).some((p) => p.state === 'online'), 15_000, 'agent online');
+      await waitFor(
+        () => world.cloud.presence.slice(seen).some((p) => p.state === 'online'),
+        15_000,
+        'agent online',
+      );
       const died = new Promise<void>((resolve) => {
         if (agent.child.exitCode !== null || agent.child.signalCode !== null) resolve();
         agent.child.once('exit', () => resolve());
@@ -184,9 +243,12 @@ export async function createAgentWorld(options: { agentId?: string; heartbeatInt
       await trigger();
       await Promise.race([
         died,
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`agent did not crash at ${point}`)), 20_000)),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`agent did not crash at ${point}`)), 20_000),
+        ),
       ]);
-      if (agent.child.signalCode !== 'SIGKILL') throw new Error(`agent exited with ${agent.child.exitCode}, not SIGKILL`);
+      if (agent.child.signalCode !== 'SIGKILL')
+        throw new Error(`agent exited with ${agent.child.exitCode}, not SIGKILL`);
       world.agent = undefined;
     },
     async stopAgent() {

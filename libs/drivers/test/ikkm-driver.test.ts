@@ -23,13 +23,16 @@ interface World {
 async function control<T = unknown>(url: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${url}/_sim${path}`, {
     method,
-    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    ...(body !== undefined
+      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
+      : {}),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
 }
-const journal = async (url: string) => (await control<{ entries: { kind: string; total: number }[] }>(url, 'GET', '/journal')).entries;
+const journal = async (url: string) =>
+  (await control<{ entries: { kind: string; total: number }[] }>(url, 'GET', '/journal')).entries;
 
 const sale = (amount: number, extra: Partial<CanonicalCommand> = {}): CanonicalCommand =>
   receiptSchema.parse({
@@ -66,7 +69,15 @@ describe('IkkmDriver against the iKKM simulator', () => {
       timeoutMs: 2_000,
       keyStore: { load: () => keys[keys.length - 1] as string, save: (key) => void keys.push(key) },
     });
-    w = { sim, driver, keys, checkpoints, dir, clock, context: { commandId: 'c1', checkpoint: (data) => void checkpoints.push(data) } };
+    w = {
+      sim,
+      driver,
+      keys,
+      checkpoints,
+      dir,
+      clock,
+      context: { commandId: 'c1', checkpoint: (data) => void checkpoints.push(data) },
+    };
   });
   afterEach(async () => {
     await w.sim.close().catch(() => undefined);
@@ -82,7 +93,9 @@ describe('IkkmDriver against the iKKM simulator', () => {
     expect(result.identity?.inn).toBe('123434556789');
     expect(w.keys).toHaveLength(2);
     expect(w.keys[1]).not.toBe(INITIAL_KEY);
-    expect(w.checkpoints).toEqual([expect.objectContaining({ kind: 'ikkm', keyUsed: INITIAL_KEY, path: '/api' })]);
+    expect(w.checkpoints).toEqual([
+      expect.objectContaining({ kind: 'ikkm', keyUsed: INITIAL_KEY, path: '/api' }),
+    ]);
     const entries = await journal(w.sim.url);
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ kind: 'sale', total: 292_000 });
@@ -95,7 +108,12 @@ describe('IkkmDriver against the iKKM simulator', () => {
     const x = ok(await w.driver.execute({ type: 'report.x' }, w.context));
     expect(x.counters?.sumSales).toBe(100_000);
     const close = ok(await w.driver.execute({ type: 'shift.close' }, w.context));
-    expect(close.counters).toMatchObject({ sumSales: 100_000, countSales: 1, sumInsert: 500_000, sumRemove: 20_000 });
+    expect(close.counters).toMatchObject({
+      sumSales: 100_000,
+      countSales: 1,
+      sumInsert: 500_000,
+      sumRemove: 20_000,
+    });
     const z = ok(await w.driver.execute({ type: 'report.z' }, w.context));
     expect(z.shiftNumber).toBe(close.shiftNumber);
     expect(z.counters?.sumSales).toBe(100_000);
@@ -109,12 +127,22 @@ describe('IkkmDriver against the iKKM simulator', () => {
   });
 
   it('refuses what the iKKM cannot do without calling it', async () => {
-    expect(err(await w.driver.execute({ type: 'payment.cancel', rrn: 'x', amount: 100 }, w.context)).code).toBe('NOT_SUPPORTED');
-    expect(err(await w.driver.execute({ type: 'receipt.image', document: { last: true } }, w.context)).code).toBe('NOT_SUPPORTED');
-    expect(err(await w.driver.execute({ type: 'operators.sync', upsert: [], delete: [] }, w.context)).code).toBe('NOT_SUPPORTED');
-    const bonus = sale(1_000, { payments: [{ kind: 'bonuses', amount: 1_000 }] } as Partial<CanonicalCommand>);
+    expect(
+      err(await w.driver.execute({ type: 'payment.cancel', rrn: 'x', amount: 100 }, w.context)).code,
+    ).toBe('NOT_SUPPORTED');
+    expect(
+      err(await w.driver.execute({ type: 'receipt.image', document: { last: true } }, w.context)).code,
+    ).toBe('NOT_SUPPORTED');
+    expect(
+      err(await w.driver.execute({ type: 'operators.sync', upsert: [], delete: [] }, w.context)).code,
+    ).toBe('NOT_SUPPORTED');
+    const bonus = sale(1_000, {
+      payments: [{ kind: 'bonuses', amount: 1_000 }],
+    } as Partial<CanonicalCommand>);
     expect(err(await w.driver.execute(bonus, w.context)).code).toBe('PAYMENT_TYPE_UNSUPPORTED');
-    expect(err(await w.driver.execute({ type: 'cash.in', amount: 10_050 }, w.context)).code).toBe('INVALID_REQUEST');
+    expect(err(await w.driver.execute({ type: 'cash.in', amount: 10_050 }, w.context)).code).toBe(
+      'INVALID_REQUEST',
+    );
     expect(await journal(w.sim.url)).toHaveLength(0);
     expect(w.keys).toHaveLength(1);
   });
@@ -168,7 +196,12 @@ describe('IkkmDriver against the iKKM simulator', () => {
     const lost = err(await w.driver.execute(sale(5_000), w.context));
     expect(['RESULT_UNKNOWN', 'DEVICE_TIMEOUT']).toContain(lost.code);
     expect(w.keys).toHaveLength(1);
-    const verdict = await w.driver.reconcile({ command: sale(5_000), commandId: 'c1', checkpoint: w.checkpoints[0], deadlinePassed: false });
+    const verdict = await w.driver.reconcile({
+      command: sale(5_000),
+      commandId: 'c1',
+      checkpoint: w.checkpoints[0],
+      deadlinePassed: false,
+    });
     expect(verdict.state).toBe('done');
     if (verdict.state !== 'done') return;
     const result = ok(verdict.outcome);
@@ -182,10 +215,20 @@ describe('IkkmDriver against the iKKM simulator', () => {
     await control(w.sim.url, 'POST', '/faults', { kind: 'drop', match: '/api' });
     err(await w.driver.execute(sale(5_000), w.context));
     const checkpoint = w.checkpoints[0];
-    const late = await w.driver.reconcile({ command: sale(5_000), commandId: 'c1', checkpoint, deadlinePassed: true });
+    const late = await w.driver.reconcile({
+      command: sale(5_000),
+      commandId: 'c1',
+      checkpoint,
+      deadlinePassed: true,
+    });
     expect(late.state).toBe('notDone');
     expect(await journal(w.sim.url)).toHaveLength(0);
-    const inTime = await w.driver.reconcile({ command: sale(5_000), commandId: 'c1', checkpoint, deadlinePassed: false });
+    const inTime = await w.driver.reconcile({
+      command: sale(5_000),
+      commandId: 'c1',
+      checkpoint,
+      deadlinePassed: false,
+    });
     expect(inTime.state).toBe('done');
     expect(await journal(w.sim.url)).toHaveLength(1);
   });
@@ -193,7 +236,12 @@ describe('IkkmDriver against the iKKM simulator', () => {
   it('committed but answer lost, past the deadline: the used key is refused (-1) → done, replayed', async () => {
     await control(w.sim.url, 'POST', '/faults', { kind: 'commit-then-drop', match: '/api' });
     err(await w.driver.execute(sale(5_000), w.context));
-    const verdict = await w.driver.reconcile({ command: sale(5_000), commandId: 'c1', checkpoint: w.checkpoints[0], deadlinePassed: true });
+    const verdict = await w.driver.reconcile({
+      command: sale(5_000),
+      commandId: 'c1',
+      checkpoint: w.checkpoints[0],
+      deadlinePassed: true,
+    });
     expect(verdict.state).toBe('done');
     expect(await journal(w.sim.url)).toHaveLength(1);
   });
@@ -203,20 +251,41 @@ describe('IkkmDriver against the iKKM simulator', () => {
     await control(w.sim.url, 'POST', '/faults', { kind: 'commit-then-drop', match: '/apizreport' });
     err(await w.driver.execute({ type: 'shift.close' }, w.context));
     const checkpoint = w.checkpoints.find((c) => c.kind === 'ikkm' && c.path === '/apizreport');
-    const verdict = await w.driver.reconcile({ command: { type: 'shift.close' }, commandId: 'c2', checkpoint, deadlinePassed: false });
+    const verdict = await w.driver.reconcile({
+      command: { type: 'shift.close' },
+      commandId: 'c2',
+      checkpoint,
+      deadlinePassed: false,
+    });
     expect(verdict.state).toBe('done');
     const zReports = (await journal(w.sim.url)).filter((entry) => entry.kind === 'zreport');
     expect(zReports).toHaveLength(1);
   });
 
   it('no checkpoint means nothing was sent: notDone', async () => {
-    const verdict = await w.driver.reconcile({ command: sale(1_000), commandId: 'c1', checkpoint: undefined, deadlinePassed: false });
+    const verdict = await w.driver.reconcile({
+      command: sale(1_000),
+      commandId: 'c1',
+      checkpoint: undefined,
+      deadlinePassed: false,
+    });
     expect(verdict.state).toBe('notDone');
   });
 
   it('more than 79 positions: one summary line is sent and the sale still registers', async () => {
-    const items = Array.from({ length: 100 }, (_, i) => ({ name: `Товар ${i + 1}`, quantity: 1000, price: 100, sum: 100 }));
-    const big = receiptSchema.parse({ type: 'receipt', operation: 'sale', items, payments: [{ kind: 'cash', amount: 10_000 }], total: 10_000 });
+    const items = Array.from({ length: 100 }, (_, i) => ({
+      name: `Товар ${i + 1}`,
+      quantity: 1000,
+      price: 100,
+      sum: 100,
+    }));
+    const big = receiptSchema.parse({
+      type: 'receipt',
+      operation: 'sale',
+      items,
+      payments: [{ kind: 'cash', amount: 10_000 }],
+      total: 10_000,
+    });
     ok(await w.driver.execute(big, w.context));
     const checkpoint = w.checkpoints[0];
     const itemdata = checkpoint?.kind === 'ikkm' ? JSON.parse(checkpoint.params['itemdata'] ?? '[]') : [];

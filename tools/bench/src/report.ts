@@ -15,6 +15,9 @@ export function writeSection(name: string, markdown: string): void {
   const block = `${begin}\n${markdown.trim()}\n${end}`;
   const start = current.indexOf(begin);
   const stop = current.indexOf(end);
-  const next = start >= 0 && stop > start ? current.slice(0, start) + block + current.slice(stop + end.length) : `${current.trimEnd()}\n\n${block}\n`;
+  const next =
+    start >= 0 && stop > start
+      ? current.slice(0, start) + block + current.slice(stop + end.length)
+      : `${current.trimEnd()}\n\n${block}\n`;
   writeFileSync(BENCHMARKS_MD, next);
 }

@@ -30,7 +30,11 @@ export function startProcess(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')}: not ready after ${options.timeoutMs ?? 30_000} ms\n${output.join('\n')}`));
+      reject(
+        new Error(
+          `${command} ${args.join(' ')}: not ready after ${options.timeoutMs ?? 30_000} ms\n${output.join('\n')}`,
+        ),
+      );
     }, options.timeoutMs ?? 30_000);
 
     let settled = false;
@@ -68,7 +72,11 @@ export function startProcess(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(new Error(`${command} ${args.join(' ')} exited with ${code} before it was ready\n${output.join('\n')}`));
+      reject(
+        new Error(
+          `${command} ${args.join(' ')} exited with ${code} before it was ready\n${output.join('\n')}`,
+        ),
+      );
     });
   });
 }

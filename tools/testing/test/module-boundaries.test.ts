@@ -37,10 +37,16 @@ describe('module boundaries (@nx/enforce-module-boundaries)', () => {
 
   it('allowed directions pass: agent lib → shared lib, tool → lib', async () => {
     expect(
-      await violations('libs/drivers/src/probe.ts', "import { topics } from '@kassa-relay/protocol';\nexport const probe = topics;\n"),
+      await violations(
+        'libs/drivers/src/probe.ts',
+        "import { topics } from '@kassa-relay/protocol';\nexport const probe = topics;\n",
+      ),
     ).toEqual([]);
     expect(
-      await violations('tools/testing/src/probe.ts', "import { IkkmDriver } from '@kassa-relay/drivers';\nexport const probe = IkkmDriver;\n"),
+      await violations(
+        'tools/bench/src/probe.ts',
+        "import { IkkmDriver } from '@kassa-relay/drivers';\nexport const probe = IkkmDriver;\n",
+      ),
     ).toEqual([]);
   });
 });

@@ -18,7 +18,13 @@ const valid = {
   mqtt: { url: 'mqtt://127.0.0.1:1883', username: 'store-42', password: 'secret' },
   dataDir: 'data',
   registers: [
-    { id: 'r1', kind: 'ikkm', url: 'http://192.0.2.10:8080', initialKey: '12345678', taxTable: [{ percent: 12, registerCode: '1' }] },
+    {
+      id: 'r1',
+      kind: 'ikkm',
+      url: 'http://192.0.2.10:8080',
+      initialKey: '12345678',
+      taxTable: [{ percent: 12, registerCode: '1' }],
+    },
     { id: 'r2', kind: 'cash-core', url: 'http://127.0.0.1:8081', accessCode: '0000', kkmOfdId: 6923 },
   ],
 };
@@ -51,7 +57,10 @@ describe('agent config', () => {
       ...valid,
       agentId: 'store/42',
       mqtt: { url: 'http://nope' },
-      registers: [{ id: 'r1', kind: 'ikkm', url: 'not a url', initialKey: 'abc' }, { id: 'r1', kind: 'fax' }],
+      registers: [
+        { id: 'r1', kind: 'ikkm', url: 'not a url', initialKey: 'abc' },
+        { id: 'r1', kind: 'fax' },
+      ],
     };
     let message = '';
     try {

@@ -47,13 +47,19 @@ export type RegisterConfig = z.infer<typeof registerConfigSchema>;
 export const agentConfigSchema = z.object({
   agentId: z.string().refine(isValidAgentId, 'agentId: 1–64 letters, digits, "-" or "_"'),
   mqtt: z.object({
-    url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'mqtt.url must start with mqtt://, mqtts://, ws:// or wss://'),
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp):\/\//, 'mqtt.url must start with mqtt://, mqtts://, ws:// or wss://'),
     username: z.string().optional(),
     password: z.string().optional(),
     /** 5 uses session expiry; 4 (3.1.1) uses clean=false; auto tries 5 and falls back to 4 (Aedes). */
     protocolVersion: z.union([z.literal(4), z.literal(5), z.literal('auto')]).default('auto'),
     keepaliveSec: z.number().int().positive().default(30),
-    sessionExpirySec: z.number().int().positive().default(7 * 24 * 3600),
+    sessionExpirySec: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * 24 * 3600),
     reconnectMinMs: z.number().int().positive().default(500),
     reconnectMaxMs: z.number().int().positive().default(30_000),
   }),
@@ -67,7 +73,11 @@ export const agentConfigSchema = z.object({
   outbox: z
     .object({
       maxCount: z.number().int().positive().default(10_000),
-      maxBytes: z.number().int().positive().default(50 * 1024 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(50 * 1024 * 1024),
       maxAgeHours: z.number().positive().default(72),
     })
     .default({ maxCount: 10_000, maxBytes: 50 * 1024 * 1024, maxAgeHours: 72 }),
@@ -98,7 +108,8 @@ export function loadAgentConfig(path: string, env: NodeJS.ProcessEnv = process.e
   } catch (error) {
     throw new ConfigError(`cannot read config ${path}: ${(error as Error).message}`);
   }
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError(`config ${path}: expected a JSON object`);
+  if (typeof raw !== 'object' || raw === null)
+    throw new ConfigError(`config ${path}: expected a JSON object`);
   const input = raw as Record<string, unknown>;
   const mqtt = { ...((input['mqtt'] as object | undefined) ?? {}) } as Record<string, unknown>;
   if (env['KASSA_AGENT_MQTT_URL']) mqtt['url'] = env['KASSA_AGENT_MQTT_URL'];
@@ -108,11 +119,16 @@ export function loadAgentConfig(path: string, env: NodeJS.ProcessEnv = process.e
   if (env['KASSA_AGENT_DATA_DIR']) merged['dataDir'] = env['KASSA_AGENT_DATA_DIR'];
   if (env['KASSA_AGENT_LOG_LEVEL']) merged['logLevel'] = env['KASSA_AGENT_LOG_LEVEL'];
   if (env['KASSA_AGENT_HTTP_PORT']) {
-    merged['http'] = { ...((input['http'] as object | undefined) ?? {}), port: Number(env['KASSA_AGENT_HTTP_PORT']) };
+    merged['http'] = {
+      ...((input['http'] as object | undefined) ?? {}),
+      port: Number(env['KASSA_AGENT_HTTP_PORT']),
+    };
   }
   const parsed = agentConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
     throw new ConfigError(`invalid config ${path}:\n${problems.join('\n')}`);
   }
   return { ...parsed.data, dataDir: resolve(dirname(resolve(path)), parsed.data.dataDir) };

@@ -79,7 +79,10 @@ export class CommandExecutor extends EventEmitter<{ done: [ResultEnvelope] }> {
   /** On start: reconcile what was executing, then queue what was received, in arrival order. */
   recover(): void {
     for (const entry of this.journal.unfinished()) {
-      this.log.info({ commandId: entry.id, registerId: entry.registerId, state: entry.state }, 'recovering command');
+      this.log.info(
+        { commandId: entry.id, registerId: entry.registerId, state: entry.state },
+        'recovering command',
+      );
       this.schedule(entry);
     }
   }
@@ -95,7 +98,10 @@ export class CommandExecutor extends EventEmitter<{ done: [ResultEnvelope] }> {
     if (!register) {
       this.finish(entry, 'rejected', {
         ok: false,
-        error: canonicalError('REGISTER_NOT_CONFIGURED', `касса ${entry.registerId} не настроена на этом агенте`),
+        error: canonicalError(
+          'REGISTER_NOT_CONFIGURED',
+          `касса ${entry.registerId} не настроена на этом агенте`,
+        ),
       });
       this.inFlight.delete(entry.id);
       return;
@@ -117,7 +123,10 @@ export class CommandExecutor extends EventEmitter<{ done: [ResultEnvelope] }> {
     if (this.now() > entry.deadlineMs) {
       this.finish(entry, 'expired', {
         ok: false,
-        error: canonicalError('DEADLINE_EXCEEDED', 'срок выполнения команды истёк до её запуска; касса не вызывалась'),
+        error: canonicalError(
+          'DEADLINE_EXCEEDED',
+          'срок выполнения команды истёк до её запуска; касса не вызывалась',
+        ),
       });
       return;
     }
@@ -136,8 +145,16 @@ export class CommandExecutor extends EventEmitter<{ done: [ResultEnvelope] }> {
     if (outcome.ok) crashPoint('device-answered');
     this.metrics.deviceSeconds.observe({ kind: register.config.kind, type: entry.type }, deviceMs / 1000);
 
-    if (!outcome.ok && IN_DOUBT.has(outcome.error.code) && checkpointed && isFiscalCommand(entry.envelope.command)) {
-      this.log.warn({ commandId: entry.id, registerId: register.config.id, error: outcome.error }, 'device answer lost: reconciling');
+    if (
+      !outcome.ok &&
+      IN_DOUBT.has(outcome.error.code) &&
+      checkpointed &&
+      isFiscalCommand(entry.envelope.command)
+    ) {
+      this.log.warn(
+        { commandId: entry.id, registerId: register.config.id, error: outcome.error },
+        'device answer lost: reconciling',
+      );
       const current = this.journal.get(entry.id);
       if (current && (await this.reconcileUntilKnown(current, register))) return;
       // Proven not done and still allowed to run: execute again from the top.
@@ -168,7 +185,10 @@ export class CommandExecutor extends EventEmitter<{ done: [ResultEnvelope] }> {
       } catch (error) {
         verdict = { state: 'unknown', reason: (error as Error).message };
       }
-      this.log.info({ commandId: entry.id, registerId: register.config.id, verdict: verdict.state }, 'reconciled');
+      this.log.info(
+        { commandId: entry.id, registerId: register.config.id, verdict: verdict.state },
+        'reconciled',
+      );
       if (verdict.state === 'done') {
         this.finish(entry, verdict.outcome.ok ? 'done' : 'failed', verdict.outcome, { reconciled: true });
         return true;
@@ -177,7 +197,10 @@ export class CommandExecutor extends EventEmitter<{ done: [ResultEnvelope] }> {
         if (this.now() > entry.deadlineMs) {
           this.finish(entry, 'expired', {
             ok: false,
-            error: canonicalError('DEADLINE_EXCEEDED', `срок выполнения истёк; на кассе операция не проведена (${verdict.reason})`),
+            error: canonicalError(
+              'DEADLINE_EXCEEDED',
+              `срок выполнения истёк; на кассе операция не проведена (${verdict.reason})`,
+            ),
           });
           return true;
         }

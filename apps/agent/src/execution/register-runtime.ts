@@ -31,7 +31,9 @@ export function createRegisterRuntime(config: RegisterConfig, journal: Journal):
       ...(config.inn ? { inn: config.inn } : {}),
       utcOffsetMinutes: config.utcOffsetMinutes,
       ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
-      ...(config.minRequestIntervalMs !== undefined ? { minRequestIntervalMs: config.minRequestIntervalMs } : {}),
+      ...(config.minRequestIntervalMs !== undefined
+        ? { minRequestIntervalMs: config.minRequestIntervalMs }
+        : {}),
     });
   } else {
     driver = new CashCoreDriver({

@@ -37,7 +37,12 @@ describe('journal', () => {
     expect(journal.receive(envelope('c-00000001'))).toBe(true);
     expect(journal.receive(envelope('c-00000001'))).toBe(false);
     journal.markExecuting('c-00000001');
-    journal.saveCheckpoint('c-00000001', { kind: 'ikkm', keyUsed: '111', path: '/api', params: { key: '111', sale: '10' } });
+    journal.saveCheckpoint('c-00000001', {
+      kind: 'ikkm',
+      keyUsed: '111',
+      path: '/api',
+      params: { key: '111', sale: '10' },
+    });
     expect(journal.get('c-00000001')?.checkpoint).toMatchObject({ keyUsed: '111' });
     journal.markDone('c-00000001', result('c-00000001'));
     expect(journal.outbox(10).map((e) => e.id)).toEqual(['c-00000001']);
@@ -45,7 +50,13 @@ describe('journal', () => {
     journal.markReported('c-00000001');
     expect(journal.outbox(10)).toEqual([]);
     expect(journal.depth()).toBe(0);
-    expect(journal.transitions('c-00000001').map((t) => t.state)).toEqual(['received', 'executing', 'executing', 'done', 'reported']);
+    expect(journal.transitions('c-00000001').map((t) => t.state)).toEqual([
+      'received',
+      'executing',
+      'executing',
+      'done',
+      'reported',
+    ]);
   });
 
   it('survives reopening: unfinished work, the outbox in completion order, the iKKM key', () => {

@@ -67,7 +67,10 @@ export interface OutboxStats {
 export class Journal {
   private readonly db: Database.Database;
 
-  constructor(dataDir: string, private readonly now: () => number = Date.now) {
+  constructor(
+    dataDir: string,
+    private readonly now: () => number = Date.now,
+  ) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'journal.sqlite'));
     this.db.pragma('journal_mode = WAL');
@@ -144,7 +147,9 @@ export class Journal {
   markExecuting(id: string): void {
     this.db.transaction(() => {
       const changed = this.db
-        .prepare(`UPDATE commands SET state = 'executing', started_at_ms = ? WHERE id = ? AND state IN ('received', 'executing')`)
+        .prepare(
+          `UPDATE commands SET state = 'executing', started_at_ms = ? WHERE id = ? AND state IN ('received', 'executing')`,
+        )
         .run(this.now(), id);
       if (changed.changes > 0) this.transition(id, 'executing');
     })();
@@ -161,7 +166,9 @@ export class Journal {
   markDone(id: string, result: ResultEnvelope): void {
     const text = JSON.stringify(result);
     this.db.transaction(() => {
-      const nextSeq = (this.db.prepare('SELECT COALESCE(MAX(done_seq), 0) + 1 AS n FROM commands').get() as { n: number }).n;
+      const nextSeq = (
+        this.db.prepare('SELECT COALESCE(MAX(done_seq), 0) + 1 AS n FROM commands').get() as { n: number }
+      ).n;
       const changed = this.db
         .prepare(
           `UPDATE commands SET state = 'done', result = ?, result_bytes = ?, done_at_ms = ?, done_seq = ?
@@ -184,32 +191,42 @@ export class Journal {
   /** Commands not finished: received or executing, oldest first (arrival order). */
   unfinished(): JournalEntry[] {
     return (
-      this.db.prepare(`SELECT * FROM commands WHERE state IN ('received', 'executing') ORDER BY seq`).all() as Row[]
+      this.db
+        .prepare(`SELECT * FROM commands WHERE state IN ('received', 'executing') ORDER BY seq`)
+        .all() as Row[]
     ).map(toEntry);
   }
 
   /** Results waiting for the broker, in the order they were completed. */
   outbox(limit: number): JournalEntry[] {
     return (
-      this.db.prepare(`SELECT * FROM commands WHERE state = 'done' ORDER BY done_seq LIMIT ?`).all(limit) as Row[]
+      this.db
+        .prepare(`SELECT * FROM commands WHERE state = 'done' ORDER BY done_seq LIMIT ?`)
+        .all(limit) as Row[]
     ).map(toEntry);
   }
 
   outboxStats(): OutboxStats {
     const row = this.db
-      .prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(result_bytes), 0) AS bytes, MIN(done_at_ms) AS oldest FROM commands WHERE state = 'done'`)
+      .prepare(
+        `SELECT COUNT(*) AS count, COALESCE(SUM(result_bytes), 0) AS bytes, MIN(done_at_ms) AS oldest FROM commands WHERE state = 'done'`,
+      )
       .get() as { count: number; bytes: number; oldest: number | null };
     return { count: row.count, bytes: row.bytes, oldestDoneAtMs: row.oldest ?? undefined };
   }
 
   /** Entries not yet acknowledged by the broker (received, executing or done). */
   depth(): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM commands WHERE state != 'reported'`).get() as { n: number }).n;
+    return (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM commands WHERE state != 'reported'`).get() as { n: number }
+    ).n;
   }
 
   transitions(id: string): { state: string; atMs: number; detail: string | null }[] {
     return (
-      this.db.prepare('SELECT state, at_ms, detail FROM transitions WHERE command_id = ? ORDER BY rowid').all(id) as {
+      this.db
+        .prepare('SELECT state, at_ms, detail FROM transitions WHERE command_id = ? ORDER BY rowid')
+        .all(id) as {
         state: string;
         at_ms: number;
         detail: string | null;
@@ -218,7 +235,8 @@ export class Journal {
   }
 
   loadKey(registerId: string): string | undefined {
-    const row = this.db.prepare('SELECT key FROM register_keys WHERE register_id = ?').get(registerId) as { key: string } | undefined;
+    const row = this.db.prepare('SELECT key FROM register_keys WHERE register_id = ?').get(registerId) as
+      { key: string } | undefined;
     return row?.key;
   }
 
@@ -235,9 +253,13 @@ export class Journal {
   prune(retentionMs: number): number {
     const cutoff = this.now() - retentionMs;
     return this.db.transaction(() => {
-      const ids = this.db.prepare(`SELECT id FROM commands WHERE state = 'reported' AND reported_at_ms < ?`).all(cutoff) as { id: string }[];
+      const ids = this.db
+        .prepare(`SELECT id FROM commands WHERE state = 'reported' AND reported_at_ms < ?`)
+        .all(cutoff) as { id: string }[];
       for (const { id } of ids) this.db.prepare('DELETE FROM transitions WHERE command_id = ?').run(id);
-      return this.db.prepare(`DELETE FROM commands WHERE state = 'reported' AND reported_at_ms < ?`).run(cutoff).changes;
+      return this.db
+        .prepare(`DELETE FROM commands WHERE state = 'reported' AND reported_at_ms < ?`)
+        .run(cutoff).changes;
     })();
   }
 

@@ -65,7 +65,12 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       connectTimeout: 10_000,
       ...(link.username ? { username: link.username } : {}),
       ...(link.password ? { password: link.password } : {}),
-      will: { topic: topics.presence(agentId), payload: Buffer.from(this.presence('offline')), qos: 1, retain: true },
+      will: {
+        topic: topics.presence(agentId),
+        payload: Buffer.from(this.presence('offline')),
+        qos: 1,
+        retain: true,
+      },
     };
   }
 
@@ -74,7 +79,10 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     this.client = client;
     client.handleMessage = (packet, done) => {
       try {
-        this.onMessage({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload) });
+        this.onMessage({
+          topic: packet.topic,
+          payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        });
       } catch (error) {
         this.log.error({ err: error, topic: packet.topic }, 'incoming message handler failed');
       }
@@ -83,7 +91,10 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     client.on('connect', (connack) => {
       this.attempt = 0;
       this.connected = true;
-      this.log.info({ protocolVersion: this.protocolVersion, sessionPresent: connack.sessionPresent }, 'broker connected');
+      this.log.info(
+        { protocolVersion: this.protocolVersion, sessionPresent: connack.sessionPresent },
+        'broker connected',
+      );
       // Presence says "ready": announce online only once the command subscription is granted.
       client.subscribe(topics.commands(this.config.agentId), { qos: 1 }, (error, granted) => {
         const refused = granted?.some((grant) => grant.qos === 128);
@@ -91,13 +102,20 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
           this.log.error({ err: error, granted }, 'subscription to the command topic refused');
           return;
         }
-        client.publish(topics.presence(this.config.agentId), this.presence('online'), { qos: 1, retain: true });
+        client.publish(topics.presence(this.config.agentId), this.presence('online'), {
+          qos: 1,
+          retain: true,
+        });
       });
       this.emit('up');
     });
     client.on('error', (error: Error & { code?: number }) => {
       // MQTT 3 return code 1 / MQTT 5 reason 132: the broker does not speak MQTT 5.
-      if (this.protocolVersion === 5 && this.config.mqtt.protocolVersion === 'auto' && (error.code === 1 || error.code === 132)) {
+      if (
+        this.protocolVersion === 5 &&
+        this.config.mqtt.protocolVersion === 'auto' &&
+        (error.code === 1 || error.code === 132)
+      ) {
         this.log.info('broker refused MQTT 5; using MQTT 3.1.1 with a persistent session');
         this.protocolVersion = 4;
         this.attempt = 0;
@@ -133,11 +151,17 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
   }
 
   /** QoS 1 publish; resolves when the broker acknowledged it. */
-  publish(topic: string, payload: string, options: { qos: 0 | 1; retain?: boolean } = { qos: 1 }): Promise<void> {
+  publish(
+    topic: string,
+    payload: string,
+    options: { qos: 0 | 1; retain?: boolean } = { qos: 1 },
+  ): Promise<void> {
     const client = this.client;
     if (!client || !this.connected) return Promise.reject(new Error('broker link is down'));
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (error) => (error ? reject(error) : resolve()));
+      client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (error) =>
+        error ? reject(error) : resolve(),
+      );
     });
   }
 
@@ -149,7 +173,12 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     if (!client) return;
     if (this.connected) {
       await new Promise<void>((resolve) => {
-        client.publish(topics.presence(this.config.agentId), this.presence('offline'), { qos: 1, retain: true }, () => resolve());
+        client.publish(
+          topics.presence(this.config.agentId),
+          this.presence('offline'),
+          { qos: 1, retain: true },
+          () => resolve(),
+        );
         setTimeout(resolve, 1000);
       });
     }

@@ -10,7 +10,13 @@ export interface HealthReport {
   link: 'up' | 'down';
   journalDepth: number;
   outbox: { count: number; bytes: number; oldestAgeSec: number | null };
-  registers: { id: string; kind: string; reachable: boolean | null; shiftOpen: boolean | null; lastError: string | null }[];
+  registers: {
+    id: string;
+    kind: string;
+    reachable: boolean | null;
+    shiftOpen: boolean | null;
+    lastError: string | null;
+  }[];
   alerts: { kind: string; message: string }[];
 }
 

@@ -34,7 +34,11 @@ export function createAgentMetrics() {
       help: 'Results stored and waiting for the broker',
       registers: [registry],
     }),
-    linkUp: new Gauge({ name: 'kassa_agent_link_up', help: '1 while connected to the broker', registers: [registry] }),
+    linkUp: new Gauge({
+      name: 'kassa_agent_link_up',
+      help: '1 while connected to the broker',
+      registers: [registry],
+    }),
     registerReachable: new Gauge({
       name: 'kassa_agent_register_reachable',
       help: '1 when the last status check reached the register',

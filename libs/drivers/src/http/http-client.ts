@@ -7,7 +7,8 @@ export interface HttpAnswer {
   contentType: string;
 }
 
-export type HttpOutcome = { ok: true; answer: HttpAnswer } | { ok: false; error: CanonicalError; sent: boolean };
+export type HttpOutcome =
+  { ok: true; answer: HttpAnswer } | { ok: false; error: CanonicalError; sent: boolean };
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -53,13 +54,20 @@ export async function deviceRequest(request: HttpRequest): Promise<HttpOutcome> 
       };
     }
     if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) {
-      return { ok: false, sent: false, error: canonicalError('REGISTER_UNREACHABLE', `касса недоступна (${code})`) };
+      return {
+        ok: false,
+        sent: false,
+        error: canonicalError('REGISTER_UNREACHABLE', `касса недоступна (${code})`),
+      };
     }
     // Reset or closed mid-exchange: the request may have reached the device.
     return {
       ok: false,
       sent: true,
-      error: canonicalError('RESULT_UNKNOWN', `связь с кассой оборвалась: ${code || (error as Error).message}`),
+      error: canonicalError(
+        'RESULT_UNKNOWN',
+        `связь с кассой оборвалась: ${code || (error as Error).message}`,
+      ),
     };
   } finally {
     clearTimeout(timer);

@@ -74,7 +74,10 @@ export class IkkmClient {
   }
 
   /** A dump table or getInfo: JSON on success, a web-api number (negative code) on failure. */
-  getJson<T>(path: string, params: Record<string, string> = {}): Promise<{ ok: true; value: T } | { ok: false; error: CanonicalError }> {
+  getJson<T>(
+    path: string,
+    params: Record<string, string> = {},
+  ): Promise<{ ok: true; value: T } | { ok: false; error: CanonicalError }> {
     return this.queue.run(async () => {
       const key = params['key'] ?? (await this.keyStore.load());
       await this.pace();
@@ -86,13 +89,17 @@ export class IkkmClient {
       });
       if (!outcome.ok) return { ok: false, error: outcome.error };
       const text = outcome.answer.body.toString('utf8').trim();
-      if (/^-\d+$/.test(text)) return { ok: false, error: ikkmError(Number(text), outcome.answer.statusText) };
+      if (/^-\d+$/.test(text))
+        return { ok: false, error: ikkmError(Number(text), outcome.answer.statusText) };
       try {
         return { ok: true, value: JSON.parse(text) as T };
       } catch {
         return {
           ok: false,
-          error: canonicalError('DEVICE_ERROR', `iKKM ${path}: ответ не JSON (HTTP ${outcome.answer.status}): ${text.slice(0, 120)}`),
+          error: canonicalError(
+            'DEVICE_ERROR',
+            `iKKM ${path}: ответ не JSON (HTTP ${outcome.answer.status}): ${text.slice(0, 120)}`,
+          ),
         };
       }
     });
@@ -119,6 +126,7 @@ function interpret(outcome: Awaited<ReturnType<typeof deviceRequest>>): IkkmAnsw
     };
   }
   const value = Number(text);
-  if (value < 0) return { ok: false, sent: true, code: value, status, statusText, error: ikkmError(value, statusText) };
+  if (value < 0)
+    return { ok: false, sent: true, code: value, status, statusText, error: ikkmError(value, statusText) };
   return { ok: true, status, statusText, value: text, repeated: status === 203 };
 }

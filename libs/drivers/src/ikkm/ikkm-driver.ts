@@ -52,7 +52,12 @@ export const IKKM_MAX_ITEMDATA = 79;
 const SHIFT_LIMIT_HOURS = 24;
 const SHIFT_WARNING_HOURS = 20;
 
-const PAYMENT_PARAM: Partial<Record<PaymentKind, string>> = { cash: 'cash', card: 'bank', tara: 'tara', credit: 'credit' };
+const PAYMENT_PARAM: Partial<Record<PaymentKind, string>> = {
+  cash: 'cash',
+  card: 'bank',
+  tara: 'tara',
+  credit: 'credit',
+};
 
 type Keyed = { keyUsed: string; answer: IkkmAnswer };
 
@@ -68,7 +73,9 @@ export class IkkmDriver implements RegisterDriver {
       baseUrl: config.baseUrl,
       keyStore: config.keyStore,
       ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
-      ...(config.minRequestIntervalMs !== undefined ? { minRequestIntervalMs: config.minRequestIntervalMs } : {}),
+      ...(config.minRequestIntervalMs !== undefined
+        ? { minRequestIntervalMs: config.minRequestIntervalMs }
+        : {}),
     });
     this.now = config.now ?? (() => new Date());
   }
@@ -133,7 +140,10 @@ export class IkkmDriver implements RegisterDriver {
           'iKKM не отменяет банковские платежи: отмена оплаты картой выполняется возвратом продажи',
         );
       case 'operators.sync':
-        return fail('NOT_SUPPORTED', 'кассиры iKKM настраиваются на самом устройстве; web-api позволяет только их прочитать');
+        return fail(
+          'NOT_SUPPORTED',
+          'кассиры iKKM настраиваются на самом устройстве; web-api позволяет только их прочитать',
+        );
       case 'receipt.image':
         return fail('NOT_SUPPORTED', 'iKKM не отдаёт изображение чека');
     }
@@ -151,7 +161,10 @@ export class IkkmDriver implements RegisterDriver {
     return { ok: true, result: this.resultFromInfo('shift.open', info.value) };
   }
 
-  private async closeShift(type: 'shift.close' | 'shift.forceClose', context: ExecuteContext): Promise<CommandOutcome> {
+  private async closeShift(
+    type: 'shift.close' | 'shift.forceClose',
+    context: ExecuteContext,
+  ): Promise<CommandOutcome> {
     const before = await this.info();
     if (!before.ok) return before;
     const shiftNumber = intOf(before.value.currentShiftID) ?? 0;
@@ -159,15 +172,30 @@ export class IkkmDriver implements RegisterDriver {
       return fail('SHIFT_NOT_OPEN', `смена ${shiftNumber} на iKKM уже закрыта`);
     }
     // The Z report does not rotate the key, so the checkpoint keeps the shift to look at instead.
-    const answer = await this.client.call('/apizreport', {}, {
-      beforeSend: (request) =>
-        context.checkpoint({ kind: 'ikkm', keyUsed: request.key, path: '/apizreport', params: request.params, shiftNumber, shiftOpen: true }),
-    });
+    const answer = await this.client.call(
+      '/apizreport',
+      {},
+      {
+        beforeSend: (request) =>
+          context.checkpoint({
+            kind: 'ikkm',
+            keyUsed: request.key,
+            path: '/apizreport',
+            params: request.params,
+            shiftNumber,
+            shiftOpen: true,
+          }),
+      },
+    );
     if (!answer.ok) return { ok: false, error: answer.error };
     return this.closedShiftResult(type, shiftNumber, answer);
   }
 
-  private async closedShiftResult(type: CommandResult['type'], shiftNumber: number, raw: unknown): Promise<CommandOutcome> {
+  private async closedShiftResult(
+    type: CommandResult['type'],
+    shiftNumber: number,
+    raw: unknown,
+  ): Promise<CommandOutcome> {
     const report = await this.client.getJson<IkkmShiftReport>(`/dump/table/shifts/${shiftNumber}/report`);
     const identity = await this.identity();
     return {
@@ -189,7 +217,10 @@ export class IkkmDriver implements RegisterDriver {
     for (const payment of command.payments) {
       const param = PAYMENT_PARAM[payment.kind];
       if (!param) {
-        return fail('PAYMENT_TYPE_UNSUPPORTED', `iKKM не принимает оплату вида «${payment.kind}» (только cash, bank, tara, credit)`);
+        return fail(
+          'PAYMENT_TYPE_UNSUPPORTED',
+          `iKKM не принимает оплату вида «${payment.kind}» (только cash, bank, tara, credit)`,
+        );
       }
       const previous = params[param] ? Number(params[param]) * 100 : 0;
       params[param] = minorToIkkmAmount(previous + payment.amount);
@@ -199,7 +230,10 @@ export class IkkmDriver implements RegisterDriver {
     );
     taxCodes.delete('');
     if (taxCodes.size > 1) {
-      return fail('TAX_ERROR', `iKKM применяет один налог на чек, а в чеке их ${taxCodes.size}: ${[...taxCodes].join(', ')}`);
+      return fail(
+        'TAX_ERROR',
+        `iKKM применяет один налог на чек, а в чеке их ${taxCodes.size}: ${[...taxCodes].join(', ')}`,
+      );
     }
     const [taxCode] = [...taxCodes];
     if (taxCode !== undefined) {
@@ -219,7 +253,9 @@ export class IkkmDriver implements RegisterDriver {
     if (!answer.ok) return { ok: false, error: answer.error };
     const checkNumber = intOf(answer.statusText.trim());
     const newKey = answer.value;
-    const transaction = await this.client.getJson<IkkmTransaction>(`/dump/transaction/${keyed.keyUsed}`, { key: newKey });
+    const transaction = await this.client.getJson<IkkmTransaction>(`/dump/transaction/${keyed.keyUsed}`, {
+      key: newKey,
+    });
     const info = await this.info();
     const identity = await this.identity();
     const paid = command.payments.reduce((acc, p) => acc + p.amount, 0);
@@ -228,19 +264,29 @@ export class IkkmDriver implements RegisterDriver {
       total: command.total,
       change: Math.max(0, paid - command.total),
       ...(checkNumber !== undefined ? { checkNumber, documentNumber: checkNumber } : {}),
-      ...(transaction.ok && transaction.value.onlineCode ? { fiscalId: String(transaction.value.onlineCode) } : {}),
+      ...(transaction.ok && transaction.value.onlineCode
+        ? { fiscalId: String(transaction.value.onlineCode) }
+        : {}),
       ...(transaction.ok ? { offline: transaction.value.status === 0 } : {}),
       ...(info.ok ? { shiftNumber: intOf(info.value.currentShiftID), cashier: info.value.cashierName } : {}),
       ...(command.cashier && !info.ok ? { cashier: command.cashier } : {}),
       ...(command.rrn ? { rrn: command.rrn } : {}),
       ...(identity ? { identity } : {}),
       replayed: answer.repeated,
-      raw: { status: answer.status, statusText: answer.statusText, key: newKey, transaction: transaction.ok ? transaction.value : undefined },
+      raw: {
+        status: answer.status,
+        statusText: answer.statusText,
+        key: newKey,
+        transaction: transaction.ok ? transaction.value : undefined,
+      },
     };
     return { ok: true, result };
   }
 
-  private async moneyPlacement(command: CommandOf<'cash.in'> | CommandOf<'cash.out'>, context: ExecuteContext): Promise<CommandOutcome> {
+  private async moneyPlacement(
+    command: CommandOf<'cash.in'> | CommandOf<'cash.out'>,
+    context: ExecuteContext,
+  ): Promise<CommandOutcome> {
     // Seed 002: "Значение параметра cash положительное, целое число" — whole tenge only.
     if (command.amount % 100 !== 0) {
       return fail('INVALID_REQUEST', 'iKKM вносит и снимает только целые тенге (сумма без тиынов)');
@@ -258,7 +304,9 @@ export class IkkmDriver implements RegisterDriver {
       ok: true,
       result: {
         ...(info.ok ? this.resultFromInfo(type, info.value) : { type }),
-        ...(intOf(answer.statusText.trim()) !== undefined ? { documentNumber: intOf(answer.statusText.trim()) } : {}),
+        ...(intOf(answer.statusText.trim()) !== undefined
+          ? { documentNumber: intOf(answer.statusText.trim()) }
+          : {}),
         replayed: answer.repeated,
         raw: { status: answer.status, statusText: answer.statusText, key: answer.value },
       },
@@ -286,8 +334,13 @@ export class IkkmDriver implements RegisterDriver {
   private async lastZReport(): Promise<CommandOutcome> {
     const shifts = await this.client.getJson<IkkmShiftRow[]>('/dump/table/shifts');
     if (!shifts.ok) return { ok: false, error: shifts.error };
-    const closed = (Array.isArray(shifts.value) ? shifts.value : []).filter((row) => Number(row.opened) === 0);
-    const last = closed.reduce<IkkmShiftRow | undefined>((acc, row) => (!acc || row.id > acc.id ? row : acc), undefined);
+    const closed = (Array.isArray(shifts.value) ? shifts.value : []).filter(
+      (row) => Number(row.opened) === 0,
+    );
+    const last = closed.reduce<IkkmShiftRow | undefined>(
+      (acc, row) => (!acc || row.id > acc.id ? row : acc),
+      undefined,
+    );
     if (!last) return fail('NOT_FOUND', 'на iKKM ещё нет закрытых смен');
     return this.closedShiftResult('report.z', last.id, { shift: last });
   }
@@ -295,7 +348,13 @@ export class IkkmDriver implements RegisterDriver {
   private async registerInfo(): Promise<CommandOutcome> {
     const info = await this.info();
     if (!info.ok) return info;
-    return { ok: true, result: { ...this.resultFromInfo('register.info', info.value), health: await this.healthFrom(info.value) } };
+    return {
+      ok: true,
+      result: {
+        ...this.resultFromInfo('register.info', info.value),
+        health: await this.healthFrom(info.value),
+      },
+    };
   }
 
   private async listOperators(): Promise<CommandOutcome> {
@@ -305,7 +364,11 @@ export class IkkmDriver implements RegisterDriver {
       code: Number(code),
       name: String(name),
       // The table carries names only; the seed's example names roles inside them.
-      role: /админ/i.test(String(name)) ? ('administrator' as const) : /старш/i.test(String(name)) ? ('seniorCashier' as const) : ('cashier' as const),
+      role: /админ/i.test(String(name))
+        ? ('administrator' as const)
+        : /старш/i.test(String(name))
+          ? ('seniorCashier' as const)
+          : ('cashier' as const),
     }));
     return { ok: true, result: { type: 'operators.list', operators, raw: cashiers.value } };
   }
@@ -326,7 +389,10 @@ export class IkkmDriver implements RegisterDriver {
     if (!info.ok) {
       this.lastError = info.error;
       return {
-        reachable: info.error.code !== 'REGISTER_UNREACHABLE' && info.error.code !== 'DEVICE_TIMEOUT' && info.error.code !== 'RESULT_UNKNOWN',
+        reachable:
+          info.error.code !== 'REGISTER_UNREACHABLE' &&
+          info.error.code !== 'DEVICE_TIMEOUT' &&
+          info.error.code !== 'RESULT_UNKNOWN',
         checkedAt: this.now().toISOString(),
         offlineQueue: 0,
         warnings: warningsForError(info.error),
@@ -343,8 +409,13 @@ export class IkkmDriver implements RegisterDriver {
     let openedAt: string | undefined;
     if (open) {
       const shifts = await this.client.getJson<IkkmShiftRow[]>('/dump/table/shifts');
-      const row = shifts.ok && Array.isArray(shifts.value) ? shifts.value.find((s) => s.id === shiftNumber) : undefined;
-      if (row?.openDate) openedAt = deviceTimeToIso(row.openDate, this.config.utcOffsetMinutes ?? IKKM_DEFAULT_UTC_OFFSET_MINUTES);
+      const row =
+        shifts.ok && Array.isArray(shifts.value) ? shifts.value.find((s) => s.id === shiftNumber) : undefined;
+      if (row?.openDate)
+        openedAt = deviceTimeToIso(
+          row.openDate,
+          this.config.utcOffsetMinutes ?? IKKM_DEFAULT_UTC_OFFSET_MINUTES,
+        );
     }
     const warnings: DeviceWarning[] = [];
     const queue = intOf(info.messagesQueueSize) ?? 0;
@@ -358,12 +429,18 @@ export class IkkmDriver implements RegisterDriver {
       if (hoursOpen >= SHIFT_LIMIT_HOURS) warnings.push('shiftTooLong');
       else if (hoursOpen >= SHIFT_WARNING_HOURS) warnings.push('shiftNearLimit');
     }
-    if (this.lastError) for (const w of warningsForError(this.lastError)) if (!warnings.includes(w)) warnings.push(w);
+    if (this.lastError)
+      for (const w of warningsForError(this.lastError)) if (!warnings.includes(w)) warnings.push(w);
     const identity = this.identityFromInfo(info);
     return {
       reachable: true,
       checkedAt: now.toISOString(),
-      shift: { number: shiftNumber, open, ...(openedAt ? { openedAt } : {}), ...(info.cashierName ? { cashier: info.cashierName } : {}) },
+      shift: {
+        number: shiftNumber,
+        open,
+        ...(openedAt ? { openedAt } : {}),
+        ...(info.cashierName ? { cashier: info.cashierName } : {}),
+      },
       ...(hoursLeft !== undefined ? { shiftHoursLeft: hoursLeft } : {}),
       cashBalance: ikkmMoney(info.cashWeHave),
       offlineQueue: queue,
@@ -386,20 +463,28 @@ export class IkkmDriver implements RegisterDriver {
       // Past the deadline we may only look. A used key is refused (-1): the device rotated it,
       // so the registration happened; the repeat below then only replays its answer (203).
       const probe = await this.client.call('/apicheck', {}, { key: checkpoint.keyUsed });
-      if (probe.ok) return { state: 'notDone', reason: 'the key used is still the current key: nothing was registered' };
+      if (probe.ok)
+        return { state: 'notDone', reason: 'the key used is still the current key: nothing was registered' };
       if (probe.code !== -1) return { state: 'unknown', reason: probe.error.message };
     }
     // Seed 002: a repeat with the same key repeats the answer (203) and never registers twice;
     // if the first request never arrived, this one registers it — exactly once either way.
     const { key: keyUsed, ...params } = checkpoint.params;
-    const answer = await this.client.call(checkpoint.path, params, { key: keyUsed ?? checkpoint.keyUsed, rotatesKey: true });
+    const answer = await this.client.call(checkpoint.path, params, {
+      key: keyUsed ?? checkpoint.keyUsed,
+      rotatesKey: true,
+    });
     if (!answer.ok && answer.code === undefined) return { state: 'unknown', reason: answer.error.message };
     const keyed: Keyed = { keyUsed: checkpoint.keyUsed, answer };
     const command = entry.command;
     let outcome: CommandOutcome;
     if (command.type === 'receipt') outcome = await this.receiptResult(command, keyed);
-    else if (command.type === 'cash.in' || command.type === 'cash.out') outcome = await this.moneyPlacementResult(command.type, keyed);
-    else outcome = answer.ok ? { ok: true, result: { type: command.type, raw: answer } } : { ok: false, error: answer.error };
+    else if (command.type === 'cash.in' || command.type === 'cash.out')
+      outcome = await this.moneyPlacementResult(command.type, keyed);
+    else
+      outcome = answer.ok
+        ? { ok: true, result: { type: command.type, raw: answer } }
+        : { ok: false, error: answer.error };
     return { state: 'done', outcome };
   }
 
@@ -413,7 +498,10 @@ export class IkkmDriver implements RegisterDriver {
     const current = intOf(info.value.currentShiftID) ?? 0;
     const closedNow = info.value.currentShiftStatus !== 'opened';
     if (current > shiftBefore || (current === shiftBefore && closedNow)) {
-      return { state: 'done', outcome: await this.closedShiftResult(entry.command.type, shiftBefore, { reconciled: true }) };
+      return {
+        state: 'done',
+        outcome: await this.closedShiftResult(entry.command.type, shiftBefore, { reconciled: true }),
+      };
     }
     return { state: 'notDone', reason: `shift ${shiftBefore} is still open` };
   }
@@ -424,10 +512,15 @@ export class IkkmDriver implements RegisterDriver {
    * A call that rotates the web-api key: the key used goes to the checkpoint before the call, the
    * new key to the key store after it, before anyone sees the answer.
    */
-  private async keyedCall(path: string, extra: Record<string, string>, context: ExecuteContext): Promise<Keyed> {
+  private async keyedCall(
+    path: string,
+    extra: Record<string, string>,
+    context: ExecuteContext,
+  ): Promise<Keyed> {
     const answer = await this.client.call(path, extra, {
       rotatesKey: true,
-      beforeSend: (request) => context.checkpoint({ kind: 'ikkm', keyUsed: request.key, path, params: request.params }),
+      beforeSend: (request) =>
+        context.checkpoint({ kind: 'ikkm', keyUsed: request.key, path, params: request.params }),
     });
     return { keyUsed: answer.keyUsed, answer };
   }
@@ -460,7 +553,11 @@ export class IkkmDriver implements RegisterDriver {
     return {
       type,
       shiftNumber,
-      shift: { number: shiftNumber, open: info.currentShiftStatus === 'opened', ...(info.cashierName ? { cashier: info.cashierName } : {}) },
+      shift: {
+        number: shiftNumber,
+        open: info.currentShiftStatus === 'opened',
+        ...(info.cashierName ? { cashier: info.cashierName } : {}),
+      },
       ...(info.cashierName ? { cashier: info.cashierName } : {}),
       counters: { ...shiftReportToCounters({}), cashBalance: ikkmMoney(info.cashWeHave) },
       identity: this.identityFromInfo(info),
@@ -479,18 +576,44 @@ function itemData(command: CommandOf<'receipt'>): Record<string, string>[] {
       qty: String(milliToQuantityNumber(item.quantity)),
       sum: minorToIkkmAmount(item.sum),
     });
-    if (item.discount > 0) lines.push({ name: ` скидка ${item.name} `, discount: minorToIkkmAmount(item.discount) });
-    if (item.markup > 0) lines.push({ name: ` наценка ${item.name} `, price: minorToIkkmAmount(item.markup), qty: '1', sum: minorToIkkmAmount(item.markup) });
+    if (item.discount > 0)
+      lines.push({ name: ` скидка ${item.name} `, discount: minorToIkkmAmount(item.discount) });
+    if (item.markup > 0)
+      lines.push({
+        name: ` наценка ${item.name} `,
+        price: minorToIkkmAmount(item.markup),
+        qty: '1',
+        sum: minorToIkkmAmount(item.markup),
+      });
   }
-  if (command.discount > 0) lines.push({ name: ' скидка на чек ', discount: minorToIkkmAmount(command.discount) });
-  if (command.markup > 0) lines.push({ name: ' наценка на чек ', price: minorToIkkmAmount(command.markup), qty: '1', sum: minorToIkkmAmount(command.markup) });
+  if (command.discount > 0)
+    lines.push({ name: ' скидка на чек ', discount: minorToIkkmAmount(command.discount) });
+  if (command.markup > 0)
+    lines.push({
+      name: ' наценка на чек ',
+      price: minorToIkkmAmount(command.markup),
+      qty: '1',
+      sum: minorToIkkmAmount(command.markup),
+    });
   if (lines.length > IKKM_MAX_ITEMDATA) {
-    return [{ name: OPERATION_TITLES[command.operation], price: minorToIkkmAmount(command.total), qty: '1', sum: minorToIkkmAmount(command.total) }];
+    return [
+      {
+        name: OPERATION_TITLES[command.operation],
+        price: minorToIkkmAmount(command.total),
+        qty: '1',
+        sum: minorToIkkmAmount(command.total),
+      },
+    ];
   }
   return lines;
 }
 
-const OPERATION_TITLES = { sale: 'Продажа', saleReturn: 'Возврат продажи', buy: 'Покупка', buyReturn: 'Возврат покупки' } as const;
+const OPERATION_TITLES = {
+  sale: 'Продажа',
+  saleReturn: 'Возврат продажи',
+  buy: 'Покупка',
+  buyReturn: 'Возврат покупки',
+} as const;
 
 function warningsForError(error: CanonicalError): DeviceWarning[] {
   switch (error.code) {
@@ -514,11 +637,16 @@ function deviceTimeToIso(value: string, utcOffsetMinutes: number): string | unde
   const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(value);
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s] = match;
-  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0)) - utcOffsetMinutes * 60_000;
+  const utc =
+    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0)) -
+    utcOffsetMinutes * 60_000;
   return new Date(utc).toISOString();
 }
 
-const fail = async (code: Parameters<typeof canonicalError>[0], message: string): Promise<CommandOutcome> => ({
+const fail = async (
+  code: Parameters<typeof canonicalError>[0],
+  message: string,
+): Promise<CommandOutcome> => ({
   ok: false,
   error: canonicalError(code, message),
 });

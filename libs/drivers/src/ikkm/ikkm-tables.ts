@@ -44,7 +44,12 @@ export interface IkkmShiftReport {
   cashInDocCount?: number;
   cashInTotal?: number | string;
   cashWeHave?: number | string;
-  fiscalData?: { sales?: number | string; saleReturn?: number | string; buy?: number | string; buyReturn?: number | string };
+  fiscalData?: {
+    sales?: number | string;
+    saleReturn?: number | string;
+    buy?: number | string;
+    buyReturn?: number | string;
+  };
   isArhived?: boolean;
 }
 
@@ -57,7 +62,8 @@ export interface IkkmTransaction {
   onlineCode?: string;
 }
 
-const money = (value: number | string | undefined): number => (value === undefined || value === '' ? 0 : ikkmAmountToMinor(value));
+const money = (value: number | string | undefined): number =>
+  value === undefined || value === '' ? 0 : ikkmAmountToMinor(value);
 export const intOf = (value: number | string | undefined): number | undefined => {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);

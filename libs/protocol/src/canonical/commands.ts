@@ -38,7 +38,10 @@ export const operatorSchema = z.object({
   name: z.string().min(1),
   role: operatorRoleSchema,
   /** Needed in clear by the cash core; never stored in clear in the cloud. */
-  pin: z.string().regex(/^\d{4,8}$/, 'PIN is 4–8 digits').optional(),
+  pin: z
+    .string()
+    .regex(/^\d{4,8}$/, 'PIN is 4–8 digits')
+    .optional(),
 });
 export type Operator = z.infer<typeof operatorSchema>;
 
@@ -89,7 +92,9 @@ export type CanonicalCommandInput = z.input<typeof canonicalCommandSchema>;
 export type CommandType = CanonicalCommand['type'];
 export type CommandOf<T extends CommandType> = Extract<CanonicalCommand, { type: T }>;
 
-export const COMMAND_TYPES = canonicalCommandSchema.options.map((option) => option.shape.type.value) as CommandType[];
+export const COMMAND_TYPES = canonicalCommandSchema.options.map(
+  (option) => option.shape.type.value,
+) as CommandType[];
 
 /**
  * Commands that change fiscal state on the device. They are the ones that must execute exactly

@@ -83,7 +83,10 @@ export const receiptSchema = z.object({
   payments: z.array(paymentSchema).min(1),
   /** What the buyer owes: Σ(item sum − discount + markup) − discount + markup. */
   total: nonNegativeMinor,
-  customerIinBin: z.string().regex(/^\d{12}$/, 'IIN/BIN is 12 digits').optional(),
+  customerIinBin: z
+    .string()
+    .regex(/^\d{12}$/, 'IIN/BIN is 12 digits')
+    .optional(),
   /** Card payment reference (seed 000 `rrn`), needed to return a card payment. */
   rrn: z.string().optional(),
   /** Free lines printed at the end of the receipt (seed 001 `printFooter`). */

@@ -25,9 +25,16 @@ describe('device code tables', () => {
 
   it('keep the device text and code', () => {
     const error = ikkmError(-6, 'Printer not ready');
-    expect(error).toMatchObject({ code: 'PRINTER_NOT_READY', retryable: true, device: { kind: 'ikkm', code: -6, text: 'Printer not ready' } });
+    expect(error).toMatchObject({
+      code: 'PRINTER_NOT_READY',
+      retryable: true,
+      device: { kind: 'ikkm', code: -6, text: 'Printer not ready' },
+    });
     const core = cashCoreError(35);
-    expect(core).toMatchObject({ code: 'SHIFT_NOT_OPEN', device: { code: 35, constant: 'kkm_shift_state_is_not_opened' } });
+    expect(core).toMatchObject({
+      code: 'SHIFT_NOT_OPEN',
+      device: { code: 35, constant: 'kkm_shift_state_is_not_opened' },
+    });
   });
 
   it('every canonical error has a distinct WS error_code', () => {

@@ -10,7 +10,12 @@ import {
 } from './decimal';
 import { majorToMinor, minorToMajorNumber } from './minor-units';
 import { minorToWsDecimal, wsPriceToMinor, wsQuantityToMilli } from './ws-money';
-import { cashCoreMoneyToMinor, minorToCashCoreMoney, minorToCashCoreRequest, cashCoreRequestToMinor } from './cash-core-money';
+import {
+  cashCoreMoneyToMinor,
+  minorToCashCoreMoney,
+  minorToCashCoreRequest,
+  cashCoreRequestToMinor,
+} from './cash-core-money';
 import { ikkmAmountToMinor, minorToIkkmAmount } from './ikkm-money';
 import { milliPercentToSaleTaxPrc, saleTaxPrcToMilliPercent } from './sale-money';
 
@@ -110,10 +115,14 @@ describe('decimal conversions', () => {
     expect(mulDivRound(999, 500, 1000)).toBe(500); // 499.5 → 500
     expect(mulDivRound(-999, 500, 1000)).toBe(-500);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 1, max: 1_000_000 }), (price, qty) => {
-        const exact = (price * qty) / 1000;
-        expect(Math.abs(mulDivRound(price, qty, 1000) - exact)).toBeLessThanOrEqual(0.5);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        (price, qty) => {
+          const exact = (price * qty) / 1000;
+          expect(Math.abs(mulDivRound(price, qty, 1000) - exact)).toBeLessThanOrEqual(0.5);
+        },
+      ),
     );
   });
 

@@ -19,7 +19,11 @@ export const commandOriginSchema = z.object({
  */
 export const commandEnvelopeSchema = z.object({
   v: version,
-  id: z.string().min(8).max(128).regex(/^[A-Za-z0-9:._|-]+$/, 'id: letters, digits and :._|- only'),
+  id: z
+    .string()
+    .min(8)
+    .max(128)
+    .regex(/^[A-Za-z0-9:._|-]+$/, 'id: letters, digits and :._|- only'),
   registerId: z.string().min(1).max(64),
   issuedAt: isoTime,
   deadline: isoTime,
@@ -120,7 +124,10 @@ export function parseEnvelope<T>(schema: z.ZodType<T>, payload: Buffer | string)
 /** Best-effort read of a command id from a payload that failed validation, to answer "rejected". */
 export function peekCommandId(payload: Buffer | string): { id?: string; registerId?: string } {
   try {
-    const json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) as Record<string, unknown>;
+    const json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     return {
       ...(typeof json['id'] === 'string' ? { id: json['id'] } : {}),
       ...(typeof json['registerId'] === 'string' ? { registerId: json['registerId'] } : {}),

@@ -5,7 +5,10 @@ import { commandEnvelopeSchema, parseEnvelope, peekCommandId, resultEnvelopeSche
 describe('MQTT topics', () => {
   it('builds versioned per-agent topics and parses them back', () => {
     expect(topics.commands('agent-1')).toBe('kr/v1/agents/agent-1/commands');
-    expect(parseAgentTopic('kr/v1/agents/agent-1/results')).toEqual({ agentId: 'agent-1', channel: 'results' });
+    expect(parseAgentTopic('kr/v1/agents/agent-1/results')).toEqual({
+      agentId: 'agent-1',
+      channel: 'results',
+    });
     expect(parseAgentTopic('kr/v2/agents/agent-1/results')).toBeNull();
     expect(parseAgentTopic('kr/v1/agents/+/results')).toBeNull();
     expect(parseAgentTopic('kr/v1/agents/a/b/results')).toBeNull();
@@ -50,11 +53,20 @@ describe('MQTT envelopes', () => {
 
   it('rejects broken payloads with a reason, never throws', () => {
     expect(parseEnvelope(commandEnvelopeSchema, '{')).toEqual({ ok: false, reason: 'payload is not JSON' });
-    const noDeadline = parseEnvelope(commandEnvelopeSchema, JSON.stringify({ ...command, deadline: undefined }));
+    const noDeadline = parseEnvelope(
+      commandEnvelopeSchema,
+      JSON.stringify({ ...command, deadline: undefined }),
+    );
     expect(noDeadline.ok).toBe(false);
-    const badType = parseEnvelope(commandEnvelopeSchema, JSON.stringify({ ...command, command: { type: 'format.disk' } }));
+    const badType = parseEnvelope(
+      commandEnvelopeSchema,
+      JSON.stringify({ ...command, command: { type: 'format.disk' } }),
+    );
     expect(badType.ok).toBe(false);
-    expect(peekCommandId(JSON.stringify({ ...command, command: null }))).toEqual({ id: command.id, registerId: 'reg-1' });
+    expect(peekCommandId(JSON.stringify({ ...command, command: null }))).toEqual({
+      id: command.id,
+      registerId: 'reg-1',
+    });
     expect(peekCommandId('garbage')).toEqual({});
   });
 
@@ -67,7 +79,12 @@ describe('MQTT envelopes', () => {
       status: 'failed',
       outcome: {
         ok: false,
-        error: { code: 'INSUFFICIENT_CASH', message: 'x', retryable: false, device: { kind: 'cash-core', code: 58, text: 'нет' } },
+        error: {
+          code: 'INSUFFICIENT_CASH',
+          message: 'x',
+          retryable: false,
+          device: { kind: 'cash-core', code: 58, text: 'нет' },
+        },
       },
       receivedAt: '2026-11-23T10:00:00.000Z',
       completedAt: '2026-11-23T10:00:01.000Z',

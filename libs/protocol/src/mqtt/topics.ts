@@ -18,7 +18,8 @@ export const AGENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const isValidAgentId = (agentId: string): boolean => AGENT_ID_PATTERN.test(agentId);
 
 function assertAgentId(agentId: string): void {
-  if (!isValidAgentId(agentId)) throw new Error(`invalid agent id for an MQTT topic: ${JSON.stringify(agentId)}`);
+  if (!isValidAgentId(agentId))
+    throw new Error(`invalid agent id for an MQTT topic: ${JSON.stringify(agentId)}`);
 }
 
 export const agentPrefix = (agentId: string): string => {
@@ -26,7 +27,8 @@ export const agentPrefix = (agentId: string): string => {
   return `${TOPIC_ROOT}/${TOPIC_VERSION}/agents/${agentId}`;
 };
 
-export const agentTopic = (agentId: string, channel: AgentChannel): string => `${agentPrefix(agentId)}/${channel}`;
+export const agentTopic = (agentId: string, channel: AgentChannel): string =>
+  `${agentPrefix(agentId)}/${channel}`;
 
 export const topics = {
   commands: (agentId: string) => agentTopic(agentId, 'commands'),
@@ -35,7 +37,8 @@ export const topics = {
   heartbeat: (agentId: string) => agentTopic(agentId, 'heartbeat'),
   events: (agentId: string) => agentTopic(agentId, 'events'),
   /** What the cloud subscribes to: every agent's outbound channels. */
-  allAgents: (channel: Exclude<AgentChannel, 'commands'>) => `${TOPIC_ROOT}/${TOPIC_VERSION}/agents/+/${channel}`,
+  allAgents: (channel: Exclude<AgentChannel, 'commands'>) =>
+    `${TOPIC_ROOT}/${TOPIC_VERSION}/agents/+/${channel}`,
 };
 
 export interface ParsedAgentTopic {

@@ -10,7 +10,11 @@ import { SALE_PAYMENT_KINDS, type SaleAnswer, type SaleRequest, saleRequestSchem
 
 export type SaleParseResult = { ok: true; request: SaleRequest } | { ok: false; answer: SaleAnswer };
 
-export const saleErrorAnswer = (code: SaleCode, message: string): SaleAnswer => ({ status: 'error', code, message });
+export const saleErrorAnswer = (code: SaleCode, message: string): SaleAnswer => ({
+  status: 'error',
+  code,
+  message,
+});
 
 /** Body text → validated request, or the seed's code 2 (bad JSON) / 3 (missing or wrong fields). */
 export function parseSaleRequest(body: string | Buffer | unknown): SaleParseResult {
@@ -23,7 +27,10 @@ export function parseSaleRequest(body: string | Buffer | unknown): SaleParseResu
     }
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { ok: false, answer: saleErrorAnswer(SALE_CODE.BAD_JSON, 'некорректный формат JSON: ожидается объект') };
+    return {
+      ok: false,
+      answer: saleErrorAnswer(SALE_CODE.BAD_JSON, 'некорректный формат JSON: ожидается объект'),
+    };
   }
   const parsed = saleRequestSchema.safeParse(json);
   if (!parsed.success) {
@@ -43,7 +50,9 @@ export function parseSaleRequest(body: string | Buffer | unknown): SaleParseResu
  * docTime + docNumber + amount; a repeat reprints instead of fiscalizing again. Without
  * `docTime` there is no uniqueness control (null).
  */
-export function saleIdempotencyKey(request: Pick<SaleRequest, 'docTime' | 'docNumber' | 'amount'>): string | null {
+export function saleIdempotencyKey(
+  request: Pick<SaleRequest, 'docTime' | 'docNumber' | 'amount'>,
+): string | null {
   if (!request.docTime) return null;
   return `sale:${request.docTime}|${request.docNumber}|${request.amount}`;
 }
@@ -98,13 +107,19 @@ export function saleRequestToCommand(request: SaleRequest, context: SaleConvertC
   }
 
   const payments: Receipt['payments'] = [];
-  for (const [field, kind] of Object.entries(SALE_PAYMENT_KINDS) as [keyof typeof SALE_PAYMENT_KINDS, PaymentKind][]) {
+  for (const [field, kind] of Object.entries(SALE_PAYMENT_KINDS) as [
+    keyof typeof SALE_PAYMENT_KINDS,
+    PaymentKind,
+  ][]) {
     const amount = request.payments?.[field] ?? 0;
     if (amount <= 0) continue;
     if (!context.paymentKinds.includes(kind)) {
       return {
         ok: false,
-        answer: saleErrorAnswer(SALE_CODE.PAYMENT_TYPE_UNSUPPORTED, `тип оплаты ${field} не поддерживается кассой`),
+        answer: saleErrorAnswer(
+          SALE_CODE.PAYMENT_TYPE_UNSUPPORTED,
+          `тип оплаты ${field} не поддерживается кассой`,
+        ),
       };
     }
     payments.push({ kind, amount });
@@ -113,14 +128,20 @@ export function saleRequestToCommand(request: SaleRequest, context: SaleConvertC
   if (paid < request.amount) {
     return {
       ok: false,
-      answer: saleErrorAnswer(SALE_CODE.NOT_FULLY_PAID, `документ не полностью оплачен: оплачено ${paid} из ${request.amount}`),
+      answer: saleErrorAnswer(
+        SALE_CODE.NOT_FULLY_PAID,
+        `документ не полностью оплачен: оплачено ${paid} из ${request.amount}`,
+      ),
     };
   }
   const cash = payments.find((payment) => payment.kind === 'cash')?.amount ?? 0;
   if (paid - request.amount > cash) {
     return {
       ok: false,
-      answer: saleErrorAnswer(SALE_CODE.SUM_MISMATCH, 'безналичная оплата больше суммы документа: сдача возможна только с наличных'),
+      answer: saleErrorAnswer(
+        SALE_CODE.SUM_MISMATCH,
+        'безналичная оплата больше суммы документа: сдача возможна только с наличных',
+      ),
     };
   }
 

@@ -5,7 +5,12 @@ import { CANONICAL_ERROR_CODES, canonicalError } from '../errors/canonical-error
 import { ikkmError } from '../errors/ikkm-codes';
 import { receiptTotal } from '../canonical/receipt';
 import { saleAnswerSchema } from './sale-schema';
-import { commandOutcomeToSaleAnswer, parseSaleRequest, saleIdempotencyKey, saleRequestToCommand } from './sale-convert';
+import {
+  commandOutcomeToSaleAnswer,
+  parseSaleRequest,
+  saleIdempotencyKey,
+  saleRequestToCommand,
+} from './sale-convert';
 
 const allKinds = ['cash', 'card', 'credit', 'bonuses', 'prepayment', 'installment'] as const;
 
@@ -67,7 +72,9 @@ describe('seed 001 /sale', () => {
     expect(code({ ...seedLike, items: [] })).toBe(SALE_CODE.MISSING_FIELDS);
     expect(code({ ...seedLike, amount: '350.00' })).toBe(SALE_CODE.MISSING_FIELDS);
     expect(code({ ...seedLike, docTime: '01.03.2024' })).toBe(SALE_CODE.MISSING_FIELDS);
-    expect(code({ ...seedLike, amount: 35001, payments: { cashAmount: 35001 } })).toBe(SALE_CODE.SUM_MISMATCH);
+    expect(code({ ...seedLike, amount: 35001, payments: { cashAmount: 35001 } })).toBe(
+      SALE_CODE.SUM_MISMATCH,
+    );
     expect(code({ ...seedLike, payments: { cashAmount: 0, bonusesAmount: 35000 } }, ['cash', 'card'])).toBe(
       SALE_CODE.PAYMENT_TYPE_UNSUPPORTED,
     );
@@ -81,7 +88,10 @@ describe('seed 001 /sale', () => {
     const parsed = parseSaleRequest({ ...seedLike, fiscalID: '1008' });
     if (!parsed.ok) throw new Error('parse');
     const converted = saleRequestToCommand(parsed.request, { paymentKinds: allKinds });
-    expect(converted).toEqual({ ok: true, command: { type: 'receipt.reprint', document: { fiscalId: '1008' } } });
+    expect(converted).toEqual({
+      ok: true,
+      command: { type: 'receipt.reprint', document: { fiscalId: '1008' } },
+    });
   });
 
   it('idempotency key is docTime + docNumber + amount, and none without docTime', () => {
@@ -104,7 +114,14 @@ describe('seed 001 /sale', () => {
       ok: true,
       result: { type: 'receipt', fiscalId: '1008', documentNumber: 8, checkNumber: 1008 },
     });
-    expect(ok).toEqual({ status: 'success', code: 0, documentID: 8, fiscalID: '1008', fiscalNum: '8', checkNum: '1008' });
+    expect(ok).toEqual({
+      status: 'success',
+      code: 0,
+      documentID: 8,
+      fiscalID: '1008',
+      fiscalNum: '8',
+      checkNum: '1008',
+    });
   });
 
   it('property: for any valid sale, items − discounts + markups = total = amount', () => {
@@ -115,21 +132,26 @@ describe('seed 001 /sale', () => {
       discount: fc.integer({ min: 0, max: 1_000_000 }),
     });
     fc.assert(
-      fc.property(fc.array(item, { minLength: 1, maxLength: 30 }), fc.integer({ min: 0, max: 100_000 }), (items, extraCash) => {
-        const amount = items.reduce((acc, i) => acc + i.itemAmount, 0);
-        const parsed = parseSaleRequest({
-          docNumber: '1',
-          employeeName: 'E',
-          amount,
-          items,
-          payments: { cashAmount: amount + extraCash },
-        });
-        if (!parsed.ok) throw new Error(JSON.stringify(parsed.answer));
-        const converted = saleRequestToCommand(parsed.request, { paymentKinds: allKinds });
-        if (!converted.ok || converted.command.type !== 'receipt') throw new Error(JSON.stringify(converted));
-        expect(receiptTotal(converted.command)).toBe(amount);
-        expect(converted.command.total).toBe(amount);
-      }),
+      fc.property(
+        fc.array(item, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        (items, extraCash) => {
+          const amount = items.reduce((acc, i) => acc + i.itemAmount, 0);
+          const parsed = parseSaleRequest({
+            docNumber: '1',
+            employeeName: 'E',
+            amount,
+            items,
+            payments: { cashAmount: amount + extraCash },
+          });
+          if (!parsed.ok) throw new Error(JSON.stringify(parsed.answer));
+          const converted = saleRequestToCommand(parsed.request, { paymentKinds: allKinds });
+          if (!converted.ok || converted.command.type !== 'receipt')
+            throw new Error(JSON.stringify(converted));
+          expect(receiptTotal(converted.command)).toBe(amount);
+          expect(converted.command.total).toBe(amount);
+        },
+      ),
     );
   });
 });

@@ -33,7 +33,10 @@ function wareToItem(
   if (!tax) {
     return {
       ok: false,
-      error: canonicalError('TAX_ERROR', `wares.${index}.tax_number: в налоговой таблице кассы нет налога ${ware.tax_number}`),
+      error: canonicalError(
+        'TAX_ERROR',
+        `wares.${index}.tax_number: в налоговой таблице кассы нет налога ${ware.tax_number}`,
+      ),
     };
   }
   let price: number;
@@ -45,9 +48,13 @@ function wareToItem(
     const reason = error instanceof DecimalFormatError ? error.message : String(error);
     return { ok: false, error: canonicalError('INVALID_ITEMS', `wares.${index}: ${reason}`) };
   }
-  if (price < 0) return { ok: false, error: canonicalError('INVALID_ITEMS', `wares.${index}.price: отрицательная цена`) };
+  if (price < 0)
+    return { ok: false, error: canonicalError('INVALID_ITEMS', `wares.${index}.price: отрицательная цена`) };
   if (quantity <= 0) {
-    return { ok: false, error: canonicalError('INVALID_ITEMS', `wares.${index}.quantity: количество должно быть больше нуля`) };
+    return {
+      ok: false,
+      error: canonicalError('INVALID_ITEMS', `wares.${index}.quantity: количество должно быть больше нуля`),
+    };
   }
   const taxes: ReceiptTax[] = [
     {
@@ -74,7 +81,10 @@ function wareToItem(
 }
 
 /** Seed 000 request → the canonical command the agent executes. */
-export function wsRequestToCommand(request: WsRequest, context: WsConvertContext): ConvertResult<CanonicalCommand> {
+export function wsRequestToCommand(
+  request: WsRequest,
+  context: WsConvertContext,
+): ConvertResult<CanonicalCommand> {
   switch (request.event) {
     case 'open_shift':
       return { ok: true, value: { type: 'shift.open', cashier: request.data.cashier } };
@@ -85,7 +95,10 @@ export function wsRequestToCommand(request: WsRequest, context: WsConvertContext
     case 'z_report':
       return { ok: true, value: { type: 'report.z' } };
     case 'cancel_payment':
-      return { ok: true, value: { type: 'payment.cancel', rrn: request.data.rrn, amount: request.data.amount } };
+      return {
+        ok: true,
+        value: { type: 'payment.cancel', rrn: request.data.rrn, amount: request.data.amount },
+      };
     case 'cash_drawer_handler':
       return {
         ok: true,
@@ -175,13 +188,18 @@ export function commandOutcomeToWsAnswer(
   if (!outcome.ok) return wsErrorAnswer(event, outcome.error);
   const result = outcome.result;
   const ok = { error: false, error_code: 0, text: SUCCESS_TEXT };
-  const cashier = result.cashier ?? ('data' in request && request.data && 'cashier' in request.data ? request.data.cashier : '');
+  const cashier =
+    result.cashier ??
+    ('data' in request && request.data && 'cashier' in request.data ? request.data.cashier : '');
   switch (request.event) {
     case 'open_shift':
       return { event: wsAnswerEvent(event), data: { ...ok, cashier, ...registerFields(result, identity) } };
     case 'close_shift':
     case 'force_close_shift':
-      return { event: wsAnswerEvent(event), data: { ...ok, cashier, ...shiftTotalsFields(result, identity) } };
+      return {
+        event: wsAnswerEvent(event),
+        data: { ...ok, cashier, ...shiftTotalsFields(result, identity) },
+      };
     case 'z_report':
       return { event: wsAnswerEvent(event), data: { ...ok, ...shiftTotalsFields(result, identity) } };
     case 'cancel_payment':

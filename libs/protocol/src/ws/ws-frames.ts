@@ -100,9 +100,17 @@ const shiftTotalsFields = {
   sum_returns: z.number(),
 };
 
-export const wsErrorDataSchema = z.object({ error: z.literal(true), error_code: z.number().int(), text: z.string() });
+export const wsErrorDataSchema = z.object({
+  error: z.literal(true),
+  error_code: z.number().int(),
+  text: z.string(),
+});
 export const wsOpenShiftAnswerSchema = z.object({ ...answerBase, cashier: z.string(), ...registerFields });
-export const wsCloseShiftAnswerSchema = z.object({ ...answerBase, cashier: z.string(), ...shiftTotalsFields });
+export const wsCloseShiftAnswerSchema = z.object({
+  ...answerBase,
+  cashier: z.string(),
+  ...shiftTotalsFields,
+});
 export const wsForceCloseShiftAnswerSchema = z.object({
   ...answerBase,
   cashier: z.string(),

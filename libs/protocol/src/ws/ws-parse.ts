@@ -11,7 +11,10 @@ export interface WsErrorAnswer {
 export type WsParseResult = { ok: true; request: WsRequest } | { ok: false; answer: WsErrorAnswer };
 
 export function wsErrorAnswer(event: string | undefined, error: CanonicalError): WsErrorAnswer {
-  return { event: event ? wsAnswerEvent(event) : 'onerror', data: { error: true, ...toWsErrorFields(error) } };
+  return {
+    event: event ? wsAnswerEvent(event) : 'onerror',
+    data: { error: true, ...toWsErrorFields(error) },
+  };
 }
 
 /** Shortest readable account of what failed, for the answer's `text`. */
@@ -31,7 +34,10 @@ export function parseWsRequest(raw: string | Buffer): WsParseResult {
   try {
     frame = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
   } catch {
-    return { ok: false, answer: wsErrorAnswer(undefined, canonicalError('INVALID_REQUEST', 'Некорректный JSON')) };
+    return {
+      ok: false,
+      answer: wsErrorAnswer(undefined, canonicalError('INVALID_REQUEST', 'Некорректный JSON')),
+    };
   }
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
     return {
@@ -41,19 +47,28 @@ export function parseWsRequest(raw: string | Buffer): WsParseResult {
   }
   const event = (frame as { event?: unknown }).event;
   if (typeof event !== 'string' || event === '') {
-    return { ok: false, answer: wsErrorAnswer(undefined, canonicalError('INVALID_REQUEST', 'Не указано событие event')) };
+    return {
+      ok: false,
+      answer: wsErrorAnswer(undefined, canonicalError('INVALID_REQUEST', 'Не указано событие event')),
+    };
   }
   if (!isWsEvent(event)) {
     return {
       ok: false,
-      answer: wsErrorAnswer(event, canonicalError('INVALID_REQUEST', `Неизвестное событие: ${event.slice(0, 64)}`)),
+      answer: wsErrorAnswer(
+        event,
+        canonicalError('INVALID_REQUEST', `Неизвестное событие: ${event.slice(0, 64)}`),
+      ),
     };
   }
   const parsed = wsRequestSchema.safeParse(frame);
   if (!parsed.success) {
     return {
       ok: false,
-      answer: wsErrorAnswer(event, canonicalError('INVALID_REQUEST', `Некорректные данные: ${describeIssues(parsed.error)}`)),
+      answer: wsErrorAnswer(
+        event,
+        canonicalError('INVALID_REQUEST', `Некорректные данные: ${describeIssues(parsed.error)}`),
+      ),
     };
   }
   return { ok: true, request: parsed.data };

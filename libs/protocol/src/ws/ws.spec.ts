@@ -7,8 +7,16 @@ import { parseWsRequest } from './ws-parse';
 import { commandOutcomeToWsAnswer, wsRequestToCommand } from './ws-convert';
 import { emptyShiftCounters } from '../canonical/results';
 
-const taxTable = [{ rate: 20000, name: 'НДС 20%' }, { rate: 10000, name: 'НДС 10%' }];
-const identity = { kind: 'cash-core' as const, serialNumber: '0128010101', inn: '2147473636', currency: 'RUB' as const };
+const taxTable = [
+  { rate: 20000, name: 'НДС 20%' },
+  { rate: 10000, name: 'НДС 10%' },
+];
+const identity = {
+  kind: 'cash-core' as const,
+  serialNumber: '0128010101',
+  inn: '2147473636',
+  currency: 'RUB' as const,
+};
 
 /** The seed's own request examples, verbatim in shape. */
 const seedRequests = {
@@ -26,7 +34,10 @@ const seedRequests = {
     },
   },
   cancel_payment: { event: 'cancel_payment', data: { rrn: 'LINK_917113269868', amount: 2469 } },
-  cash_drawer_handler: { event: 'cash_drawer_handler', data: { cashier: 'Сидр Петров', amount: 2469, doc_type: 4 } },
+  cash_drawer_handler: {
+    event: 'cash_drawer_handler',
+    data: { cashier: 'Сидр Петров', amount: 2469, doc_type: 4 },
+  },
   z_report: { event: 'z_report' },
 } as const;
 
@@ -53,14 +64,19 @@ describe('seed 000 WebSocket frames', () => {
 
   it('doc_type 3 is a sale return, pyment_type 0 is cash; doc_type 4/5 are cash in/out', () => {
     const ret = parseWsRequest(
-      JSON.stringify({ ...seedRequests.new_transaction, data: { ...seedRequests.new_transaction.data, doc_type: 3, pyment_type: 0 } }),
+      JSON.stringify({
+        ...seedRequests.new_transaction,
+        data: { ...seedRequests.new_transaction.data, doc_type: 3, pyment_type: 0 },
+      }),
     );
     if (!ret.ok) throw new Error('parse failed');
     const command = wsRequestToCommand(ret.request, { taxTable });
     expect(command.ok && command.value.type === 'receipt' && command.value.operation).toBe('saleReturn');
     expect(command.ok && command.value.type === 'receipt' && command.value.payments[0]?.kind).toBe('cash');
 
-    const out = parseWsRequest(JSON.stringify({ event: 'cash_drawer_handler', data: { cashier: 'A', amount: 500, doc_type: 5 } }));
+    const out = parseWsRequest(
+      JSON.stringify({ event: 'cash_drawer_handler', data: { cashier: 'A', amount: 500, doc_type: 5 } }),
+    );
     if (!out.ok) throw new Error('parse failed');
     expect(wsRequestToCommand(out.request, { taxTable })).toEqual({
       ok: true,
@@ -75,8 +91,14 @@ describe('seed 000 WebSocket frames', () => {
       ['{"data":{}}', 'onerror'],
       ['{"event":"sell_everything"}', 'onsell_everything'],
       ['{"event":"open_shift","data":{}}', 'onopen_shift'],
-      ['{"event":"new_transaction","data":{"cashier":"A","doc_type":7,"pyment_type":0,"wares":[]}}', 'onnew_transaction'],
-      ['{"event":"cash_drawer_handler","data":{"cashier":"A","amount":-5,"doc_type":4}}', 'oncash_drawer_handler'],
+      [
+        '{"event":"new_transaction","data":{"cashier":"A","doc_type":7,"pyment_type":0,"wares":[]}}',
+        'onnew_transaction',
+      ],
+      [
+        '{"event":"cash_drawer_handler","data":{"cashier":"A","amount":-5,"doc_type":4}}',
+        'oncash_drawer_handler',
+      ],
       ['{"event":"cancel_payment","data":{"rrn":"x","amount":12.5}}', 'oncancel_payment'],
     ];
     for (const [raw, event] of cases) {
@@ -92,7 +114,13 @@ describe('seed 000 WebSocket frames', () => {
 
   it('an unknown tax_number is a tax error, not a crash', () => {
     const parsed = parseWsRequest(
-      JSON.stringify({ ...seedRequests.new_transaction, data: { ...seedRequests.new_transaction.data, wares: [{ name: 'x', tax_number: 9, price: 1, quantity: 1 }] } }),
+      JSON.stringify({
+        ...seedRequests.new_transaction,
+        data: {
+          ...seedRequests.new_transaction.data,
+          wares: [{ name: 'x', tax_number: 9, price: 1, quantity: 1 }],
+        },
+      }),
     );
     if (!parsed.ok) throw new Error('parse failed');
     const command = wsRequestToCommand(parsed.request, { taxTable });
@@ -101,7 +129,13 @@ describe('seed 000 WebSocket frames', () => {
   });
 
   it('builds answers of the seed shape for every event', () => {
-    const counters = { ...emptyShiftCounters(), cashBalance: 3244050, sumSales: 52050, countSales: 4, sumInsert: 100000 };
+    const counters = {
+      ...emptyShiftCounters(),
+      cashBalance: 3244050,
+      sumSales: 52050,
+      countSales: 4,
+      sumInsert: 100000,
+    };
     for (const event of WS_EVENTS) {
       const parsed = parseWsRequest(JSON.stringify(seedRequests[event]));
       if (!parsed.ok) throw new Error(event);
@@ -109,7 +143,14 @@ describe('seed 000 WebSocket frames', () => {
         parsed.request,
         {
           ok: true,
-          result: { type: 'receipt', shiftNumber: 45, checkNumber: 2, documentNumber: 274, total: 24690, counters },
+          result: {
+            type: 'receipt',
+            shiftNumber: 45,
+            checkNumber: 2,
+            documentNumber: 274,
+            total: 24690,
+            counters,
+          },
         },
         identity,
       );
@@ -121,8 +162,17 @@ describe('seed 000 WebSocket frames', () => {
     }
     const parsed = parseWsRequest(JSON.stringify(seedRequests.close_shift));
     if (!parsed.ok) throw new Error('parse');
-    const close = commandOutcomeToWsAnswer(parsed.request, { ok: true, result: { type: 'shift.close', counters } }, identity);
-    expect(close.data).toMatchObject({ cash_balance: 32440.5, sum_sales: 520.5, sum_insert: 1000, marckup_sum_sales: 0 });
+    const close = commandOutcomeToWsAnswer(
+      parsed.request,
+      { ok: true, result: { type: 'shift.close', counters } },
+      identity,
+    );
+    expect(close.data).toMatchObject({
+      cash_balance: 32440.5,
+      sum_sales: 520.5,
+      sum_insert: 1000,
+      marckup_sum_sales: 0,
+    });
   });
 
   it('failed outcomes keep the device text and get the canonical WS code', () => {
@@ -131,9 +181,16 @@ describe('seed 000 WebSocket frames', () => {
     const answer = commandOutcomeToWsAnswer(parsed.request, { ok: false, error: cashCoreError(58) });
     expect(answer).toEqual({
       event: 'oncash_drawer_handler',
-      data: { error: true, error_code: WS_ERROR_CODES.INSUFFICIENT_CASH, text: expect.stringContaining('недостаточно наличных') },
+      data: {
+        error: true,
+        error_code: WS_ERROR_CODES.INSUFFICIENT_CASH,
+        text: expect.stringContaining('недостаточно наличных'),
+      },
     });
-    const offline = commandOutcomeToWsAnswer(parsed.request, { ok: false, error: canonicalError('AGENT_OFFLINE') });
+    const offline = commandOutcomeToWsAnswer(parsed.request, {
+      ok: false,
+      error: canonicalError('AGENT_OFFLINE'),
+    });
     expect(offline.data['error_code']).toBe(WS_ERROR_CODES.AGENT_OFFLINE);
   });
 });
