@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanonicalCommandInput } from '@kassa-relay/protocol';
+import { COMMAND_TYPES, type CanonicalCommandInput, type CommandType } from '@kassa-relay/protocol';
 import { type AgentWorld, createAgentWorld, journalEntries, sale } from './harness';
 
 /** Every canonical command through the real chain: broker → agent process → simulator → back. */
@@ -75,6 +75,36 @@ describe.each([
     const cancel = await run({ type: 'payment.cancel', rrn: 'LINK_1', amount: 100 });
     expect(cancel.status).toBe('failed');
     expect(!cancel.outcome.ok && cancel.outcome.error.code).toBe('NOT_SUPPORTED');
+  });
+
+  it('every canonical command type gets exactly one final result', async () => {
+    const examples: Record<CommandType, CanonicalCommandInput> = {
+      'shift.open': { type: 'shift.open', cashier: 'Алия' },
+      'shift.close': { type: 'shift.close' },
+      'shift.forceClose': { type: 'shift.forceClose' },
+      receipt: sale(1_500),
+      'payment.cancel': { type: 'payment.cancel', rrn: 'LINK_1', amount: 1_500 },
+      'cash.in': { type: 'cash.in', amount: 10_000 },
+      'cash.out': { type: 'cash.out', amount: 5_000 },
+      'report.x': { type: 'report.x' },
+      'report.z': { type: 'report.z' },
+      'register.info': { type: 'register.info' },
+      'operators.sync': {
+        type: 'operators.sync',
+        upsert: [{ name: 'Оператор Б', role: 'cashier', pin: '2468' }],
+      },
+      'operators.list': { type: 'operators.list' },
+      'receipt.image': { type: 'receipt.image', document: { last: true } },
+      'receipt.reprint': { type: 'receipt.reprint', document: { last: true } },
+    };
+    for (const type of COMMAND_TYPES) {
+      const id = await world.cloud.send(registerId, examples[type]);
+      const result = await world.cloud.waitForResult(id);
+      // Either done, or a clear canonical refusal (e.g. NOT_SUPPORTED, SHIFT_NOT_OPEN): never silence.
+      expect(['done', 'failed'], type).toContain(result.status);
+      if (!result.outcome.ok) expect(result.outcome.error.message.length, type).toBeGreaterThan(0);
+      expect(world.cloud.resultsFor(id), type).toHaveLength(1);
+    }
   });
 
   it('a register error comes back with the device code and text, and changes nothing', async () => {
