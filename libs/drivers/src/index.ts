@@ -3,3 +3,4 @@ export * from './http/http-client';
 export * from './serial-queue';
 export * from './ikkm';
 export * from './cash-core';
+export * from './device-health';

@@ -59,6 +59,7 @@ import {
   type TransactionEntry,
   transactionCounters,
 } from './cash-core-wire';
+import { shiftTiming, warningsForError } from '../device-health';
 
 export interface CashCoreDriverConfig {
   /** `http://host:port` of the cash core on the store LAN. */
@@ -84,8 +85,6 @@ export interface CashCoreDriverConfig {
 
 export const CASH_CORE_DEFAULT_TIMEOUT_MS = 15_000;
 export const CASH_CORE_DEFAULT_UTC_OFFSET_MINUTES = 300;
-const SHIFT_LIMIT_HOURS = 24;
-const SHIFT_WARNING_HOURS = 20;
 /** Kazakhstan: autonomous (offline) mode is allowed for 72 h; then the core refuses documents (18). */
 const OFFLINE_LIMIT_HOURS = 72;
 
@@ -700,10 +699,9 @@ export class CashCoreDriver implements RegisterDriver {
 
     let shiftHoursLeft: number | undefined;
     if (shift.open && shift.openedAt) {
-      const hoursOpen = (now.getTime() - Date.parse(shift.openedAt)) / 3_600_000;
-      shiftHoursLeft = Math.round((SHIFT_LIMIT_HOURS - hoursOpen) * 100) / 100;
-      if (hoursOpen >= SHIFT_LIMIT_HOURS) add('shiftTooLong');
-      else if (hoursOpen >= SHIFT_WARNING_HOURS) add('shiftNearLimit');
+      const timing = shiftTiming(shift.openedAt, now);
+      shiftHoursLeft = timing.hoursLeft;
+      if (timing.warning) add(timing.warning);
     }
 
     // Documents are autonomous while the OFD link is down or the OFD refuses the token. The core
@@ -1178,21 +1176,6 @@ const TRANSPORT_ERRORS: ReadonlySet<CanonicalErrorCode> = new Set<CanonicalError
 /** The device itself answered (a response_code): it is reachable even though it refused. */
 const isDeviceAnswer = (error: CanonicalError): boolean =>
   error.device !== undefined || error.code === 'REGISTER_NOT_CONFIGURED';
-
-function warningsForError(error: CanonicalError): DeviceWarning[] {
-  switch (error.code) {
-    case 'REGISTER_BLOCKED':
-      return ['ofdBlocked'];
-    case 'OFFLINE_TOO_LONG':
-      return ['offlineTooLong'];
-    case 'SHIFT_TOO_LONG':
-      return ['shiftTooLong'];
-    case 'LICENSE_ERROR':
-      return ['licenseProblem'];
-    default:
-      return [];
-  }
-}
 
 const fail = (code: CanonicalErrorCode, message: string): CommandOutcome => ({
   ok: false,

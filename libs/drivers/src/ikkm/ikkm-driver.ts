@@ -31,6 +31,7 @@ import {
   type IkkmTransaction,
   shiftReportToCounters,
 } from './ikkm-tables';
+import { shiftTiming, warningsForError } from '../device-health';
 
 export interface IkkmDriverConfig {
   baseUrl: string;
@@ -49,8 +50,6 @@ export const IKKM_DEFAULT_UTC_OFFSET_MINUTES = 300;
 
 /** Seed 002: itemdata carries at most 79 positions; beyond that the device sends one summary line. */
 export const IKKM_MAX_ITEMDATA = 79;
-const SHIFT_LIMIT_HOURS = 24;
-const SHIFT_WARNING_HOURS = 20;
 
 const PAYMENT_PARAM: Partial<Record<PaymentKind, string>> = {
   cash: 'cash',
@@ -424,10 +423,9 @@ export class IkkmDriver implements RegisterDriver {
     if (battery !== undefined && battery < 15) warnings.push('lowBattery');
     let hoursLeft: number | undefined;
     if (openedAt) {
-      const hoursOpen = (now.getTime() - Date.parse(openedAt)) / 3_600_000;
-      hoursLeft = Math.round((SHIFT_LIMIT_HOURS - hoursOpen) * 100) / 100;
-      if (hoursOpen >= SHIFT_LIMIT_HOURS) warnings.push('shiftTooLong');
-      else if (hoursOpen >= SHIFT_WARNING_HOURS) warnings.push('shiftNearLimit');
+      const timing = shiftTiming(openedAt, now);
+      hoursLeft = timing.hoursLeft;
+      if (timing.warning) warnings.push(timing.warning);
     }
     if (this.lastError)
       for (const w of warningsForError(this.lastError)) if (!warnings.includes(w)) warnings.push(w);
@@ -614,23 +612,6 @@ const OPERATION_TITLES = {
   buy: 'Покупка',
   buyReturn: 'Возврат покупки',
 } as const;
-
-function warningsForError(error: CanonicalError): DeviceWarning[] {
-  switch (error.code) {
-    case 'PRINTER_NOT_READY':
-      return ['paperOut'];
-    case 'LOW_BATTERY':
-      return ['lowBattery'];
-    case 'REGISTER_BLOCKED':
-      return ['ofdBlocked'];
-    case 'OFFLINE_TOO_LONG':
-      return ['offlineTooLong'];
-    case 'SHIFT_TOO_LONG':
-      return ['shiftTooLong'];
-    default:
-      return [];
-  }
-}
 
 /** The device writes local time `yyyy-MM-dd HH:mm:ss` without a zone. */
 function deviceTimeToIso(value: string, utcOffsetMinutes: number): string | undefined {
