@@ -35,6 +35,14 @@ describe('module boundaries (@nx/enforce-module-boundaries)', () => {
     expect(found.length).toBeGreaterThan(0);
   });
 
+  it('an app may not import another app (the agent never sees cloud code)', async () => {
+    const found = await violations(
+      'apps/agent/src/probe.ts',
+      "import { startEmbeddedBroker } from '@kassa-relay/cloud/src/broker/embedded-broker';\nexport const probe = startEmbeddedBroker;\n",
+    );
+    expect(found.map((m) => m.message).join('\n')).toMatch(/Imports of apps are forbidden/);
+  });
+
   it('allowed directions pass: agent lib → shared lib, tool → lib', async () => {
     expect(
       await violations(

@@ -1,0 +1,100 @@
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Aedes, type Client } from 'aedes';
+import { agentMayPublish, agentMaySubscribe, isValidAgentId } from '@kassa-relay/protocol';
+import { verifySecret } from '../security/secret-hash';
+
+/** Where the broker looks agents up (the database in production). */
+export interface AgentCredentialStore {
+  /** The agent whose MQTT username this is, with its password hash; null when unknown or disabled. */
+  findByUsername(username: string): Promise<{ agentId: string; passwordHash: string } | null>;
+}
+
+export interface EmbeddedBrokerOptions {
+  host?: string;
+  port?: number;
+  credentials: AgentCredentialStore;
+  /** The cloud's own connection: full access to every agent's topics. */
+  cloudUser: { username: string; password: string };
+}
+
+export interface EmbeddedBroker {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** MQTT CONNACK return codes (3.1.1). */
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+type Identity = { role: 'cloud' } | { role: 'agent'; agentId: string };
+const identities = new WeakMap<Client, Identity>();
+
+/** The client id an agent must use: its persistent session is bound to its own identity. */
+export const agentClientId = (agentId: string): string => `kassa-agent-${agentId}`;
+
+const authError = (code: number, message: string) => Object.assign(new Error(message), { returnCode: code });
+
+/**
+ * The embedded broker (Aedes, MQTT 3.1.1 over TCP) used when no MQTT_URL is configured.
+ * Authentication and authorisation come from the agent store: an agent may subscribe only to its
+ * own command topic and publish only under its own prefix, and only with its own client id (so no
+ * one can take over another agent's persistent session).
+ */
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker({
+    authenticate: (client, username, password, done) => {
+      const secret = password ? password.toString('utf8') : '';
+      if (!username) return done(authError(NOT_AUTHORIZED, 'credentials required'), false);
+      if (username === options.cloudUser.username) {
+        if (secret !== options.cloudUser.password)
+          return done(authError(BAD_USERNAME_OR_PASSWORD, 'bad credentials'), false);
+        identities.set(client, { role: 'cloud' });
+        return done(null, true);
+      }
+      options.credentials
+        .findByUsername(username)
+        .then(async (agent) => {
+          if (!agent || !isValidAgentId(agent.agentId) || !(await verifySecret(secret, agent.passwordHash))) {
+            return done(authError(BAD_USERNAME_OR_PASSWORD, 'bad credentials'), false);
+          }
+          if (client.id !== agentClientId(agent.agentId)) {
+            return done(
+              authError(NOT_AUTHORIZED, `client id must be ${agentClientId(agent.agentId)}`),
+              false,
+            );
+          }
+          identities.set(client, { role: 'agent', agentId: agent.agentId });
+          done(null, true);
+        })
+        .catch(() => done(authError(NOT_AUTHORIZED, 'credential store unavailable'), false));
+    },
+    authorizePublish: (client, packet, done) => {
+      const identity = client ? identities.get(client) : undefined;
+      if (packet.topic.startsWith('$SYS')) return done(new Error('reserved topic'));
+      if (identity?.role === 'cloud') return done(null);
+      if (identity?.role === 'agent' && agentMayPublish(identity.agentId, packet.topic)) return done(null);
+      done(new Error(`publishing to ${packet.topic} is not allowed`));
+    },
+    authorizeSubscribe: (client, subscription, done) => {
+      const identity = client ? identities.get(client) : undefined;
+      if (identity?.role === 'cloud') return done(null, subscription);
+      if (identity?.role === 'agent' && agentMaySubscribe(identity.agentId, subscription.topic))
+        return done(null, subscription);
+      // null: the SUBACK carries 0x80 for this filter; the connection stays up.
+      done(null, null);
+    },
+  });
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 1883, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `mqtt://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => broker.close(() => server.close(() => resolve()))),
+  };
+}
