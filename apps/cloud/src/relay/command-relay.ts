@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  type CanonicalCommandInput,
+  type CommandEnvelope,
+  commandEnvelopeSchema,
+  type HeartbeatEnvelope,
+  heartbeatEnvelopeSchema,
+  parseAgentTopic,
+  parseEnvelope,
+  type PresenceEnvelope,
+  presenceEnvelopeSchema,
+  type ResultEnvelope,
+  resultEnvelopeSchema,
+  topics,
+} from '@kassa-relay/protocol';
+
+export interface CommandRelayOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId?: string;
+}
+
+export interface SendOptions {
+  /** Idempotency key; a new UUID when absent. */
+  id?: string;
+  /** How long the agent may still start it. */
+  deadlineMs: number;
+  origin?: CommandEnvelope['origin'];
+}
+
+export type RelayOutcome =
+  { state: 'completed'; result: ResultEnvelope } | { state: 'pending'; commandId: string };
+
+type Events = {
+  result: [ResultEnvelope];
+  presence: [PresenceEnvelope];
+  heartbeat: [HeartbeatEnvelope];
+};
+
+/**
+ * The cloud's side of the MQTT link: publishes command envelopes to one agent's command topic
+ * (QoS 1) and hands back the agent's result when it arrives — or "pending" when the caller's wait
+ * is over (the result still arrives later as a `result` event). Presence and heartbeats of every
+ * agent are parsed and emitted; malformed messages are dropped.
+ */
+export class CommandRelay extends EventEmitter<Events> {
+  private client: MqttClient | undefined;
+  private readonly waiters = new Map<string, Set<(result: ResultEnvelope) => void>>();
+  readonly presence = new Map<string, PresenceEnvelope>();
+
+  constructor(private readonly options: CommandRelayOptions) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    this.client = await mqtt.connectAsync(this.options.url, {
+      clientId: this.options.clientId ?? `kassa-cloud-${randomUUID()}`,
+      clean: false,
+      reconnectPeriod: 1000,
+      ...(this.options.username ? { username: this.options.username } : {}),
+      ...(this.options.password ? { password: this.options.password } : {}),
+    });
+    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    await this.client.subscribeAsync(
+      [topics.allAgents('results'), topics.allAgents('presence'), topics.allAgents('heartbeat')],
+      {
+        qos: 1,
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.client?.endAsync();
+  }
+
+  isOnline(agentId: string): boolean {
+    return this.presence.get(agentId)?.state === 'online';
+  }
+
+  /** Publishes the command and waits up to `waitMs` for its result. */
+  async send(
+    agentId: string,
+    registerId: string,
+    command: CanonicalCommandInput,
+    options: SendOptions,
+    waitMs: number,
+  ): Promise<RelayOutcome> {
+    if (!this.client) throw new Error('relay not started');
+    const now = Date.now();
+    const envelope = commandEnvelopeSchema.parse({
+      v: 1,
+      id: options.id ?? randomUUID(),
+      registerId,
+      issuedAt: new Date(now).toISOString(),
+      deadline: new Date(now + options.deadlineMs).toISOString(),
+      ...(options.origin ? { origin: options.origin } : {}),
+      command,
+    });
+    const result = this.waitForResult(envelope.id, waitMs);
+    await this.client.publishAsync(topics.commands(agentId), JSON.stringify(envelope), { qos: 1 });
+    const settled = await result;
+    return settled ? { state: 'completed', result: settled } : { state: 'pending', commandId: envelope.id };
+  }
+
+  /** Resolves with the result of `commandId`, or undefined after `waitMs`. */
+  waitForResult(commandId: string, waitMs: number): Promise<ResultEnvelope | undefined> {
+    return new Promise((resolve) => {
+      const waiters = this.waiters.get(commandId) ?? new Set();
+      this.waiters.set(commandId, waiters);
+      const done = (result: ResultEnvelope | undefined) => {
+        clearTimeout(timer);
+        waiters.delete(onResult);
+        if (waiters.size === 0) this.waiters.delete(commandId);
+        resolve(result);
+      };
+      const onResult = (result: ResultEnvelope) => done(result);
+      const timer = setTimeout(() => done(undefined), waitMs);
+      waiters.add(onResult);
+    });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const parsed = parseAgentTopic(topic);
+    if (!parsed) return;
+    if (parsed.channel === 'results') {
+      const result = parseEnvelope(resultEnvelopeSchema, payload);
+      // A result must come from the agent whose topic it arrived on.
+      if (!result.ok || result.value.agentId !== parsed.agentId) return;
+      for (const waiter of [...(this.waiters.get(result.value.commandId) ?? [])]) waiter(result.value);
+      this.emit('result', result.value);
+    } else if (parsed.channel === 'presence') {
+      const presence = parseEnvelope(presenceEnvelopeSchema, payload);
+      if (!presence.ok || presence.value.agentId !== parsed.agentId) return;
+      this.presence.set(parsed.agentId, presence.value);
+      this.emit('presence', presence.value);
+    } else if (parsed.channel === 'heartbeat') {
+      const heartbeat = parseEnvelope(heartbeatEnvelopeSchema, payload);
+      if (!heartbeat.ok || heartbeat.value.agentId !== parsed.agentId) return;
+      this.emit('heartbeat', heartbeat.value);
+    }
+  }
+}
