@@ -1,15 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
-import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
-import { type StartedProcess, startProcess, tempDir } from '@kassa-relay/testing';
-import type { CanonicalCommandInput } from '@kassa-relay/protocol';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../src/broker/embedded-broker';
-import { CommandRelay } from '../src/relay/command-relay';
-import { hashSecret } from '../src/security/secret-hash';
+import type { CanonicalCommandInput, HeartbeatEnvelope } from '@kassa-relay/protocol';
+import type { CommandRelay } from '../src/relay/command-relay';
+import { createRelayWorld, type RelayWorld } from './relay-world';
 
-const repoRoot = resolve(__dirname, '../../..');
 const sale = (amount: number): CanonicalCommandInput => ({
   type: 'receipt',
   operation: 'sale',
@@ -18,81 +11,16 @@ const sale = (amount: number): CanonicalCommandInput => ({
   total: amount,
 });
 
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Cloud relay ⇄ embedded broker (with per-agent credentials) ⇄ a real agent process ⇄ simulators. */
 describe('command relay through the embedded broker and a real agent', () => {
-  const dir = tempDir('relay-');
-  let broker: EmbeddedBroker;
+  let world: RelayWorld;
   let relay: CommandRelay;
-  let agent: StartedProcess | undefined;
-  let cashCore: { url: string; close(): Promise<void> };
-  let ikkm: { url: string; close(): Promise<void> };
-  let configPath: string;
-
-  const startAgent = async () => {
-    agent = await startProcess(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'apps/agent/src/main.ts'), '--config', configPath],
-      {
-        readyPattern: /"msg":"agent started"/,
-        cwd: repoRoot,
-      },
-    );
-  };
-
   beforeAll(async () => {
-    const passwordHash = await hashSecret('agent-secret');
-    broker = await startEmbeddedBroker({
-      port: 0,
-      cloudUser: { username: 'cloud', password: 'cloud-secret' },
-      credentials: {
-        findByUsername: async (u) => (u === 'store-7' ? { agentId: 'store-7', passwordHash } : null),
-      },
-    });
-    ikkm = await startIkkmSimulator({ port: 0, key: '11112222', stateDir: join(dir.path, 'ikkm') });
-    cashCore = await startCashCoreSimulator({ port: 0, stateDir: join(dir.path, 'cc'), adminPin: '0000' });
-    configPath = join(dir.path, 'agent.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        agentId: 'store-7',
-        mqtt: {
-          url: broker.url,
-          username: 'store-7',
-          password: 'agent-secret',
-          reconnectMinMs: 100,
-          reconnectMaxMs: 500,
-        },
-        dataDir: join(dir.path, 'agent'),
-        http: { port: 0 },
-        heartbeatIntervalSec: 1,
-        registers: [
-          { id: 'r-ikkm', kind: 'ikkm', url: ikkm.url, initialKey: '11112222' },
-          { id: 'r-cc', kind: 'cash-core', url: cashCore.url, accessCode: '0000', kkmOfdId: 6923 },
-        ],
-      }),
-    );
-    relay = new CommandRelay({ url: broker.url, username: 'cloud', password: 'cloud-secret' });
-    await relay.start();
-    await startAgent();
-    await waitUntil(() => relay.isOnline('store-7'), 15_000, 'agent online');
+    world = await createRelayWorld();
+    relay = world.relay;
+    await world.startAgent();
   });
-
-  afterAll(async () => {
-    await agent?.stop();
-    await relay?.stop();
-    await broker?.close();
-    await ikkm?.close();
-    await cashCore?.close();
-    dir.remove();
-  });
+  afterAll(async () => world?.close());
 
   it('sends a sale and gets the fiscal result back', async () => {
     const outcome = await relay.send('store-7', 'r-cc', sale(12_000), { deadlineMs: 60_000 }, 15_000);
@@ -103,7 +31,7 @@ describe('command relay through the embedded broker and a real agent', () => {
   });
 
   it('a wait shorter than the device answers "pending"; the result still arrives', async () => {
-    await fetch(`${cashCore.url}/_sim/faults`, {
+    await fetch(`${world.cashCore.url}/_sim/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'delay', delayMs: 1500, match: 'TradeOperation' }),
@@ -116,12 +44,11 @@ describe('command relay through the embedded broker and a real agent', () => {
   });
 
   it('heartbeats carry register health; presence turns offline when the agent stops', async () => {
-    const heartbeat = await new Promise<import('@kassa-relay/protocol').HeartbeatEnvelope>((resolveBeat) =>
+    const heartbeat = await new Promise<HeartbeatEnvelope>((resolveBeat) =>
       relay.once('heartbeat', resolveBeat),
     );
     expect(heartbeat.registers.map((r) => r.registerId).sort()).toEqual(['r-cc', 'r-ikkm']);
-    await agent?.stop();
-    agent = undefined;
-    await waitUntil(() => !relay.isOnline('store-7'), 10_000, 'agent offline');
+    await world.stopAgent();
+    expect(relay.isOnline('store-7')).toBe(false);
   });
 });

@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import {
+  canonicalError,
+  type CanonicalCommand,
+  type CanonicalError,
+  commandOutcomeToSaleAnswer,
+  commandOutcomeToWsAnswer,
+  parseSaleRequest,
+  parseWsRequest,
+  saleAnswerForError,
+  type SaleAnswer,
+  saleIdempotencyKey,
+  saleRequestToCommand,
+  type WsAnswerFrame,
+  type WsErrorAnswer,
+  wsErrorAnswer,
+  wsRequestToCommand,
+} from '@kassa-relay/protocol';
+import type { CommandRelay, RelayOutcome } from '../relay/command-relay';
+import type { RegisterRoute } from './register-route';
+import type { SaleDocumentStore } from './sale-document-store';
+
+export interface PosServiceOptions {
+  /** How long a POS request waits for the register before answering "still in progress". */
+  waitMs: number;
+  /** How long the agent may still start a command after it was issued. */
+  deadlineMs: number;
+}
+
+/** The command id for a `/sale` idempotency key: a cloud restart re-sends the same id, which the agent deduplicates. */
+export const saleCommandId = (registerId: string, idempotencyKey: string): string =>
+  `sale-${createHash('sha256').update(`${registerId}|${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+
+/**
+ * POS protocols on top of the relay: seed 000 WS frames and seed 001 `/sale`. Bad input is
+ * answered in the protocol's own words and never reaches a register.
+ */
+export class PosService {
+  constructor(
+    private readonly relay: CommandRelay,
+    private readonly store: SaleDocumentStore,
+    private readonly options: PosServiceOptions,
+  ) {
+    // Every /sale result completes its document, also one that arrives after the client gave up
+    // waiting or after the agent came back online.
+    relay.on('result', (result) => {
+      if (!result.commandId.startsWith('sale-')) return;
+      void this.store
+        .complete(result.commandId, result.outcome, commandOutcomeToSaleAnswer(result.outcome))
+        .catch(() => undefined);
+    });
+  }
+
+  private offline(route: RegisterRoute, queued: boolean): CanonicalError {
+    return canonicalError(
+      'AGENT_OFFLINE',
+      queued
+        ? `агент магазина (${route.agentId}) не в сети: документ будет фискализирован, когда он вернётся; повторите запрос, чтобы получить результат`
+        : `агент магазина (${route.agentId}) не в сети`,
+    );
+  }
+
+  private async dispatch(
+    route: RegisterRoute,
+    command: CanonicalCommand,
+    actor: string,
+    channel: 'ws' | 'sale',
+    id: string | undefined,
+    waitMs: number,
+  ): Promise<RelayOutcome> {
+    return this.relay.send(
+      route.agentId,
+      route.registerId,
+      command,
+      { deadlineMs: this.options.deadlineMs, origin: { channel, actor }, ...(id ? { id } : {}) },
+      waitMs,
+    );
+  }
+
+  /** One WS text frame → one seed 000 answer. */
+  async handleWsFrame(
+    route: RegisterRoute,
+    raw: string | Buffer,
+    actor: string,
+  ): Promise<WsAnswerFrame | WsErrorAnswer> {
+    const parsed = parseWsRequest(raw);
+    if (!parsed.ok) return parsed.answer;
+    const request = parsed.request;
+    const converted = wsRequestToCommand(request, { taxTable: route.taxTable });
+    if (!converted.ok) return wsErrorAnswer(request.event, converted.error);
+    // WS frames carry no idempotency key: nothing is queued for an offline agent.
+    if (!this.relay.isOnline(route.agentId)) return wsErrorAnswer(request.event, this.offline(route, false));
+    const outcome = await this.dispatch(route, converted.value, actor, 'ws', undefined, this.options.waitMs);
+    if (outcome.state === 'pending') {
+      return wsErrorAnswer(
+        request.event,
+        canonicalError('IN_PROGRESS', `операция ещё выполняется (команда ${outcome.commandId})`),
+      );
+    }
+    return commandOutcomeToWsAnswer(request, outcome.result.outcome, route.identity);
+  }
+
+  /**
+   * `POST /sale`. A repeat (same docTime + docNumber + amount) of a fiscalized document answers
+   * the stored answer — the same fiscalID — and never fiscalizes again; a repeat of one still
+   * running waits for it.
+   */
+  async handleSale(route: RegisterRoute, body: string | Buffer, actor: string): Promise<SaleAnswer> {
+    const store = this.store;
+    const parsed = parseSaleRequest(body);
+    if (!parsed.ok) return parsed.answer;
+    const converted = saleRequestToCommand(parsed.request, { paymentKinds: route.paymentKinds });
+    if (!converted.ok) return converted.answer;
+    const key = saleIdempotencyKey(parsed.request);
+    if (!key) {
+      // No docTime, no uniqueness control (seed 001): never queued blindly for an offline agent.
+      if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route, false));
+      return this.runSale(route, converted.command, actor, undefined);
+    }
+    const existing = await store.find(route.registerId, key);
+    if (existing) return this.answerExisting(existing.commandId, existing.answer);
+    const commandId = saleCommandId(route.registerId, key);
+    const pending = await store.createPending({
+      idempotencyKey: key,
+      commandId,
+      registerId: route.registerId,
+    });
+    if (!pending.created) return this.answerExisting(pending.document.commandId, pending.document.answer);
+    return this.runSale(route, converted.command, actor, commandId);
+  }
+
+  /** A repeat: the stored answer (same fiscalID), or the running document's result when it comes. */
+  private async answerExisting(commandId: string, stored: SaleAnswer | undefined): Promise<SaleAnswer> {
+    if (stored) return stored;
+    const late = await this.relay.waitForResult(commandId, this.options.waitMs);
+    if (!late)
+      return saleAnswerForError(
+        canonicalError('IN_PROGRESS', 'документ ещё фискализируется, повторите запрос позже'),
+      );
+    return commandOutcomeToSaleAnswer(late.outcome);
+  }
+
+  private async runSale(
+    route: RegisterRoute,
+    command: CanonicalCommand,
+    actor: string,
+    commandId: string | undefined,
+  ): Promise<SaleAnswer> {
+    const online = this.relay.isOnline(route.agentId);
+    // Offline: the broker keeps the command in the agent's persistent session; its deadline guards it.
+    const outcome = await this.dispatch(
+      route,
+      command,
+      actor,
+      'sale',
+      commandId,
+      online ? this.options.waitMs : 0,
+    );
+    if (outcome.state === 'pending') {
+      return saleAnswerForError(
+        online
+          ? canonicalError('IN_PROGRESS', 'документ ещё фискализируется, повторите запрос позже')
+          : this.offline(route, true),
+      );
+    }
+    const answer = commandOutcomeToSaleAnswer(outcome.result.outcome);
+    if (commandId) await this.store.complete(commandId, outcome.result.outcome, answer);
+    return answer;
+  }
+}

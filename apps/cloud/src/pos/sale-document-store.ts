@@ -1,0 +1,21 @@
+import type { CommandOutcome, SaleAnswer } from '@kassa-relay/protocol';
+
+/** A `/sale` document as the idempotency rule needs it (seed 001: docTime + docNumber + amount). */
+export interface SaleDocument {
+  idempotencyKey: string;
+  commandId: string;
+  registerId: string;
+  status: 'pending' | 'done' | 'failed';
+  answer?: SaleAnswer;
+  fiscalId?: string;
+}
+
+/** Where fiscal documents live (PostgreSQL through Prisma in the cloud). */
+export interface SaleDocumentStore {
+  find(registerId: string, idempotencyKey: string): Promise<SaleDocument | null>;
+  /** Inserts a pending document; returns the existing one when the key is already taken (a race). */
+  createPending(
+    document: Omit<SaleDocument, 'status'>,
+  ): Promise<{ created: boolean; document: SaleDocument }>;
+  complete(commandId: string, outcome: CommandOutcome, answer: SaleAnswer): Promise<void>;
+}

@@ -1,0 +1,119 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
+import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
+import { type StartedProcess, startProcess, tempDir } from '@kassa-relay/testing';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../src/broker/embedded-broker';
+import { CommandRelay } from '../src/relay/command-relay';
+import { hashSecret } from '../src/security/secret-hash';
+
+const repoRoot = resolve(__dirname, '../../..');
+
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface RelayWorld {
+  broker: EmbeddedBroker;
+  relay: CommandRelay;
+  ikkm: { url: string; close(): Promise<void> };
+  cashCore: { url: string; close(): Promise<void> };
+  agentId: string;
+  startAgent(): Promise<void>;
+  stopAgent(): Promise<void>;
+  journal(sim: { url: string }): Promise<{ kind: string; total?: number }[]>;
+  close(): Promise<void>;
+}
+
+/** Embedded broker (per-agent credentials) + cloud relay + simulators + a real agent process. */
+export async function createRelayWorld(agentId = 'store-7'): Promise<RelayWorld> {
+  const dir = tempDir('relay-world-');
+  const passwordHash = await hashSecret('agent-secret');
+  const broker = await startEmbeddedBroker({
+    port: 0,
+    cloudUser: { username: 'cloud', password: 'cloud-secret' },
+    credentials: { findByUsername: async (u) => (u === agentId ? { agentId, passwordHash } : null) },
+  });
+  const ikkm = await startIkkmSimulator({ port: 0, key: '11112222', stateDir: join(dir.path, 'ikkm') });
+  const cashCore = await startCashCoreSimulator({
+    port: 0,
+    stateDir: join(dir.path, 'cc'),
+    adminPin: '0000',
+  });
+  const configPath = join(dir.path, 'agent.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      agentId,
+      mqtt: {
+        url: broker.url,
+        username: agentId,
+        password: 'agent-secret',
+        reconnectMinMs: 100,
+        reconnectMaxMs: 500,
+      },
+      dataDir: join(dir.path, 'agent'),
+      http: { port: 0 },
+      heartbeatIntervalSec: 1,
+      registers: [
+        { id: 'r-ikkm', kind: 'ikkm', url: ikkm.url, initialKey: '11112222', taxTable: [{ percent: 12 }] },
+        {
+          id: 'r-cc',
+          kind: 'cash-core',
+          url: cashCore.url,
+          accessCode: '0000',
+          kkmOfdId: 6923,
+          taxTable: [{ percent: 12 }],
+        },
+      ],
+    }),
+  );
+  const relay = new CommandRelay({ url: broker.url, username: 'cloud', password: 'cloud-secret' });
+  await relay.start();
+  let agent: StartedProcess | undefined;
+  const world: RelayWorld = {
+    broker,
+    relay,
+    ikkm,
+    cashCore,
+    agentId,
+    async startAgent() {
+      agent = await startProcess(
+        process.execPath,
+        ['--import', 'tsx', join(repoRoot, 'apps/agent/src/main.ts'), '--config', configPath],
+        {
+          readyPattern: /"msg":"agent started"/,
+          cwd: repoRoot,
+        },
+      );
+      await waitUntil(() => relay.isOnline(agentId), 15_000, 'agent online');
+    },
+    async stopAgent() {
+      await agent?.stop();
+      agent = undefined;
+      await waitUntil(() => !relay.isOnline(agentId), 10_000, 'agent offline');
+    },
+    async journal(sim) {
+      return (
+        (await (await fetch(`${sim.url}/_sim/journal`)).json()) as {
+          entries: { kind: string; total?: number }[];
+        }
+      ).entries;
+    },
+    async close() {
+      await agent?.stop();
+      await relay.stop().catch(() => undefined);
+      for (const closable of [broker, ikkm, cashCore]) await closable.close().catch(() => undefined);
+      dir.remove();
+    },
+  };
+  return world;
+}
