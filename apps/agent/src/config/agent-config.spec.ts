@@ -76,6 +76,12 @@ describe('agent config', () => {
     expect(message).toContain('registers.1.kind');
   });
 
+  it('the example config shipped in apps/agent/deploy is valid', () => {
+    const config = loadAgentConfig(join(__dirname, '../../deploy/agent.example.json'), {});
+    expect(config.registers.map((r) => r.kind)).toEqual(['ikkm', 'cash-core']);
+    expect(config.dataDir).toBe('/var/lib/kassa-agent');
+  });
+
   it('refuses unreadable files and non-JSON', () => {
     expect(() => loadAgentConfig(join(dir.path, 'missing.json'), {})).toThrow(/cannot read config/);
     expect(() => loadAgentConfig(write('garbage.json', '{oops'), {})).toThrow(ConfigError);
