@@ -32,7 +32,17 @@ const boundaries = (testCode) => [
 ];
 
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '.nx/**', 'test-output/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.data/**',
+      '.nx/**',
+      'test-output/**',
+      'coverage/**',
+      'apps/cloud/src/generated/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   prettier,
   {

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@kassa-relay/testing';
+import { applyMigrations } from '../src/database/migrate';
+import { startLocalPostgres, type LocalPostgres } from '../src/database/postgres-server';
+import { createPrismaClient } from '../src/database/prisma-client';
+
+describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Client 7', () => {
+  const dir = tempDir('cloud-db-');
+  const dataDir = join(dir.path, 'pg');
+  const port = 54000 + (process.pid % 900);
+  let server: LocalPostgres;
+
+  beforeAll(() => {
+    server = startLocalPostgres({ dataDir, port });
+  });
+  afterAll(() => {
+    server?.stop();
+    dir.remove();
+  });
+
+  it('applies the migrations once and records them like prisma migrate deploy', async () => {
+    const applied = await applyMigrations(server.url);
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toMatch(/^\d{14}_init$/);
+    expect(await applyMigrations(server.url)).toEqual([]);
+    const prisma = createPrismaClient(server.url);
+    const rows = await prisma.$queryRaw<{ migration_name: string; finished: boolean }[]>`
+      SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations`;
+    expect(rows).toEqual([{ migration_name: applied[0], finished: true }]);
+    await prisma.$disconnect();
+  });
+
+  it('stores the domain: organisation → store → register → fiscal document; idempotency keys are unique', async () => {
+    const prisma = createPrismaClient(server.url);
+    const organisation = await prisma.organisation.create({ data: { name: 'ТОО Ромашка' } });
+    const store = await prisma.store.create({
+      data: { organisationId: organisation.id, name: 'Магазин на Абая' },
+    });
+    const register = await prisma.register.create({
+      data: {
+        storeId: store.id,
+        kind: 'cash_core',
+        name: 'Касса 1',
+        config: { kkmOfdId: 6923, taxTable: [{ percent: 12 }] },
+      },
+    });
+    const document = await prisma.fiscalDocument.create({
+      data: {
+        registerId: register.id,
+        idempotencyKey: 'sale:2026-11-23 10:00:00|A-1|35000',
+        commandId: 'sale-abc',
+        kind: 'receipt',
+        operation: 'sale',
+        total: 35_000,
+        originChannel: 'sale',
+      },
+    });
+    expect(document.status).toBe('pending');
+    await expect(
+      prisma.fiscalDocument.create({
+        data: {
+          registerId: register.id,
+          idempotencyKey: document.idempotencyKey,
+          commandId: 'sale-other',
+          kind: 'receipt',
+          originChannel: 'sale',
+        },
+      }),
+    ).rejects.toThrow(/Unique constraint/);
+    await prisma.$disconnect();
+  });
+
+  it('keeps the data across a server restart on the same data directory', async () => {
+    server.stop();
+    server = startLocalPostgres({ dataDir, port });
+    const prisma = createPrismaClient(server.url);
+    const documents = await prisma.fiscalDocument.findMany({
+      include: { register: { include: { store: true } } },
+    });
+    expect(documents).toHaveLength(1);
+    expect(documents[0]?.total).toBe(35_000);
+    expect(documents[0]?.register.store.name).toBe('Магазин на Абая');
+    expect(await applyMigrations(server.url)).toEqual([]);
+    await prisma.$disconnect();
+  });
+});
