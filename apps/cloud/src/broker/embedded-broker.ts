@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type Client } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import { agentMayPublish, agentMaySubscribe, isValidAgentId } from '@kassa-relay/protocol';
 import { verifySecret } from '../security/secret-hash';
 
@@ -13,6 +14,8 @@ export interface AgentCredentialStore {
 export interface EmbeddedBrokerOptions {
   host?: string;
   port?: number;
+  /** Also accept MQTT over WebSocket on this port (path /mqtt), same authentication. */
+  wsPort?: number;
   credentials: AgentCredentialStore;
   /** The cloud's own connection: full access to every agent's topics. */
   cloudUser: { username: string; password: string };
@@ -21,6 +24,7 @@ export interface EmbeddedBrokerOptions {
 export interface EmbeddedBroker {
   url: string;
   port: number;
+  wsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -92,9 +96,26 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     server.listen(options.port ?? 1883, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  let wss: WebSocketServer | undefined;
+  if (options.wsPort !== undefined) {
+    wss = new WebSocketServer({ host: options.host ?? '127.0.0.1', port: options.wsPort, path: '/mqtt' });
+    wss.on('connection', (socket, request) =>
+      broker.handle(createWebSocketStream(socket) as unknown as Parameters<typeof broker.handle>[0], request),
+    );
+    await new Promise<void>((resolve, reject) => {
+      wss!.once('listening', resolve);
+      wss!.once('error', reject);
+    });
+  }
+  const wsAddress = wss?.address() as AddressInfo | undefined;
   return {
     url: `mqtt://${options.host ?? '127.0.0.1'}:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => broker.close(() => server.close(() => resolve()))),
+    ...(wsAddress ? { wsUrl: `ws://${options.host ?? '127.0.0.1'}:${wsAddress.port}/mqtt` } : {}),
+    close: () =>
+      new Promise<void>((resolve) => {
+        wss?.close();
+        broker.close(() => server.close(() => resolve()));
+      }),
   };
 }

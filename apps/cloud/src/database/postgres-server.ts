@@ -53,16 +53,25 @@ export function startLocalPostgres(options: {
       '--no-instructions',
     ]);
   }
-  run('pg_ctl', [
-    '-D',
-    options.dataDir,
-    '-w',
-    '-l',
-    `${options.dataDir}/server.log`,
-    '-o',
-    `-p ${options.port} -k ${options.dataDir} -c listen_addresses=127.0.0.1`,
-    'start',
-  ]);
+  // A server left running by a killed cloud is reused rather than started twice.
+  const status = spawnSync(
+    asRoot ? 'runuser' : bin ? `${bin}/pg_ctl` : 'pg_ctl',
+    asRoot
+      ? ['-u', 'postgres', '--', bin ? `${bin}/pg_ctl` : 'pg_ctl', '-D', options.dataDir, 'status']
+      : ['-D', options.dataDir, 'status'],
+    { encoding: 'utf8' },
+  );
+  if (status.status !== 0)
+    run('pg_ctl', [
+      '-D',
+      options.dataDir,
+      '-w',
+      '-l',
+      `${options.dataDir}/server.log`,
+      '-o',
+      `-p ${options.port} -k ${options.dataDir} -c listen_addresses=127.0.0.1`,
+      'start',
+    ]);
   const psql = (sql: string) =>
     spawnSync(
       bin ? `${bin}/psql` : 'psql',
@@ -95,4 +104,16 @@ function postgresBinDir(): string | undefined {
   throw new Error(
     'PostgreSQL server binaries not found (initdb, pg_ctl): install the "postgresql" package or set DATABASE_URL',
   );
+}
+
+/** Stops a server left behind by a process that could not stop it (tests, a killed cloud). */
+export function stopLocalPostgres(dataDir: string): void {
+  const asRoot = userInfo().uid === 0;
+  if (!existsSync(`${dataDir}/postmaster.pid`)) return;
+  const bin = postgresBinDir();
+  const pgCtl = bin ? `${bin}/pg_ctl` : 'pg_ctl';
+  const [file, argv] = asRoot
+    ? ['runuser', ['-u', 'postgres', '--', pgCtl, '-D', dataDir, '-m', 'immediate', '-w', 'stop']]
+    : [pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']];
+  spawnSync(file, argv as string[], { encoding: 'utf8' });
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   canonicalError,
   type CanonicalCommand,
@@ -18,7 +18,7 @@ import {
 } from '@kassa-relay/protocol';
 import type { CommandRelay, RelayOutcome } from '../relay/command-relay';
 import type { RegisterRoute } from './register-route';
-import type { SaleDocumentStore } from './sale-document-store';
+import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
 
 export interface PosServiceOptions {
   /** How long a POS request waits for the register before answering "still in progress". */
@@ -101,9 +101,10 @@ export class PosService {
   }
 
   /**
-   * `POST /sale`. A repeat (same docTime + docNumber + amount) of a fiscalized document answers
-   * the stored answer — the same fiscalID — and never fiscalizes again; a repeat of one still
-   * running waits for it.
+   * `POST /sale`. Seed 001: with `docTime`, the register + docTime + docNumber + amount is unique.
+   * A repeat of a fiscalized document is reprinted (never fiscalized again) and answers the stored
+   * answer — the same fiscalID; a repeat of one still running waits for it; a repeat of one the
+   * register refused is a new attempt.
    */
   async handleSale(route: RegisterRoute, body: string | Buffer, actor: string): Promise<SaleAnswer> {
     const store = this.store;
@@ -111,22 +112,58 @@ export class PosService {
     if (!parsed.ok) return parsed.answer;
     const converted = saleRequestToCommand(parsed.request, { paymentKinds: route.paymentKinds });
     if (!converted.ok) return converted.answer;
-    const key = saleIdempotencyKey(parsed.request);
+    const key = converted.command.type === 'receipt' ? saleIdempotencyKey(parsed.request) : undefined;
     if (!key) {
       // No docTime, no uniqueness control (seed 001): never queued blindly for an offline agent.
       if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route, false));
       return this.runSale(route, converted.command, actor, undefined);
     }
     const existing = await store.find(route.registerId, key);
-    if (existing) return this.answerExisting(existing.commandId, existing.answer);
+    if (existing) return this.repeat(route, existing, converted.command, actor);
     const commandId = saleCommandId(route.registerId, key);
     const pending = await store.createPending({
       idempotencyKey: key,
       commandId,
       registerId: route.registerId,
     });
-    if (!pending.created) return this.answerExisting(pending.document.commandId, pending.document.answer);
+    if (!pending.created) return this.repeat(route, pending.document, converted.command, actor);
     return this.runSale(route, converted.command, actor, commandId);
+  }
+
+  private async repeat(
+    route: RegisterRoute,
+    existing: SaleDocument,
+    command: CanonicalCommand,
+    actor: string,
+  ): Promise<SaleAnswer> {
+    if (existing.status === 'done' && existing.answer?.code === 0) {
+      const fiscalId = existing.answer.fiscalID ?? existing.fiscalId;
+      if (!fiscalId || !this.relay.isOnline(route.agentId)) return existing.answer;
+      // "повторная печать без фискализации": a copy, not a new receipt.
+      const reprint = await this.dispatch(
+        route,
+        { type: 'receipt.reprint', document: { fiscalId } },
+        actor,
+        'sale',
+        undefined,
+        this.options.waitMs,
+      );
+      const printed = reprint.state === 'completed' && reprint.result.outcome.ok;
+      if (printed) return existing.answer;
+      const printError =
+        reprint.state === 'completed' && !reprint.result.outcome.ok
+          ? Math.abs(reprint.result.outcome.error.device?.code ?? 1) || 1
+          : 1;
+      return { ...existing.answer, printError };
+    }
+    if (existing.status === 'failed' && existing.answer && this.store.restart) {
+      // The register refused it or it expired unfiscalized: the client's retry is a new attempt
+      // under a new command id (the old id would be answered from the agent's journal).
+      const commandId = saleCommandId(route.registerId, `${existing.idempotencyKey}#${randomUUID()}`);
+      if (await this.store.restart(route.registerId, existing.idempotencyKey, existing.commandId, commandId))
+        return this.runSale(route, command, actor, commandId);
+    }
+    return this.answerExisting(existing.commandId, existing.answer);
   }
 
   /** A repeat: the stored answer (same fiscalID), or the running document's result when it comes. */

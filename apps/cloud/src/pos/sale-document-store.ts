@@ -18,4 +18,14 @@ export interface SaleDocumentStore {
     document: Omit<SaleDocument, 'status'>,
   ): Promise<{ created: boolean; document: SaleDocument }>;
   complete(commandId: string, outcome: CommandOutcome, answer: SaleAnswer): Promise<void>;
+  /**
+   * Re-arms a failed document under a new command id for a new attempt; false when someone else
+   * already did (or it is no longer failed).
+   */
+  restart?(
+    registerId: string,
+    idempotencyKey: string,
+    previousCommandId: string,
+    commandId: string,
+  ): Promise<boolean>;
 }

@@ -21,7 +21,11 @@ export interface CommandRelayOptions {
   username?: string;
   password?: string;
   clientId?: string;
+  /** Awaited before each command is published (the cloud records the fiscal document first). */
+  onSend?: SendHook;
 }
+
+export type SendHook = (agentId: string, envelope: CommandEnvelope) => Promise<void>;
 
 export interface SendOptions {
   /** Idempotency key; a new UUID when absent. */
@@ -35,6 +39,7 @@ export type RelayOutcome =
   { state: 'completed'; result: ResultEnvelope } | { state: 'pending'; commandId: string };
 
 type Events = {
+  sent: [CommandEnvelope];
   result: [ResultEnvelope];
   presence: [PresenceEnvelope];
   heartbeat: [HeartbeatEnvelope];
@@ -76,6 +81,11 @@ export class CommandRelay extends EventEmitter<Events> {
     await this.client?.endAsync();
   }
 
+  /** Whether the link to the broker is up (readiness). */
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
   isOnline(agentId: string): boolean {
     return this.presence.get(agentId)?.state === 'online';
   }
@@ -99,7 +109,9 @@ export class CommandRelay extends EventEmitter<Events> {
       ...(options.origin ? { origin: options.origin } : {}),
       command,
     });
+    await this.options.onSend?.(agentId, envelope);
     const result = this.waitForResult(envelope.id, waitMs);
+    this.emit('sent', envelope);
     await this.client.publishAsync(topics.commands(agentId), JSON.stringify(envelope), { qos: 1 });
     const settled = await result;
     return settled ? { state: 'completed', result: settled } : { state: 'pending', commandId: envelope.id };

@@ -50,6 +50,7 @@ CREATE TABLE "Agent" (
     "online" BOOLEAN NOT NULL DEFAULT false,
     "lastSeenAt" TIMESTAMP(3),
     "lastHeartbeat" JSONB,
+    "disabledAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
@@ -248,13 +249,13 @@ CREATE UNIQUE INDEX "PosKey_keyHash_key" ON "PosKey"("keyHash");
 CREATE INDEX "PosKey_registerId_idx" ON "PosKey"("registerId");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "FiscalDocument_idempotencyKey_key" ON "FiscalDocument"("idempotencyKey");
-
--- CreateIndex
 CREATE UNIQUE INDEX "FiscalDocument_commandId_key" ON "FiscalDocument"("commandId");
 
 -- CreateIndex
 CREATE INDEX "FiscalDocument_registerId_requestedAt_idx" ON "FiscalDocument"("registerId", "requestedAt");
+
+-- CreateIndex
+CREATE INDEX "FiscalDocument_requestedAt_idx" ON "FiscalDocument"("requestedAt");
 
 -- CreateIndex
 CREATE INDEX "FiscalDocument_status_idx" ON "FiscalDocument"("status");
@@ -264,6 +265,9 @@ CREATE INDEX "FiscalDocument_fiscalId_idx" ON "FiscalDocument"("fiscalId");
 
 -- CreateIndex
 CREATE INDEX "FiscalDocument_shiftNumber_idx" ON "FiscalDocument"("shiftNumber");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "FiscalDocument_registerId_idempotencyKey_key" ON "FiscalDocument"("registerId", "idempotencyKey");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Shift_registerId_number_key" ON "Shift"("registerId", "number");

@@ -1,0 +1,51 @@
+import {
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { type JwtClaims, JwtSigner } from '../security/secret-box';
+
+const PUBLIC = 'kassa:public';
+const WRITES = 'kassa:writes';
+
+/** No token needed (login, enrollment). */
+export const Public = () => SetMetadata(PUBLIC, true);
+/** Changes something: role `admin` only; `viewer` sees everything and changes nothing. */
+export const AdminOnly = () => SetMetadata(WRITES, true);
+
+export type AdminRequest = Request & { admin: JwtClaims };
+
+/** The signed-in admin (JWT claims). */
+export const CurrentAdmin = createParamDecorator(
+  (_: unknown, context: ExecutionContext): JwtClaims =>
+    context.switchToHttp().getRequest<AdminRequest>().admin,
+);
+
+/** Every /api route needs `Authorization: Bearer <jwt>` unless marked @Public. */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtSigner,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest<AdminRequest>();
+    const header = request.headers.authorization ?? '';
+    const claims = header.startsWith('Bearer ') ? this.jwt.verify(header.slice(7).trim()) : undefined;
+    if (!claims)
+      throw new UnauthorizedException('sign in: Authorization: Bearer <token from POST /api/auth/login>');
+    request.admin = claims;
+    if (this.reflector.getAllAndOverride<boolean>(WRITES, targets) && claims.role !== 'admin')
+      throw new ForbiddenException('role viewer may not change anything');
+    return true;
+  }
+}

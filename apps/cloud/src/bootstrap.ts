@@ -1,0 +1,86 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { ensureBootstrapAdmin } from './admin/bootstrap-admin';
+import type { CloudConfig } from './config/cloud-config';
+import { createLogger, PinoNestLogger } from './core/logger';
+import { jsonBody, rawTextBody } from './core/raw-body';
+import { Database } from './platform/database';
+import { Messaging } from './platform/messaging';
+
+export interface RunningCloud {
+  app: INestApplication;
+  url: string;
+  port: number;
+  mqttUrl: string;
+  databaseUrl: string;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the whole cloud: database (migrated), broker, relay, HTTP, WebSocket, socket.io. */
+export async function startCloud(
+  config: CloudConfig,
+  logger: Logger = createLogger(config.logLevel),
+): Promise<RunningCloud> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  // /sale judges its own body (seed 001 code 2 for bad JSON); the admin API takes JSON.
+  app.use('/sale', rawTextBody(2 * 1024 * 1024));
+  app.use('/api', jsonBody(1024 * 1024));
+
+  const openApi = new DocumentBuilder()
+    .setTitle('kassa-relay cloud')
+    .setDescription('Admin API (JWT from POST /api/auth/login), POS /sale (seed 001), operations.')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), {
+    jsonDocumentUrl: 'api/docs/openapi.json',
+  });
+
+  if (config.dashboardDir && existsSync(join(config.dashboardDir, 'index.html'))) {
+    const dir = config.dashboardDir;
+    app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
+    // The dashboard routes on the client: unknown non-API paths get its index.html.
+    app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
+      if (request.method !== 'GET' || /^\/(api|sale|ws|socket\.io|health|metrics)(\/|$)/.test(request.path))
+        return next();
+      response.sendFile(join(dir, 'index.html'));
+    });
+  }
+
+  await app.init();
+  await ensureBootstrapAdmin(app.get(Database).prisma, config, logger);
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address() as { port: number };
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${address.port}`;
+  const messaging = app.get(Messaging);
+  const database = app.get(Database);
+  logger.info(
+    { url, mqtt: messaging.publicUrl(config, host), embeddedDatabase: database.embedded },
+    'cloud started',
+  );
+  return {
+    app,
+    url,
+    port: address.port,
+    mqttUrl: messaging.publicUrl(config, host),
+    databaseUrl: database.url,
+    logger,
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,102 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { CloudConfig } from '../config/cloud-config';
+import { DocumentLedger } from '../documents/document-ledger';
+import { CloudEvents } from '../platform/cloud-events';
+import { Database } from '../platform/database';
+import { Messaging } from '../platform/messaging';
+import { PosKeys } from '../pos/pos-keys';
+import { PosService } from '../pos/pos-service';
+import { PrismaSaleDocumentStore } from '../pos/prisma-sale-document-store';
+import { LiveState } from '../registers/live-state';
+import { RegisterDirectory } from '../registers/register-directory';
+import { CommandRelay } from '../relay/command-relay';
+import { JwtSigner, SecretBox } from '../security/secret-box';
+import { CLOUD_CONFIG, LOGGER } from './tokens';
+
+/**
+ * The cloud's platform, shared by every feature: configuration, PostgreSQL, the broker and relay,
+ * the document ledger, live state, POS keys. Started in dependency order by Nest's factories.
+ */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(config: CloudConfig, logger: Logger): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: CLOUD_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: CloudEvents, useValue: new CloudEvents() },
+        { provide: SecretBox, useValue: new SecretBox(config.secretKey) },
+        { provide: JwtSigner, useValue: new JwtSigner(config.secretKey) },
+        { provide: Database, useFactory: () => Database.start(config) },
+        {
+          provide: DocumentLedger,
+          useFactory: (db: Database, events: CloudEvents) => new DocumentLedger(db.prisma, events),
+          inject: [Database, CloudEvents],
+        },
+        {
+          provide: Messaging,
+          useFactory: async (db: Database, ledger: DocumentLedger) => {
+            // Agents' presence is re-announced on connect; nothing is online until it says so.
+            await db.prisma.agent.updateMany({ data: { online: false } });
+            const messaging = await Messaging.start(config, db, (_agentId, envelope) =>
+              ledger.recordSent(envelope),
+            );
+            messaging.relay.on('result', (result) => {
+              ledger
+                .recordResult(result)
+                .catch((error: Error) =>
+                  logger.error({ err: error, commandId: result.commandId }, 'could not record a result'),
+                );
+            });
+            return messaging;
+          },
+          inject: [Database, DocumentLedger],
+        },
+        { provide: CommandRelay, useFactory: (m: Messaging) => m.relay, inject: [Messaging] },
+        {
+          provide: RegisterDirectory,
+          useFactory: (db: Database) => new RegisterDirectory(db.prisma),
+          inject: [Database],
+        },
+        {
+          provide: LiveState,
+          useFactory: (
+            db: Database,
+            relay: CommandRelay,
+            events: CloudEvents,
+            directory: RegisterDirectory,
+          ) => new LiveState(db.prisma, relay, events, directory, config.commandDeadlineMs),
+          inject: [Database, CommandRelay, CloudEvents, RegisterDirectory],
+        },
+        { provide: PosKeys, useFactory: (db: Database) => new PosKeys(db.prisma), inject: [Database] },
+        {
+          provide: PosService,
+          useFactory: (db: Database, relay: CommandRelay) =>
+            new PosService(relay, new PrismaSaleDocumentStore(db.prisma), {
+              waitMs: config.posWaitMs,
+              deadlineMs: config.commandDeadlineMs,
+            }),
+          inject: [Database, CommandRelay],
+        },
+      ],
+      exports: [
+        CLOUD_CONFIG,
+        LOGGER,
+        CloudEvents,
+        SecretBox,
+        JwtSigner,
+        Database,
+        DocumentLedger,
+        Messaging,
+        CommandRelay,
+        RegisterDirectory,
+        LiveState,
+        PosKeys,
+        PosService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { CommandRelay } from '../relay/command-relay';
+
+/** Prometheus metrics: commands relayed by type and outcome, round-trip latency, agents online. */
+@Injectable()
+export class CloudMetrics {
+  private readonly registry = new Registry();
+  private readonly sent = new Map<string, { at: number; type: string }>();
+
+  constructor(relay: CommandRelay) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'kassa_cloud_' });
+    const results = new Counter({
+      name: 'kassa_cloud_command_results_total',
+      help: 'Command results received from agents, by command type and status',
+      labelNames: ['type', 'status'],
+      registers: [this.registry],
+    });
+    const roundTrip = new Histogram({
+      name: 'kassa_cloud_command_round_trip_seconds',
+      help: 'From publishing a command to receiving its result',
+      labelNames: ['type'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'kassa_cloud_agents_online',
+      help: 'Agents whose presence is online',
+      registers: [this.registry],
+      collect() {
+        this.set([...relay.presence.values()].filter((p) => p.state === 'online').length);
+      },
+    });
+    relay.on('sent', (envelope) => {
+      this.sent.set(envelope.id, { at: performance.now(), type: envelope.command.type });
+      if (this.sent.size > 100_000) this.sent.clear();
+    });
+    relay.on('result', (result) => {
+      const type = result.outcome.ok
+        ? result.outcome.result.type
+        : (this.sent.get(result.commandId)?.type ?? 'unknown');
+      results.inc({ type, status: result.status });
+      const sent = this.sent.get(result.commandId);
+      if (sent) {
+        roundTrip.observe({ type: sent.type }, (performance.now() - sent.at) / 1000);
+        this.sent.delete(result.commandId);
+      }
+    });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

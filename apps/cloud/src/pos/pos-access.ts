@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { canonicalError, type CanonicalError } from '@kassa-relay/protocol';
+import { RegisterDirectory } from '../registers/register-directory';
+import type { RegisterRoute } from './register-route';
+import { PosKeys, type PosPrincipal, presentedPosKey } from './pos-keys';
+
+export type PosAccess =
+  | { ok: true; principal: PosPrincipal; route: RegisterRoute; actor: string }
+  | { ok: false; error: CanonicalError };
+
+/**
+ * One answer to "may this client drive a register, and which one": the POS key's own register.
+ * A request that names another register (`?register=`) is refused; a key never crosses over.
+ */
+@Injectable()
+export class PosAccessService {
+  constructor(
+    private readonly keys: PosKeys,
+    private readonly directory: RegisterDirectory,
+  ) {}
+
+  async resolve(input: {
+    authorization?: string;
+    token?: string | null;
+    register?: string | null;
+  }): Promise<PosAccess> {
+    const principal = await this.keys.authenticate(presentedPosKey(input.authorization, input.token));
+    if (!principal)
+      return { ok: false, error: canonicalError('UNAUTHORIZED', 'неверный или отозванный ключ POS') };
+    if (input.register && input.register !== principal.registerId)
+      return { ok: false, error: canonicalError('UNAUTHORIZED', 'ключ POS выдан для другой кассы') };
+    const entry = await this.directory.find(principal.registerId);
+    if (!entry)
+      return {
+        ok: false,
+        error: canonicalError('REGISTER_NOT_CONFIGURED', 'касса ещё не подключена к агенту магазина'),
+      };
+    return { ok: true, principal, route: entry.route, actor: `pos-key:${principal.keyId}` };
+  }
+}

@@ -1,0 +1,36 @@
+import { Public } from '../admin/auth.guard';
+import { Controller, Headers, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type SaleAnswer, saleAnswerForError } from '@kassa-relay/protocol';
+import type { Request } from 'express';
+import { PosAccessService } from './pos-access';
+import { PosService } from './pos-service';
+
+/** Seed 001 `POST /sale`. Every answer is HTTP 200 with the seed's `status` / `code` in the body. */
+@ApiTags('pos')
+@Public()
+@Controller()
+export class SaleController {
+  constructor(
+    private readonly access: PosAccessService,
+    private readonly pos: PosService,
+  ) {}
+
+  @Post('sale')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Fiscalize a sale (seed 001) on the POS key’s register' })
+  @ApiBody({ description: 'seed 001 request', schema: { type: 'object' } })
+  async sale(
+    @Req() request: Request,
+    @Headers('authorization') authorization?: string,
+    @Query('register') register?: string,
+  ): Promise<SaleAnswer> {
+    const access = await this.access.resolve({
+      ...(authorization ? { authorization } : {}),
+      register: register ?? null,
+    });
+    if (!access.ok) return saleAnswerForError(access.error);
+    const body = typeof request.body === 'string' ? request.body : '';
+    return this.pos.handleSale(access.route, body, access.actor);
+  }
+}

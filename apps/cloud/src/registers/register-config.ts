@@ -1,0 +1,118 @@
+import {
+  type PaymentKind,
+  percentToMilliPercent,
+  type RegisterKind,
+  type TaxTableEntry,
+} from '@kassa-relay/protocol';
+import { z } from 'zod';
+import type { SecretBox } from '../security/secret-box';
+
+export const taxTableSchema = z
+  .array(
+    z.object({
+      /** Percent as people write it (12, 0, 16.5). */
+      percent: z.number().min(0).max(100),
+      name: z.string().max(100).optional(),
+      /** The register's own tax code (iKKM `tax` parameter). */
+      registerCode: z.string().max(20).optional(),
+    }),
+  )
+  .max(20)
+  .default([]);
+
+const url = z.url({ protocol: /^https?$/, message: 'device url must be http:// or https://' });
+
+/** How the agent reaches a register's device, as an admin enters it. Secrets are sealed before storage. */
+export const registerDeviceSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('ikkm'),
+    url,
+    /** The web-api key set on the device; the agent keeps the rotating key afterwards. */
+    initialKey: z.string().regex(/^\d+$/, 'the iKKM web-api key is a number'),
+    inn: z
+      .string()
+      .regex(/^\d{12}$/, 'INN/BIN is 12 digits')
+      .optional(),
+    utcOffsetMinutes: z.number().int().min(-720).max(840).optional(),
+    minRequestIntervalMs: z.number().int().nonnegative().max(60_000).optional(),
+  }),
+  z.object({
+    kind: z.literal('cash-core'),
+    url,
+    /** PIN or token the agent sends in `Authorization`. */
+    accessCode: z.string().min(1).max(200),
+    kkmOfdId: z.number().int().positive(),
+  }),
+]);
+export type RegisterDevice = z.infer<typeof registerDeviceSchema>;
+
+/** `Register.config` in the database. */
+export interface StoredRegisterConfig {
+  url: string;
+  /** Sealed initial key (iKKM) or access code (cash core). */
+  secret: string;
+  inn?: string;
+  kkmOfdId?: number;
+  utcOffsetMinutes?: number;
+  minRequestIntervalMs?: number;
+  taxTable: z.infer<typeof taxTableSchema>;
+}
+
+export const dbKind = (kind: RegisterKind): 'ikkm' | 'cash_core' =>
+  kind === 'cash-core' ? 'cash_core' : 'ikkm';
+export const wireKind = (kind: 'ikkm' | 'cash_core'): RegisterKind =>
+  kind === 'cash_core' ? 'cash-core' : 'ikkm';
+
+export function storeRegisterConfig(
+  device: RegisterDevice,
+  taxTable: z.infer<typeof taxTableSchema>,
+  box: SecretBox,
+): StoredRegisterConfig {
+  if (device.kind === 'ikkm') {
+    return {
+      url: device.url,
+      secret: box.seal(device.initialKey),
+      ...(device.inn ? { inn: device.inn } : {}),
+      ...(device.utcOffsetMinutes !== undefined ? { utcOffsetMinutes: device.utcOffsetMinutes } : {}),
+      ...(device.minRequestIntervalMs !== undefined
+        ? { minRequestIntervalMs: device.minRequestIntervalMs }
+        : {}),
+      taxTable,
+    };
+  }
+  return { url: device.url, secret: box.seal(device.accessCode), kkmOfdId: device.kkmOfdId, taxTable };
+}
+
+/** The register entry of an agent's config file (apps/agent's `registers[]`). */
+export function agentRegisterConfig(
+  register: { id: string; kind: 'ikkm' | 'cash_core'; config: unknown },
+  box: SecretBox,
+): Record<string, unknown> {
+  const config = register.config as StoredRegisterConfig;
+  const secret = box.open(config.secret);
+  const base = { id: register.id, url: config.url, taxTable: config.taxTable };
+  if (register.kind === 'ikkm') {
+    return {
+      ...base,
+      kind: 'ikkm',
+      initialKey: secret,
+      ...(config.inn ? { inn: config.inn } : {}),
+      ...(config.utcOffsetMinutes !== undefined ? { utcOffsetMinutes: config.utcOffsetMinutes } : {}),
+      minRequestIntervalMs: config.minRequestIntervalMs ?? 1000,
+    };
+  }
+  return { ...base, kind: 'cash-core', accessCode: secret, kkmOfdId: config.kkmOfdId };
+}
+
+/** Payment kinds each register kind accepts (seed 002: cash, bank, tara, credit; seed 003: cash, card, mobile). */
+export const PAYMENT_KINDS: Record<RegisterKind, readonly PaymentKind[]> = {
+  ikkm: ['cash', 'card', 'tara', 'credit'],
+  'cash-core': ['cash', 'card', 'mobile'],
+};
+
+export const routeTaxTable = (config: StoredRegisterConfig): TaxTableEntry[] =>
+  config.taxTable.map((entry) => ({
+    rate: percentToMilliPercent(entry.percent),
+    ...(entry.name ? { name: entry.name } : {}),
+    ...(entry.registerCode ? { registerCode: entry.registerCode } : {}),
+  }));

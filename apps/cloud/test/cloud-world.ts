@@ -1,0 +1,299 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
+import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
+import { type StartedProcess, startProcess, tempDir } from '@kassa-relay/testing';
+import { stopLocalPostgres } from '../src/database/postgres-server';
+import { createPrismaClient, type PrismaClient } from '../src/database/prisma-client';
+import { storeRegisterConfig } from '../src/registers/register-config';
+import { SecretBox, tokenHash } from '../src/security/secret-box';
+import { hashSecret, newSecret } from '../src/security/secret-hash';
+
+export const repoRoot = resolve(__dirname, '../../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const ADMIN = { email: 'admin@example.kz', password: 'correct-horse-42' };
+
+export interface CloudProcess {
+  url: string;
+  mqttUrl: string;
+  databaseUrl: string;
+  process: StartedProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface CloudWorldOptions {
+  /** Extra environment for the cloud process (e.g. KASSA_POS_WAIT_MS). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The whole product on 127.0.0.1, as processes: the cloud (`node -r @swc-node/register
+ * apps/cloud/src/main.ts`) with its embedded PostgreSQL and embedded broker, both simulators
+ * in-process, and — after `seedStore()` — one real agent process serving one register of each kind.
+ */
+export class CloudWorld {
+  readonly dir = tempDir('cloud-world-');
+  readonly secretKey = randomBytes(32).toString('hex');
+  private readonly box = new SecretBox(Buffer.from(this.secretKey, 'hex'));
+  cloud!: CloudProcess;
+  prisma!: PrismaClient;
+  ikkm!: { url: string; close(): Promise<void> };
+  cashCore!: { url: string; close(): Promise<void> };
+  agent: StartedProcess | undefined;
+  private pgPort = 0;
+  private mqttPort = 0;
+  private httpPort = 0;
+  seed:
+    | {
+        organisationId: string;
+        storeId: string;
+        agentId: string;
+        agentPassword: string;
+        registers: { ikkm: string; cashCore: string };
+        posKeys: { ikkm: string; cashCore: string };
+        posKeyIds: { ikkm: string; cashCore: string };
+      }
+    | undefined;
+
+  constructor(private readonly options: CloudWorldOptions = {}) {}
+
+  async start(): Promise<this> {
+    this.pgPort = await freePort();
+    this.mqttPort = await freePort();
+    this.httpPort = await freePort();
+    this.ikkm = await startIkkmSimulator({ port: 0, key: '11112222', stateDir: join(this.dir.path, 'ikkm') });
+    this.cashCore = await startCashCoreSimulator({
+      port: 0,
+      stateDir: join(this.dir.path, 'cc'),
+      adminPin: '0000',
+    });
+    await this.startCloud();
+    this.prisma = createPrismaClient(this.cloud.databaseUrl);
+    return this;
+  }
+
+  async startCloud(): Promise<CloudProcess> {
+    const child = await startProcess(
+      process.execPath,
+      ['-r', '@swc-node/register', join(repoRoot, 'apps/cloud/src/main.ts')],
+      {
+        cwd: repoRoot,
+        readyPattern: /"msg":"cloud started"/,
+        timeoutMs: 90_000,
+        env: {
+          HOST: '127.0.0.1',
+          PORT: String(this.httpPort),
+          KASSA_DATA_DIR: join(this.dir.path, 'cloud'),
+          KASSA_PG_PORT: String(this.pgPort),
+          KASSA_MQTT_HOST: '127.0.0.1',
+          KASSA_MQTT_PORT: String(this.mqttPort),
+          KASSA_SECRET_KEY: this.secretKey,
+          KASSA_ADMIN_EMAIL: ADMIN.email,
+          KASSA_ADMIN_PASSWORD: ADMIN.password,
+          KASSA_POS_WAIT_MS: '15000',
+          LOG_LEVEL: 'info',
+          ...this.options.env,
+        },
+      },
+    );
+    const line = JSON.parse(child.readyMatch.input ?? '{}') as { url: string; mqtt: string };
+    this.cloud = {
+      url: line.url,
+      mqttUrl: line.mqtt,
+      databaseUrl: `postgresql://postgres@127.0.0.1:${this.pgPort}/kassa_relay`,
+      process: child,
+      stop: async (signal = 'SIGTERM') => {
+        await child.stop(signal, 15_000);
+      },
+    };
+    return this.cloud;
+  }
+
+  /** An admin bearer token (the bootstrap admin). */
+  async adminToken(email = ADMIN.email, password = ADMIN.password): Promise<string> {
+    const response = await fetch(`${this.cloud.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (!response.ok) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { token: string }).token;
+  }
+
+  /**
+   * A store with one agent and two registers (iKKM and cash core) written straight into the
+   * database, POS keys for both, and the agent's config file. The admin API's own tests create the
+   * same through HTTP; POS tests should not depend on it.
+   */
+  async seedStore(): Promise<NonNullable<CloudWorld['seed']>> {
+    const organisation = await this.prisma.organisation.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
+    const store = await this.prisma.store.create({
+      data: { organisationId: organisation.id, name: 'Магазин на Абая' },
+    });
+    const agentId = `agent-${randomBytes(4).toString('hex')}`;
+    const agentPassword = newSecret();
+    await this.prisma.agent.create({
+      data: {
+        id: agentId,
+        storeId: store.id,
+        name: 'Мини-ПК',
+        mqttUsername: agentId,
+        mqttPasswordHash: await hashSecret(agentPassword),
+      },
+    });
+    const taxTable = [{ percent: 12, name: 'НДС 12%' }];
+    const ikkm = await this.prisma.register.create({
+      data: {
+        storeId: store.id,
+        agentId,
+        kind: 'ikkm',
+        name: 'iKKM 1',
+        config: storeRegisterConfig(
+          { kind: 'ikkm', url: this.ikkm.url, initialKey: '11112222', minRequestIntervalMs: 0 },
+          taxTable,
+          this.box,
+        ) as object,
+      },
+    });
+    const cashCore = await this.prisma.register.create({
+      data: {
+        storeId: store.id,
+        agentId,
+        kind: 'cash_core',
+        name: 'Cash core 1',
+        config: storeRegisterConfig(
+          { kind: 'cash-core', url: this.cashCore.url, accessCode: '0000', kkmOfdId: 6923 },
+          taxTable,
+          this.box,
+        ) as object,
+      },
+    });
+    const posKeys = { ikkm: `kr_pos_${newSecret()}`, cashCore: `kr_pos_${newSecret()}` };
+    const k1 = await this.prisma.posKey.create({
+      data: {
+        registerId: ikkm.id,
+        name: 'web shop',
+        keyHash: tokenHash(posKeys.ikkm),
+        prefix: posKeys.ikkm.slice(0, 10),
+      },
+    });
+    const k2 = await this.prisma.posKey.create({
+      data: {
+        registerId: cashCore.id,
+        name: 'web shop',
+        keyHash: tokenHash(posKeys.cashCore),
+        prefix: posKeys.cashCore.slice(0, 10),
+      },
+    });
+    this.seed = {
+      organisationId: organisation.id,
+      storeId: store.id,
+      agentId,
+      agentPassword,
+      registers: { ikkm: ikkm.id, cashCore: cashCore.id },
+      posKeys,
+      posKeyIds: { ikkm: k1.id, cashCore: k2.id },
+    };
+    writeFileSync(
+      this.agentConfigPath,
+      JSON.stringify({
+        agentId,
+        mqtt: {
+          url: this.cloud.mqttUrl,
+          username: agentId,
+          password: agentPassword,
+          reconnectMinMs: 100,
+          reconnectMaxMs: 500,
+        },
+        dataDir: join(this.dir.path, 'agent'),
+        http: { port: 0 },
+        heartbeatIntervalSec: 1,
+        registers: [
+          {
+            id: ikkm.id,
+            kind: 'ikkm',
+            url: this.ikkm.url,
+            initialKey: '11112222',
+            taxTable,
+            minRequestIntervalMs: 0,
+          },
+          {
+            id: cashCore.id,
+            kind: 'cash-core',
+            url: this.cashCore.url,
+            accessCode: '0000',
+            kkmOfdId: 6923,
+            taxTable,
+          },
+        ],
+      }),
+    );
+    return this.seed;
+  }
+
+  get agentConfigPath(): string {
+    return join(this.dir.path, 'agent.json');
+  }
+
+  /** Starts the agent process and waits until the cloud has seen it online. */
+  async startAgent(configPath = this.agentConfigPath, agentId = this.seed?.agentId): Promise<void> {
+    this.agent = await startProcess(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'apps/agent/src/main.ts'), '--config', configPath],
+      {
+        readyPattern: /"msg":"agent started"/,
+        cwd: repoRoot,
+      },
+    );
+    if (agentId)
+      await waitUntil(
+        async () => (await this.prisma.agent.findUnique({ where: { id: agentId } }))?.online === true,
+        20_000,
+        'agent online in the cloud',
+      );
+  }
+
+  async stopAgent(): Promise<void> {
+    await this.agent?.stop();
+    this.agent = undefined;
+  }
+
+  async journal(sim: { url: string }): Promise<{ kind: string; total?: number }[]> {
+    const response = await fetch(`${sim.url}/_sim/journal`);
+    return ((await response.json()) as { entries: { kind: string; total?: number }[] }).entries;
+  }
+
+  async close(): Promise<void> {
+    await this.agent?.stop().catch(() => undefined);
+    await this.prisma?.$disconnect().catch(() => undefined);
+    await this.cloud?.stop().catch(() => undefined);
+    stopLocalPostgres(join(this.dir.path, 'cloud', 'postgres'));
+    for (const sim of [this.ikkm, this.cashCore]) await sim?.close().catch(() => undefined);
+    this.dir.remove();
+  }
+}
