@@ -37,6 +37,23 @@ export async function startCloud(
   });
   app.disable('x-powered-by');
   app.set('trust proxy', true);
+  // One structured line per request (health probes and metrics scrapes at debug level).
+  app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
+    const started = performance.now();
+    response.on('finish', () => {
+      const quiet = /^\/(health|metrics)/.test(request.path);
+      logger[quiet ? 'debug' : 'info'](
+        {
+          method: request.method,
+          path: request.path,
+          status: response.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        'http request',
+      );
+    });
+    next();
+  });
   // /sale judges its own body (seed 001 code 2 for bad JSON); the admin API takes JSON.
   app.use('/sale', rawTextBody(2 * 1024 * 1024));
   app.use('/api', jsonBody(1024 * 1024));

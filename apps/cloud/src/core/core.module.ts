@@ -68,8 +68,9 @@ export class CoreModule {
             relay: CommandRelay,
             events: CloudEvents,
             directory: RegisterDirectory,
-          ) => new LiveState(db.prisma, relay, events, directory, config.commandDeadlineMs),
-          inject: [Database, CommandRelay, CloudEvents, RegisterDirectory],
+            ledger: DocumentLedger,
+          ) => new LiveState(db.prisma, relay, events, directory, ledger, config.commandDeadlineMs),
+          inject: [Database, CommandRelay, CloudEvents, RegisterDirectory, DocumentLedger],
         },
         { provide: PosKeys, useFactory: (db: Database) => new PosKeys(db.prisma), inject: [Database] },
         {

@@ -1,5 +1,5 @@
 import type { CanonicalCommand, CommandEnvelope, ResultEnvelope } from '@kassa-relay/protocol';
-import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { CloudEvents } from '../platform/cloud-events';
 
 const json = (value: unknown): Prisma.InputJsonValue =>
@@ -48,7 +48,12 @@ export class DocumentLedger {
     await this.prisma.fiscalDocument.upsert({
       where: { commandId: envelope.id },
       // A /sale document already exists (its idempotency row was written first): fill it in.
-      update: { kind: command.type, ...details },
+      update: {
+        kind: command.type,
+        ...details,
+        command: json(envelope),
+        deadline: new Date(envelope.deadline),
+      },
       create: {
         registerId: envelope.registerId,
         idempotencyKey: envelope.id,
@@ -58,8 +63,29 @@ export class DocumentLedger {
         originChannel: origin?.channel ?? 'system',
         originActor: origin?.actor ?? null,
         requestedAt: new Date(envelope.issuedAt),
+        command: json(envelope),
+        deadline: new Date(envelope.deadline),
       },
     });
+  }
+
+  /**
+   * Commands still pending for an agent whose deadline has not passed, as published. A broker that
+   * lost its queue (a restarted embedded broker) would otherwise leave them pending forever.
+   */
+  async pendingFor(agentId: string): Promise<CommandEnvelope[]> {
+    const rows = await this.prisma.fiscalDocument.findMany({
+      where: {
+        status: 'pending',
+        deadline: { gt: new Date() },
+        register: { agentId },
+        NOT: { command: { equals: Prisma.DbNull } },
+      },
+      orderBy: { requestedAt: 'asc' },
+      select: { command: true },
+      take: 1000,
+    });
+    return rows.map((row) => row.command as unknown as CommandEnvelope);
   }
 
   async recordResult(result: ResultEnvelope): Promise<void> {

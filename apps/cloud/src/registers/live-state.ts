@@ -5,6 +5,7 @@ import type {
   RegisterIdentity,
 } from '@kassa-relay/protocol';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import type { DocumentLedger } from '../documents/document-ledger';
 import type { CloudEvents } from '../platform/cloud-events';
 import type { CommandRelay } from '../relay/command-relay';
 import type { RegisterDirectory } from './register-directory';
@@ -23,6 +24,7 @@ export class LiveState {
     private readonly relay: CommandRelay,
     private readonly events: CloudEvents,
     private readonly directory: RegisterDirectory,
+    private readonly ledger: DocumentLedger,
     private readonly deadlineMs: number,
   ) {
     relay.on('presence', (presence) => void this.onPresence(presence).catch(() => undefined));
@@ -50,7 +52,16 @@ export class LiveState {
       },
     });
     this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
-    if (online) void this.refreshRegisterInfo(presence.agentId).catch(() => undefined);
+    if (online) {
+      void this.redeliverPending(presence.agentId).catch(() => undefined);
+      void this.refreshRegisterInfo(presence.agentId).catch(() => undefined);
+    }
+  }
+
+  /** Pending commands of a returning agent go out again (same ids: never executed twice). */
+  async redeliverPending(agentId: string): Promise<void> {
+    for (const envelope of await this.ledger.pendingFor(agentId))
+      await this.relay.republish(agentId, envelope);
   }
 
   /** Asks every register of the agent for its identity and state (register.info). */

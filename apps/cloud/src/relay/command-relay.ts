@@ -117,6 +117,15 @@ export class CommandRelay extends EventEmitter<Events> {
     return settled ? { state: 'completed', result: settled } : { state: 'pending', commandId: envelope.id };
   }
 
+  /**
+   * Publishes an already recorded envelope again, unchanged: the agent executes an id once and
+   * answers a repeat from its journal, so this is safe whatever happened to the first copy.
+   */
+  async republish(agentId: string, envelope: CommandEnvelope): Promise<void> {
+    if (!this.client) throw new Error('relay not started');
+    await this.client.publishAsync(topics.commands(agentId), JSON.stringify(envelope), { qos: 1 });
+  }
+
   /** Resolves with the result of `commandId`, or undefined after `waitMs`. */
   waitForResult(commandId: string, waitMs: number): Promise<ResultEnvelope | undefined> {
     return new Promise((resolve) => {

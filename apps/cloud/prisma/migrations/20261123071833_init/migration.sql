@@ -156,6 +156,8 @@ CREATE TABLE "FiscalDocument" (
     "deviceAnswer" JSONB,
     "error" JSONB,
     "answer" JSONB,
+    "command" JSONB,
+    "deadline" TIMESTAMP(3),
     "originChannel" TEXT NOT NULL,
     "originActor" TEXT,
     "requestedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saleAnswerSchema } from '@kassa-relay/protocol';
+import { createPrismaClient } from '../src/database/prisma-client';
+import { CloudWorld, waitUntil } from './cloud-world';
+
+const sale = (docNumber: string, amount: number) =>
+  JSON.stringify({
+    docTime: '2026-11-23 12:00:00',
+    docNumber,
+    employeeName: 'Иванова А.',
+    amount,
+    currency: 'KZT',
+    items: [{ itemId: '7', itemName: 'Хлеб', itemQty: 1000, itemAmount: amount }],
+    payments: { cashAmount: amount },
+  });
+
+describe('cloud restart: nothing lost, nothing doubled', () => {
+  const world = new CloudWorld();
+  beforeAll(async () => {
+    await world.start();
+    await world.seedStore();
+    await world.startAgent();
+    // Open the cash-core shift so sales go through.
+    const first = await fetch(`${world.cloud.url}/sale`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${world.seed!.posKeys.cashCore}` },
+      body: sale('R-0', 5_000),
+    });
+    expect(saleAnswerSchema.parse(await first.json()).code).toBe(0);
+  }, 120_000);
+  afterAll(() => world.close());
+
+  const post = async (docNumber: string, amount: number) =>
+    saleAnswerSchema.parse(
+      await (
+        await fetch(`${world.cloud.url}/sale`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${world.seed!.posKeys.cashCore}` },
+          body: sale(docNumber, amount),
+        })
+      ).json(),
+    );
+
+  it('a /sale queued for an offline agent survives a cloud restart (embedded broker queue lost) and is fiscalized once', async () => {
+    await world.stopAgent();
+    await waitUntil(
+      async () =>
+        (await world.prisma.agent.findUniqueOrThrow({ where: { id: world.seed!.agentId } })).online === false,
+      10_000,
+      'agent offline in the cloud',
+    );
+    const queued = await post('R-1', 12_300);
+    expect(queued.status).toBe('error');
+    expect(queued.message).toMatch(/не в сети/);
+
+    // The embedded broker's in-memory queue goes away with the cloud.
+    await world.cloud.stop();
+    await world.startCloud();
+    await world.prisma.$disconnect();
+    world.prisma = createPrismaClient(world.cloud.databaseUrl);
+    const pending = await world.prisma.fiscalDocument.findFirstOrThrow({
+      where: { idempotencyKey: { contains: 'R-1' } },
+    });
+    expect(pending.status).toBe('pending');
+
+    await world.startAgent();
+    await waitUntil(
+      async () =>
+        (await world.prisma.fiscalDocument.findUniqueOrThrow({ where: { id: pending.id } })).status ===
+        'done',
+      20_000,
+      'the pending document fiscalized after the agent returned',
+    );
+    const done = await world.prisma.fiscalDocument.findUniqueOrThrow({ where: { id: pending.id } });
+    expect(done.fiscalId).toBeTruthy();
+    const repeat = await post('R-1', 12_300);
+    expect(repeat).toMatchObject({ status: 'success', code: 0, fiscalID: done.fiscalId });
+    const receipts = (await world.journal(world.cashCore)).filter((e) => e.total === 12_300);
+    expect(receipts).toHaveLength(1);
+  });
+
+  it('keeps every document across restarts', async () => {
+    const count = await world.prisma.fiscalDocument.count({ where: { kind: 'receipt' } });
+    expect(count).toBe(2);
+  });
+});
