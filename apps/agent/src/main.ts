@@ -1,16 +1,23 @@
 import { parseArgs } from 'node:util';
 import { Agent } from './agent';
 import { ConfigError, loadAgentConfig } from './config/agent-config';
+import { runEnrollCommand } from './enroll/enroll-command';
 import { AGENT_VERSION } from './version';
 
 const USAGE = `kassa-agent ${AGENT_VERSION} — kassa-relay store agent
 
 Usage:
   kassa-agent --config <file>                       run the agent
+  kassa-agent enroll --cloud <url> --token <token>  register this PC with the cloud, write its config
+                                                    (kassa-agent enroll --help for the options)
   kassa-agent --version | --help
 `;
 
 async function run(): Promise<void> {
+  if (process.argv[2] === 'enroll') {
+    process.exitCode = await runEnrollCommand(process.argv.slice(3));
+    return;
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
 import { type StartedProcess, startProcess, tempDir } from '@kassa-relay/testing';
+import WebSocket from 'ws';
 import { stopLocalPostgres } from '../src/database/postgres-server';
 import { createPrismaClient, type PrismaClient } from '../src/database/prisma-client';
 import { storeRegisterConfig } from '../src/registers/register-config';
@@ -295,5 +296,129 @@ export class CloudWorld {
     stopLocalPostgres(join(this.dir.path, 'cloud', 'postgres'));
     for (const sim of [this.ikkm, this.cashCore]) await sim?.close().catch(() => undefined);
     this.dir.remove();
+  }
+}
+
+// ---- POS clients for tests (additive: used by the pos-*.test.ts files) ----
+
+/** A simulator's fault, as its control API takes it (`POST <sim>/_sim/faults`). */
+export interface SimFault {
+  kind: 'delay' | 'error' | 'commit-then-drop' | 'drop';
+  count?: number;
+  /** iKKM: a path prefix (`/api`); cash core: a method name (`TradeOperation`) or a path prefix. */
+  match?: string;
+  delayMs?: number;
+  code?: number;
+}
+
+export async function addSimFault(sim: { url: string }, fault: SimFault): Promise<void> {
+  const response = await fetch(`${sim.url}/_sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  if (!response.ok) throw new Error(`fault refused: ${response.status} ${await response.text()}`);
+}
+
+export async function clearSimFaults(sim: { url: string }): Promise<void> {
+  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
+}
+
+/** `POST /sale` with a POS key (undefined: no Authorization header); the body is sent as given. */
+export async function postSale(
+  cloudUrl: string,
+  key: string | undefined,
+  body: string | object,
+): Promise<{ status: number; answer: unknown }> {
+  const response = await fetch(`${cloudUrl}/sale`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}),
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, answer: JSON.parse(text) as unknown };
+}
+
+/**
+ * One raw seed 000 WebSocket connection to `ws://…/ws`. `call` sends one frame and resolves with
+ * the next answer (frames are sent one at a time, so answers cannot cross).
+ */
+export class PosWsClient {
+  private readonly answers: unknown[] = [];
+  private readonly waiting: ((answer: unknown) => void)[] = [];
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const answer = JSON.parse(data.toString()) as unknown;
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(answer);
+      else this.answers.push(answer);
+    });
+  }
+
+  /** Connects with the key in `Authorization: Bearer` (`header`) or in `?token=` (`query`). */
+  static async connect(cloudUrl: string, key: string, how: 'header' | 'query'): Promise<PosWsClient> {
+    const base = `${cloudUrl.replace(/^http/, 'ws')}/ws`;
+    const socket =
+      how === 'header'
+        ? new WebSocket(base, { headers: { authorization: `Bearer ${key}` } })
+        : new WebSocket(`${base}?token=${encodeURIComponent(key)}`);
+    await new Promise<void>((resolveOpen, reject) => {
+      socket.once('open', () => resolveOpen());
+      socket.once('error', reject);
+      socket.once('unexpected-response', (_request, response) =>
+        reject(new Error(`upgrade refused: ${response.statusCode}`)),
+      );
+    });
+    return new PosWsClient(socket);
+  }
+
+  /** The HTTP status a refused upgrade answered with (the connection must not open). */
+  static async refusedStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+    return new Promise((resolveStatus, reject) => {
+      const socket = new WebSocket(url, { headers });
+      socket.once('open', () => {
+        socket.close();
+        reject(new Error('the upgrade was accepted'));
+      });
+      socket.once('unexpected-response', (_request, response) => {
+        resolveStatus(response.statusCode ?? 0);
+        response.resume();
+        socket.terminate();
+      });
+      socket.once('error', (error) => reject(error));
+    });
+  }
+
+  /** Sends a frame (an object is JSON-encoded, a string goes as is) and waits for one answer. */
+  call(
+    frame: object | string,
+    timeoutMs = 30_000,
+  ): Promise<{ event: string; data: Record<string, unknown> }> {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    return this.next(timeoutMs) as Promise<{ event: string; data: Record<string, unknown> }>;
+  }
+
+  private next(timeoutMs: number): Promise<unknown> {
+    const queued = this.answers.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolveAnswer, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(onAnswer), 1);
+        reject(new Error(`no WS answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onAnswer = (answer: unknown) => {
+        clearTimeout(timer);
+        resolveAnswer(answer);
+      };
+      this.waiting.push(onAnswer);
+    });
+  }
+
+  close(): void {
+    this.socket.close();
   }
 }

@@ -11,8 +11,8 @@ describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Cli
   const port = 54000 + (process.pid % 900);
   let server: LocalPostgres;
 
-  beforeAll(() => {
-    server = startLocalPostgres({ dataDir, port });
+  beforeAll(async () => {
+    server = await startLocalPostgres({ dataDir, port });
   });
   afterAll(() => {
     server?.stop();
@@ -73,7 +73,7 @@ describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Cli
 
   it('keeps the data across a server restart on the same data directory', async () => {
     server.stop();
-    server = startLocalPostgres({ dataDir, port });
+    server = await startLocalPostgres({ dataDir, port });
     const prisma = createPrismaClient(server.url);
     const documents = await prisma.fiscalDocument.findMany({
       include: { register: { include: { store: true } } },

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   // The diff reads no database, but the engine connects at start: DATABASE_URL or a throwaway server.
   const scratch = process.env['DATABASE_URL'] ? undefined : mkdtempSync(join(tmpdir(), 'kassa-migration-'));
   const server = scratch
-    ? startLocalPostgres({ dataDir: join(scratch, 'pg'), port: 55000 + (process.pid % 500) })
+    ? await startLocalPostgres({ dataDir: join(scratch, 'pg'), port: 55000 + (process.pid % 500) })
     : undefined;
   try {
     await writeMigration(

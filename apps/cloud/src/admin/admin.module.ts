@@ -1,12 +1,52 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AuditController } from './audit/audit.controller';
+import { AuditEntries } from './audit/audit-entries.service';
 import { AdminAuthGuard } from './auth.guard';
 import { AuditLog } from './audit';
 import { AuthController } from './auth.controller';
+import { DocumentsController } from './documents/documents.controller';
+import { DocumentsService } from './documents/documents.service';
+import { RegisterCommands } from './registers/register-commands.service';
+import { RegisterViews } from './registers/register-views';
+import { RegistersController } from './registers/registers.controller';
+import { RegistersService } from './registers/registers.service';
+import { ReportsController } from './reports/reports.controller';
+import { SalesReportService } from './reports/sales-report.service';
+import { ShiftsController } from './shifts/shifts.controller';
+import { ShiftsService } from './shifts/shifts.service';
+import { StoresController } from './stores/stores.controller';
+import { StoresService } from './stores/stores.service';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
 
-/** The admin REST API under /api (JWT, roles admin / viewer, OpenAPI at /api/docs). */
+/**
+ * The admin REST API under /api (JWT, roles admin / viewer, OpenAPI at /api/docs), as
+ * docs/admin-api.md specifies it. Agents, operators and POS keys have modules of their own.
+ */
 @Module({
-  controllers: [AuthController],
-  providers: [AuditLog, { provide: APP_GUARD, useClass: AdminAuthGuard }],
+  controllers: [
+    AuthController,
+    UsersController,
+    StoresController,
+    RegistersController,
+    DocumentsController,
+    ShiftsController,
+    ReportsController,
+    AuditController,
+  ],
+  providers: [
+    AuditLog,
+    AuditEntries,
+    UsersService,
+    StoresService,
+    RegisterViews,
+    RegistersService,
+    RegisterCommands,
+    DocumentsService,
+    ShiftsService,
+    SalesReportService,
+    { provide: APP_GUARD, useClass: AdminAuthGuard },
+  ],
 })
 export class AdminModule {}

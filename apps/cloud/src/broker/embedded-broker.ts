@@ -25,6 +25,8 @@ export interface EmbeddedBroker {
   url: string;
   port: number;
   wsUrl?: string;
+  /** Drops the agent's open connection (a disabled agent); its credentials decide whether it returns. */
+  disconnectAgent(agentId: string): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       done(null, null);
     },
   });
+  const agentClients = new Map<string, Client>();
+  broker.on('client', (client) => {
+    const identity = identities.get(client);
+    if (identity?.role === 'agent') agentClients.set(identity.agentId, client);
+  });
+  broker.on('clientDisconnect', (client) => {
+    const identity = identities.get(client);
+    if (identity?.role === 'agent' && agentClients.get(identity.agentId) === client)
+      agentClients.delete(identity.agentId);
+  });
   const server: Server = createServer(broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -112,6 +124,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     url: `mqtt://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     ...(wsAddress ? { wsUrl: `ws://${options.host ?? '127.0.0.1'}:${wsAddress.port}/mqtt` } : {}),
+    disconnectAgent: (agentId) => agentClients.get(agentId)?.close(),
     close: () =>
       new Promise<void>((resolve) => {
         wss?.close();

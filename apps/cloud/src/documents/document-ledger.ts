@@ -45,13 +45,18 @@ export class DocumentLedger {
     const command = envelope.command as CanonicalCommand;
     const details = describe(command);
     const origin = envelope.origin;
+    // Operator PINs travel to the agent in clear but are never stored in clear: such a command is
+    // recorded without its envelope (so it is not re-published; the admin API syncs again).
+    const stored = command.type === 'operators.sync' ? Prisma.DbNull : json(envelope);
     await this.prisma.fiscalDocument.upsert({
       where: { commandId: envelope.id },
       // A /sale document already exists (its idempotency row was written first): fill it in.
       update: {
         kind: command.type,
         ...details,
-        command: json(envelope),
+        // The idempotency row knows the channel but not who asked: the envelope does.
+        ...(origin?.actor ? { originActor: origin.actor } : {}),
+        command: stored,
         deadline: new Date(envelope.deadline),
       },
       create: {
@@ -63,7 +68,7 @@ export class DocumentLedger {
         originChannel: origin?.channel ?? 'system',
         originActor: origin?.actor ?? null,
         requestedAt: new Date(envelope.issuedAt),
-        command: json(envelope),
+        command: stored,
         deadline: new Date(envelope.deadline),
       },
     });

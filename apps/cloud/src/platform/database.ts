@@ -20,7 +20,11 @@ export class Database implements OnApplicationShutdown {
   static async start(config: CloudConfig): Promise<Database> {
     const server = config.database.url
       ? undefined
-      : startLocalPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.database.embeddedPort });
+      : await startLocalPostgres({
+          dataDir: join(config.dataDir, 'postgres'),
+          port: config.database.embeddedPort,
+          ...(config.database.binDir ? { binDir: config.database.binDir } : {}),
+        });
     const url = config.database.url ?? server!.url;
     try {
       const applied = await applyMigrations(url);

@@ -69,6 +69,14 @@ export class Messaging implements OnApplicationShutdown {
     return `mqtt://${host}:${this.broker?.port ?? config.mqtt.port}`;
   }
 
+  /**
+   * Closes a disabled agent's connection to the embedded broker (its reconnect is then refused).
+   * An external broker keeps its own accounts: disable the agent there too.
+   */
+  disconnectAgent(agentId: string): void {
+    this.broker?.disconnectAgent(agentId);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.relay.stop().catch(() => undefined);
     await this.broker?.close().catch(() => undefined);

@@ -5,6 +5,8 @@ import {
   type CanonicalError,
   commandOutcomeToSaleAnswer,
   commandOutcomeToWsAnswer,
+  describeError,
+  type DocumentRef,
   parseSaleRequest,
   parseWsRequest,
   saleAnswerForError,
@@ -30,6 +32,22 @@ export interface PosServiceOptions {
 /** The command id for a `/sale` idempotency key: a cloud restart re-sends the same id, which the agent deduplicates. */
 export const saleCommandId = (registerId: string, idempotencyKey: string): string =>
   `sale-${createHash('sha256').update(`${registerId}|${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+
+const INTERNAL_TEXT = 'внутренняя ошибка облака, операция не выполнена; повторите запрос позже';
+
+/**
+ * The answer to a frame whose handling failed inside the cloud (e.g. the database is away): the
+ * protocol's INTERNAL error under the frame's own event, so the client is never left waiting.
+ */
+export function wsInternalErrorAnswer(raw: string | Buffer): WsErrorAnswer {
+  const parsed = parseWsRequest(raw);
+  const event = parsed.ok ? parsed.request.event : parsed.answer.event.replace(/^on/, '');
+  return wsErrorAnswer(event === 'error' ? undefined : event, canonicalError('INTERNAL', INTERNAL_TEXT));
+}
+
+/** Seed 001 code 5 for a `/sale` whose handling failed inside the cloud: never an HTTP 500. */
+export const saleInternalErrorAnswer = (): SaleAnswer =>
+  saleAnswerForError(canonicalError('INTERNAL', INTERNAL_TEXT));
 
 /**
  * POS protocols on top of the relay: seed 000 WS frames and seed 001 `/sale`. Bad input is
@@ -112,6 +130,11 @@ export class PosService {
     if (!parsed.ok) return parsed.answer;
     const converted = saleRequestToCommand(parsed.request, { paymentKinds: route.paymentKinds });
     if (!converted.ok) return converted.answer;
+    if (converted.command.type === 'receipt.reprint' && 'fiscalId' in converted.command.document) {
+      const reference = await this.reprintReference(route, converted.command.document.fiscalId);
+      if (!reference.ok) return saleAnswerForError(reference.error);
+      converted.command.document = reference.document;
+    }
     const key = converted.command.type === 'receipt' ? saleIdempotencyKey(parsed.request) : undefined;
     if (!key) {
       // No docTime, no uniqueness control (seed 001): never queued blindly for an offline agent.
@@ -139,22 +162,25 @@ export class PosService {
     if (existing.status === 'done' && existing.answer?.code === 0) {
       const fiscalId = existing.answer.fiscalID ?? existing.fiscalId;
       if (!fiscalId || !this.relay.isOnline(route.agentId)) return existing.answer;
+      const reference = await this.reprintReference(route, fiscalId);
+      if (!reference.ok)
+        return { ...existing.answer, printError: 1, message: describeError(reference.error) };
       // "повторная печать без фискализации": a copy, not a new receipt.
       const reprint = await this.dispatch(
         route,
-        { type: 'receipt.reprint', document: { fiscalId } },
+        { type: 'receipt.reprint', document: reference.document },
         actor,
         'sale',
         undefined,
         this.options.waitMs,
       );
-      const printed = reprint.state === 'completed' && reprint.result.outcome.ok;
-      if (printed) return existing.answer;
-      const printError =
-        reprint.state === 'completed' && !reprint.result.outcome.ok
-          ? Math.abs(reprint.result.outcome.error.device?.code ?? 1) || 1
-          : 1;
-      return { ...existing.answer, printError };
+      if (reprint.state === 'pending')
+        return { ...existing.answer, printError: 1, message: 'копия чека ещё не напечатана' };
+      const outcome = reprint.result.outcome;
+      if (outcome.ok) return existing.answer;
+      // Still the fiscalized document's answer: only the copy failed, and the client learns why.
+      const printError = Math.abs(outcome.error.device?.code ?? 1) || 1;
+      return { ...existing.answer, printError, message: describeError(outcome.error) };
     }
     if (existing.status === 'failed' && existing.answer && this.store.restart) {
       // The register refused it or it expired unfiscalized: the client's retry is a new attempt
@@ -163,18 +189,53 @@ export class PosService {
       if (await this.store.restart(route.registerId, existing.idempotencyKey, existing.commandId, commandId))
         return this.runSale(route, command, actor, commandId);
     }
-    return this.answerExisting(existing.commandId, existing.answer);
+    return this.answerExisting(route, existing.commandId, existing.answer);
+  }
+
+  /**
+   * What the register prints a copy from. The iKKM web-api reprints only its last receipt
+   * (`/apicheck/printLastDocument`), so the ledger decides whether the document is that one; a
+   * cash core finds any document by its fiscal id itself.
+   */
+  private async reprintReference(
+    route: RegisterRoute,
+    fiscalId: string,
+  ): Promise<{ ok: true; document: DocumentRef } | { ok: false; error: CanonicalError }> {
+    if (route.kind !== 'ikkm' || !this.store.receiptPosition) return { ok: true, document: { fiscalId } };
+    const position = await this.store.receiptPosition(route.registerId, fiscalId);
+    if (position === 'latest') return { ok: true, document: { last: true } };
+    if (position === 'older')
+      return {
+        ok: false,
+        error: canonicalError(
+          'NOT_SUPPORTED',
+          `iKKM печатает копию только последнего чека, а после документа ${fiscalId} были другие`,
+        ),
+      };
+    return {
+      ok: false,
+      error: canonicalError('NOT_FOUND', `чек ${fiscalId} не найден среди документов этой кассы`),
+    };
   }
 
   /** A repeat: the stored answer (same fiscalID), or the running document's result when it comes. */
-  private async answerExisting(commandId: string, stored: SaleAnswer | undefined): Promise<SaleAnswer> {
+  private async answerExisting(
+    route: RegisterRoute,
+    commandId: string,
+    stored: SaleAnswer | undefined,
+  ): Promise<SaleAnswer> {
     if (stored) return stored;
+    // Queued for an agent that is away: waiting would only end in "still in progress".
+    if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route, true));
     const late = await this.relay.waitForResult(commandId, this.options.waitMs);
     if (!late)
       return saleAnswerForError(
         canonicalError('IN_PROGRESS', 'документ ещё фискализируется, повторите запрос позже'),
       );
-    return commandOutcomeToSaleAnswer(late.outcome);
+    const answer = commandOutcomeToSaleAnswer(late.outcome);
+    // Stored before the client hears it, so its next repeat finds the document complete.
+    await this.store.complete(commandId, late.outcome, answer);
+    return answer;
   }
 
   private async runSale(

@@ -7,7 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { LOGGER } from '../core/tokens';
 import { PosAccessService } from './pos-access';
 import { PosKeys } from './pos-keys';
-import { PosService } from './pos-service';
+import { PosService, wsInternalErrorAnswer } from './pos-service';
 
 /**
  * `ws://<host>:<port>/ws`: seed 000 frames as raw JSON text. The key (Authorization header or
@@ -69,12 +69,14 @@ export class PosWebSocketServer implements OnApplicationBootstrap, OnApplication
           : data.toString();
         this.pos
           .handleWsFrame(route, raw as string | Buffer, actor)
+          .catch((error: Error) => {
+            this.logger.error({ err: error, register: route.registerId }, 'ws frame failed');
+            return wsInternalErrorAnswer(raw as string | Buffer);
+          })
           .then((answer) => {
             if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
           })
-          .catch((error: Error) =>
-            this.logger.error({ err: error, register: route.registerId }, 'ws frame failed'),
-          );
+          .catch(() => undefined);
       });
     });
   }

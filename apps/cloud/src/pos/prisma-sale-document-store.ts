@@ -45,6 +45,8 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
           commandId: document.commandId,
           kind: 'receipt',
           originChannel: 'sale',
+          // The cloud's clock, as for every other document (the ledger orders receipts by it).
+          requestedAt: new Date(),
         },
       });
       return { created: true, document: toDocument(row) };
@@ -89,5 +91,25 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
       },
     });
     return count === 1;
+  }
+
+  async receiptPosition(registerId: string, fiscalId: string): Promise<'latest' | 'older' | 'unknown'> {
+    const receipt = await this.prisma.fiscalDocument.findFirst({
+      where: { registerId, kind: 'receipt', status: 'done', fiscalId },
+      orderBy: { requestedAt: 'desc' },
+      select: { requestedAt: true },
+    });
+    if (!receipt) return 'unknown';
+    // A register serves one command at a time in the order they came: a receipt requested later
+    // that did not fail (done, running or unknown) has printed, or will print, after this one.
+    const later = await this.prisma.fiscalDocument.count({
+      where: {
+        registerId,
+        kind: 'receipt',
+        status: { not: 'failed' },
+        requestedAt: { gt: receipt.requestedAt },
+      },
+    });
+    return later === 0 ? 'latest' : 'older';
   }
 }

@@ -28,4 +28,10 @@ export interface SaleDocumentStore {
     previousCommandId: string,
     commandId: string,
   ): Promise<boolean>;
+  /**
+   * Where a fiscalized receipt of this register stands, for registers that can reprint only their
+   * last receipt: `latest` when no receipt was made (or is being made) after it, `older` when one
+   * was, `unknown` when the register made no such receipt through the cloud.
+   */
+  receiptPosition?(registerId: string, fiscalId: string): Promise<'latest' | 'older' | 'unknown'>;
 }

@@ -1,10 +1,12 @@
 import { Public } from '../admin/auth.guard';
-import { Controller, Headers, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { Controller, Headers, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type SaleAnswer, saleAnswerForError } from '@kassa-relay/protocol';
 import type { Request } from 'express';
+import type { Logger } from 'pino';
+import { LOGGER } from '../core/tokens';
 import { PosAccessService } from './pos-access';
-import { PosService } from './pos-service';
+import { PosService, saleInternalErrorAnswer } from './pos-service';
 
 /** Seed 001 `POST /sale`. Every answer is HTTP 200 with the seed's `status` / `code` in the body. */
 @ApiTags('pos')
@@ -14,6 +16,7 @@ export class SaleController {
   constructor(
     private readonly access: PosAccessService,
     private readonly pos: PosService,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   @Post('sale')
@@ -25,12 +28,17 @@ export class SaleController {
     @Headers('authorization') authorization?: string,
     @Query('register') register?: string,
   ): Promise<SaleAnswer> {
-    const access = await this.access.resolve({
-      ...(authorization ? { authorization } : {}),
-      register: register ?? null,
-    });
-    if (!access.ok) return saleAnswerForError(access.error);
-    const body = typeof request.body === 'string' ? request.body : '';
-    return this.pos.handleSale(access.route, body, access.actor);
+    try {
+      const access = await this.access.resolve({
+        ...(authorization ? { authorization } : {}),
+        register: register ?? null,
+      });
+      if (!access.ok) return saleAnswerForError(access.error);
+      const body = typeof request.body === 'string' ? request.body : '';
+      return await this.pos.handleSale(access.route, body, access.actor);
+    } catch (error) {
+      this.logger.error({ err: error }, '/sale failed inside the cloud');
+      return saleInternalErrorAnswer();
+    }
   }
 }

@@ -7,7 +7,7 @@ import { LOGGER } from '../core/tokens';
 import { CloudEvents, type CloudEventMap } from '../platform/cloud-events';
 import { PosAccessService } from '../pos/pos-access';
 import { PosKeys } from '../pos/pos-keys';
-import { PosService } from '../pos/pos-service';
+import { PosService, wsInternalErrorAnswer } from '../pos/pos-service';
 import { JwtSigner } from '../security/secret-box';
 
 const handshakeValue = (socket: Socket, name: string): string | undefined => {
@@ -89,11 +89,15 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
             : JSON.stringify({ event, data: payload ?? {} });
         this.pos
           .handleWsFrame(route, raw, actor)
+          .catch((error: Error) => {
+            this.logger.error({ err: error, register: route.registerId }, 'socket.io /pos frame failed');
+            return wsInternalErrorAnswer(raw);
+          })
           .then((answer) => {
             socket.emit(answer.event, answer.data);
             ack?.(answer);
           })
-          .catch((error: Error) => this.logger.error({ err: error }, 'socket.io /pos frame failed'));
+          .catch(() => undefined);
       });
     });
   }

@@ -5,6 +5,7 @@ import type {
   RegisterIdentity,
 } from '@kassa-relay/protocol';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { stateOf } from '../admin/registers/register-views';
 import type { DocumentLedger } from '../documents/document-ledger';
 import type { CloudEvents } from '../platform/cloud-events';
 import type { CommandRelay } from '../relay/command-relay';
@@ -157,16 +158,8 @@ export class LiveState {
     this.events.emit('register.state', {
       organisationId: organisationId ?? register.store.organisationId,
       registerId,
-      state: {
-        reachable: register.reachable,
-        shiftOpen: register.shiftOpen,
-        shiftNumber: register.shiftNumber,
-        shiftOpenedAt: register.shiftOpenedAt?.toISOString() ?? null,
-        cashBalance: register.cashBalance,
-        offlineQueue: register.offlineQueue,
-        warnings: register.warnings,
-        lastError: register.lastError,
-      },
+      // The same shape as RegisterView.state in the admin API.
+      state: { ...stateOf(register) },
     });
   }
 }

@@ -54,6 +54,13 @@ type Events = {
 export class CommandRelay extends EventEmitter<Events> {
   private client: MqttClient | undefined;
   private readonly waiters = new Map<string, Set<(result: ResultEnvelope) => void>>();
+  /**
+   * Results that arrived lately, so a caller that starts waiting just after its result came (a
+   * POS client's repeat racing the first request's answer) gets it at once instead of timing out.
+   */
+  private readonly recent = new Map<string, { result: ResultEnvelope; at: number }>();
+  private static readonly RECENT_MAX = 256;
+  private static readonly RECENT_TTL_MS = 120_000;
   readonly presence = new Map<string, PresenceEnvelope>();
 
   constructor(private readonly options: CommandRelayOptions) {
@@ -126,8 +133,10 @@ export class CommandRelay extends EventEmitter<Events> {
     await this.client.publishAsync(topics.commands(agentId), JSON.stringify(envelope), { qos: 1 });
   }
 
-  /** Resolves with the result of `commandId`, or undefined after `waitMs`. */
+  /** Resolves with the result of `commandId` (at once when it arrived lately), or undefined after `waitMs`. */
   waitForResult(commandId: string, waitMs: number): Promise<ResultEnvelope | undefined> {
+    const recent = this.recent.get(commandId);
+    if (recent && Date.now() - recent.at < CommandRelay.RECENT_TTL_MS) return Promise.resolve(recent.result);
     return new Promise((resolve) => {
       const waiters = this.waiters.get(commandId) ?? new Set();
       this.waiters.set(commandId, waiters);
@@ -143,6 +152,17 @@ export class CommandRelay extends EventEmitter<Events> {
     });
   }
 
+  private remember(result: ResultEnvelope): void {
+    this.recent.delete(result.commandId);
+    this.recent.set(result.commandId, { result, at: Date.now() });
+    // Oldest first (Map keeps insertion order): drop the expired and anything over the bound.
+    for (const [commandId, entry] of this.recent) {
+      if (this.recent.size <= CommandRelay.RECENT_MAX && Date.now() - entry.at < CommandRelay.RECENT_TTL_MS)
+        break;
+      this.recent.delete(commandId);
+    }
+  }
+
   private onMessage(topic: string, payload: Buffer): void {
     const parsed = parseAgentTopic(topic);
     if (!parsed) return;
@@ -150,6 +170,7 @@ export class CommandRelay extends EventEmitter<Events> {
       const result = parseEnvelope(resultEnvelopeSchema, payload);
       // A result must come from the agent whose topic it arrived on.
       if (!result.ok || result.value.agentId !== parsed.agentId) return;
+      this.remember(result.value);
       for (const waiter of [...(this.waiters.get(result.value.commandId) ?? [])]) waiter(result.value);
       this.emit('result', result.value);
     } else if (parsed.channel === 'presence') {

@@ -254,10 +254,13 @@ CREATE INDEX "PosKey_registerId_idx" ON "PosKey"("registerId");
 CREATE UNIQUE INDEX "FiscalDocument_commandId_key" ON "FiscalDocument"("commandId");
 
 -- CreateIndex
-CREATE INDEX "FiscalDocument_registerId_requestedAt_idx" ON "FiscalDocument"("registerId", "requestedAt");
+CREATE INDEX "FiscalDocument_registerId_requestedAt_id_idx" ON "FiscalDocument"("registerId", "requestedAt", "id");
 
 -- CreateIndex
-CREATE INDEX "FiscalDocument_requestedAt_idx" ON "FiscalDocument"("requestedAt");
+CREATE INDEX "FiscalDocument_requestedAt_id_idx" ON "FiscalDocument"("requestedAt", "id");
+
+-- CreateIndex
+CREATE INDEX "FiscalDocument_registerId_completedAt_idx" ON "FiscalDocument"("registerId", "completedAt");
 
 -- CreateIndex
 CREATE INDEX "FiscalDocument_status_idx" ON "FiscalDocument"("status");
@@ -272,6 +275,9 @@ CREATE INDEX "FiscalDocument_shiftNumber_idx" ON "FiscalDocument"("shiftNumber")
 CREATE UNIQUE INDEX "FiscalDocument_registerId_idempotencyKey_key" ON "FiscalDocument"("registerId", "idempotencyKey");
 
 -- CreateIndex
+CREATE INDEX "Shift_openedAt_idx" ON "Shift"("openedAt");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Shift_registerId_number_key" ON "Shift"("registerId", "number");
 
 -- CreateIndex
@@ -281,7 +287,7 @@ CREATE UNIQUE INDEX "AdminUser_email_key" ON "AdminUser"("email");
 CREATE INDEX "AdminUser_organisationId_idx" ON "AdminUser"("organisationId");
 
 -- CreateIndex
-CREATE INDEX "AuditLog_organisationId_at_idx" ON "AuditLog"("organisationId", "at");
+CREATE INDEX "AuditLog_organisationId_at_id_idx" ON "AuditLog"("organisationId", "at", "id");
 
 -- AddForeignKey
 ALTER TABLE "Store" ADD CONSTRAINT "Store_organisationId_fkey" FOREIGN KEY ("organisationId") REFERENCES "Organisation"("id") ON DELETE RESTRICT ON UPDATE CASCADE;

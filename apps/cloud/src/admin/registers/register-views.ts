@@ -1,0 +1,214 @@
+import { Injectable } from '@nestjs/common';
+import type { CanonicalError, DeviceWarning } from '@kassa-relay/protocol';
+import { Prisma } from '../../generated/prisma/client';
+import { Database } from '../../platform/database';
+import { type StoredRegisterConfig, wireKind } from '../../registers/register-config';
+import { CommandRelay } from '../../relay/command-relay';
+
+export const registerInclude = {
+  store: { select: { name: true, timezone: true } },
+} as const satisfies Prisma.RegisterInclude;
+export type RegisterRow = Prisma.RegisterGetPayload<{ include: typeof registerInclude }>;
+
+export interface RegisterState {
+  reachable: boolean | null;
+  shiftOpen: boolean | null;
+  shiftNumber: number | null;
+  shiftOpenedAt: Date | null;
+  cashBalance: number | null;
+  offlineQueue: number;
+  offlineSince: string | null;
+  warnings: DeviceWarning[];
+  lastError: { code: string; message: string; device?: { code: number; text: string } } | null;
+  updatedAt: Date | null;
+}
+
+export interface RegisterToday {
+  salesSum: number;
+  salesCount: number;
+  returnsSum: number;
+  returnsCount: number;
+}
+
+export interface LastDocument {
+  id: string;
+  kind: string;
+  operation: string | null;
+  status: string;
+  total: number | null;
+  fiscalId: string | null;
+  requestedAt: Date;
+}
+
+export interface RegisterView {
+  id: string;
+  storeId: string;
+  storeName: string;
+  agentId: string | null;
+  agentOnline: boolean;
+  kind: 'ikkm' | 'cash-core';
+  name: string;
+  currency: 'KZT' | 'RUB';
+  serialNumber: string | null;
+  registrationNumber: string | null;
+  inn: string | null;
+  state: RegisterState;
+  today: RegisterToday;
+  lastDocument: LastDocument | null;
+}
+
+export interface RegisterDetails extends RegisterView {
+  /** How the agent reaches the device; the initial key / access code is never shown. */
+  device: Record<string, unknown>;
+  taxTable: StoredRegisterConfig['taxTable'];
+}
+
+/**
+ * Documents that count as a register's "last document": those with a fiscal effect. Reads the cloud
+ * itself sends (register.info on every agent connect, receipt images, operator lists) are left out.
+ */
+const LAST_DOCUMENT_KINDS = [
+  'receipt',
+  'shift.open',
+  'shift.close',
+  'shift.forceClose',
+  'cash.in',
+  'cash.out',
+  'report.x',
+  'payment.cancel',
+];
+
+const EMPTY_TODAY: RegisterToday = { salesSum: 0, salesCount: 0, returnsSum: 0, returnsCount: 0 };
+
+/** `Register.warnings` as LiveState stores it. */
+interface StoredWarnings {
+  list?: DeviceWarning[];
+  offlineSince?: string | null;
+}
+
+export function stateOf(row: Omit<RegisterRow, 'store'>): RegisterState {
+  const warnings = (row.warnings ?? {}) as StoredWarnings;
+  const error = row.lastError as CanonicalError | null;
+  return {
+    reachable: row.reachable,
+    shiftOpen: row.shiftOpen,
+    shiftNumber: row.shiftNumber,
+    shiftOpenedAt: row.shiftOpenedAt,
+    cashBalance: row.cashBalance,
+    offlineQueue: row.offlineQueue,
+    offlineSince: warnings.offlineSince ?? null,
+    warnings: warnings.list ?? [],
+    lastError: error
+      ? {
+          code: error.code,
+          message: error.message,
+          ...(error.device ? { device: { code: error.device.code, text: error.device.text } } : {}),
+        }
+      : null,
+    updatedAt: row.stateUpdatedAt,
+  };
+}
+
+/** The device settings an admin may see again: everything but the sealed secret. */
+export function deviceOf(row: Pick<RegisterRow, 'kind' | 'config'>): Record<string, unknown> {
+  const { secret: _secret, taxTable: _taxTable, ...visible } = row.config as unknown as StoredRegisterConfig;
+  return { kind: wireKind(row.kind), ...visible };
+}
+
+/**
+ * Register rows → `RegisterView`s: live state from the row, the agent's presence from the relay,
+ * today's sales and the last document from the ledger (one query each for the whole list).
+ */
+@Injectable()
+export class RegisterViews {
+  constructor(
+    private readonly database: Database,
+    private readonly relay: CommandRelay,
+  ) {}
+
+  agentOnline(row: Pick<RegisterRow, 'agentId'>): boolean {
+    return row.agentId !== null && this.relay.isOnline(row.agentId);
+  }
+
+  async views(rows: RegisterRow[]): Promise<RegisterView[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.id);
+    const [today, last] = await Promise.all([this.today(ids), this.lastDocuments(ids)]);
+    return rows.map((row) => ({
+      id: row.id,
+      storeId: row.storeId,
+      storeName: row.store.name,
+      agentId: row.agentId,
+      agentOnline: this.agentOnline(row),
+      kind: wireKind(row.kind),
+      name: row.name,
+      currency: row.currency,
+      serialNumber: row.serialNumber,
+      registrationNumber: row.registrationNumber,
+      inn: row.inn,
+      state: stateOf(row),
+      today: today.get(row.id) ?? { ...EMPTY_TODAY },
+      lastDocument: last.get(row.id) ?? null,
+    }));
+  }
+
+  async details(row: RegisterRow): Promise<RegisterDetails> {
+    const [view] = await this.views([row]);
+    return {
+      ...view!,
+      device: deviceOf(row),
+      taxTable: (row.config as unknown as StoredRegisterConfig).taxTable ?? [],
+    };
+  }
+
+  /** Done sales and returns since midnight in each register's store time zone (an index range per register). */
+  private async today(ids: string[]): Promise<Map<string, RegisterToday>> {
+    const rows = await this.database.prisma.$queryRaw<
+      { registerId: string; salesSum: bigint; salesCount: number; returnsSum: bigint; returnsCount: number }[]
+    >(Prisma.sql`
+      WITH since AS (
+        SELECT r.id,
+               ((date_trunc('day', now() AT TIME ZONE s.timezone) AT TIME ZONE s.timezone) AT TIME ZONE 'UTC') AS at
+        FROM "Register" r JOIN "Store" s ON s.id = r."storeId"
+        WHERE r.id IN (${Prisma.join(ids)})
+      )
+      SELECT since.id AS "registerId", t.*
+      FROM since CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(d.total) FILTER (WHERE d.operation = 'sale'), 0)::bigint AS "salesSum",
+               (COUNT(*) FILTER (WHERE d.operation = 'sale'))::int AS "salesCount",
+               COALESCE(SUM(d.total) FILTER (WHERE d.operation = 'saleReturn'), 0)::bigint AS "returnsSum",
+               (COUNT(*) FILTER (WHERE d.operation = 'saleReturn'))::int AS "returnsCount"
+        FROM "FiscalDocument" d
+        WHERE d."registerId" = since.id
+          AND d."completedAt" >= since.at
+          AND d.status = 'done'
+          AND d.operation IN ('sale', 'saleReturn')
+      ) t`);
+    return new Map(
+      rows.map((row) => [
+        row.registerId,
+        {
+          salesSum: Number(row.salesSum),
+          salesCount: row.salesCount,
+          returnsSum: Number(row.returnsSum),
+          returnsCount: row.returnsCount,
+        },
+      ]),
+    );
+  }
+
+  /** Each register's newest fiscal document: one index probe per register. */
+  private async lastDocuments(ids: string[]): Promise<Map<string, LastDocument>> {
+    const rows = await this.database.prisma.$queryRaw<(LastDocument & { registerId: string })[]>(Prisma.sql`
+      SELECT r.id AS "registerId", l.*
+      FROM (VALUES ${Prisma.join(ids.map((id) => Prisma.sql`(${id})`))}) AS r(id)
+      CROSS JOIN LATERAL (
+        SELECT d.id, d.kind, d.operation, d.status::text AS status, d.total, d."fiscalId", d."requestedAt"
+        FROM "FiscalDocument" d
+        WHERE d."registerId" = r.id AND d.kind IN (${Prisma.join(LAST_DOCUMENT_KINDS)})
+        ORDER BY d."requestedAt" DESC, d.id DESC
+        LIMIT 1
+      ) l`);
+    return new Map(rows.map(({ registerId, ...document }) => [registerId, document]));
+  }
+}

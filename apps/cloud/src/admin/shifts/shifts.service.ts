@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client';
+import { Database } from '../../platform/database';
+import type { JwtClaims } from '../../security/secret-box';
+import { instantSchema } from '../time-zone';
+
+export const listShiftsSchema = z.object({
+  registerId: z.string().min(1).max(64).optional(),
+  storeId: z.string().min(1).max(64).optional(),
+  from: instantSchema.optional().describe('shifts opened at or after (ISO 8601)'),
+  to: instantSchema.optional().describe('shifts opened before (ISO 8601)'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+export interface ShiftView {
+  id: string;
+  registerId: string;
+  registerName: string;
+  currency: 'KZT' | 'RUB';
+  number: number;
+  openedAt: Date | null;
+  closedAt: Date | null;
+  sumSales: number;
+  sumReturns: number;
+  countSales: number;
+  countReturns: number;
+  sumInsert: number;
+  sumRemove: number;
+  cashBalance: number | null;
+  zReport: Record<string, number> | null;
+}
+
+const shiftInclude = { register: { select: { name: true, currency: true } } } as const;
+
+function toView(row: Prisma.ShiftGetPayload<{ include: typeof shiftInclude }>): ShiftView {
+  return {
+    id: row.id,
+    registerId: row.registerId,
+    registerName: row.register.name,
+    currency: row.register.currency,
+    number: row.number,
+    openedAt: row.openedAt,
+    closedAt: row.closedAt,
+    sumSales: row.sumSales,
+    sumReturns: row.sumReturns,
+    countSales: row.countSales,
+    countReturns: row.countReturns,
+    sumInsert: row.sumInsert,
+    sumRemove: row.sumRemove,
+    cashBalance: row.cashBalance,
+    zReport: row.zReport as Record<string, number> | null,
+  };
+}
+
+/** Shifts as the ledger records them from results (open, X/Z reports, receipts), newest first. */
+@Injectable()
+export class ShiftsService {
+  constructor(private readonly database: Database) {}
+
+  async list(admin: JwtClaims, query: z.infer<typeof listShiftsSchema>): Promise<ShiftView[]> {
+    const opened: Prisma.DateTimeNullableFilter = {
+      ...(query.from ? { gte: query.from } : {}),
+      ...(query.to ? { lt: query.to } : {}),
+    };
+    const rows = await this.database.prisma.shift.findMany({
+      where: {
+        register: {
+          store: { organisationId: admin.org },
+          ...(query.storeId ? { storeId: query.storeId } : {}),
+        },
+        ...(query.registerId ? { registerId: query.registerId } : {}),
+        // A shift known only from its Z report has no opening time: its closing time places it.
+        ...(query.from || query.to
+          ? { OR: [{ openedAt: opened }, { openedAt: null, closedAt: opened }] }
+          : {}),
+      },
+      include: shiftInclude,
+      orderBy: [{ openedAt: { sort: 'desc', nulls: 'last' } }, { closedAt: 'desc' }, { number: 'desc' }],
+      take: query.limit,
+    });
+    return rows.map(toView);
+  }
+
+  /** One register's shifts by number, newest first (the caller has checked the register). */
+  async ofRegister(registerId: string, limit = 200): Promise<ShiftView[]> {
+    const rows = await this.database.prisma.shift.findMany({
+      where: { registerId },
+      include: shiftInclude,
+      orderBy: { number: 'desc' },
+      take: limit,
+    });
+    return rows.map(toView);
+  }
+}

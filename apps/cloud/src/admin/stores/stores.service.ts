@@ -1,0 +1,109 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { z } from 'zod';
+import { Database } from '../../platform/database';
+import type { JwtClaims } from '../../security/secret-box';
+import { AuditLog } from '../audit';
+import { timeZoneSchema } from '../time-zone';
+
+const name = z.string().trim().min(1).max(200);
+const address = z.string().trim().max(500);
+
+export const createStoreSchema = z.object({
+  name,
+  address: address.optional(),
+  timezone: timeZoneSchema.optional(),
+});
+export const updateStoreSchema = z
+  .object({
+    name: name.optional(),
+    address: address.nullable().optional(),
+    timezone: timeZoneSchema.optional(),
+  })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), 'nothing to change');
+
+export interface StoreView {
+  id: string;
+  name: string;
+  address: string | null;
+  timezone: string;
+  registerCount: number;
+  agentCount: number;
+}
+
+const storeSelect = {
+  id: true,
+  name: true,
+  address: true,
+  timezone: true,
+  // A disabled agent no longer serves the store.
+  _count: { select: { registers: true, agents: { where: { disabledAt: null } } } },
+} as const;
+
+function toView(row: {
+  id: string;
+  name: string;
+  address: string | null;
+  timezone: string;
+  _count: { registers: number; agents: number };
+}): StoreView {
+  return {
+    id: row.id,
+    name: row.name,
+    address: row.address,
+    timezone: row.timezone,
+    registerCount: row._count.registers,
+    agentCount: row._count.agents,
+  };
+}
+
+/** The organisation's stores: where registers stand and agents run; their time zone defines "today". */
+@Injectable()
+export class StoresService {
+  constructor(
+    private readonly database: Database,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async list(admin: JwtClaims): Promise<StoreView[]> {
+    const rows = await this.database.prisma.store.findMany({
+      where: { organisationId: admin.org },
+      select: storeSelect,
+      orderBy: [{ name: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map(toView);
+  }
+
+  async create(admin: JwtClaims, body: z.infer<typeof createStoreSchema>): Promise<StoreView> {
+    const row = await this.database.prisma.store.create({
+      data: {
+        organisationId: admin.org,
+        name: body.name,
+        ...(body.address ? { address: body.address } : {}),
+        ...(body.timezone ? { timezone: body.timezone } : {}),
+      },
+      select: storeSelect,
+    });
+    await this.audit.record(admin, 'store.create', row.id, body);
+    return toView(row);
+  }
+
+  async update(admin: JwtClaims, id: string, body: z.infer<typeof updateStoreSchema>): Promise<StoreView> {
+    const existing = await this.database.prisma.store.findFirst({
+      where: { id, organisationId: admin.org },
+      select: { id: true },
+    });
+    if (!existing) throw new NotFoundException(`store ${id} not found`);
+    const row = await this.database.prisma.store.update({
+      where: { id },
+      data: {
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        // An empty address clears it.
+        ...(body.address !== undefined ? { address: body.address || null } : {}),
+        ...(body.timezone !== undefined ? { timezone: body.timezone } : {}),
+      },
+      select: storeSelect,
+    });
+    await this.audit.record(admin, 'store.update', id, body);
+    return toView(row);
+  }
+}

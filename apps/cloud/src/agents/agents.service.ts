@@ -1,0 +1,105 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { AuditLog } from '../admin/audit';
+import { CloudEvents } from '../platform/cloud-events';
+import { Database } from '../platform/database';
+import { Messaging } from '../platform/messaging';
+import type { JwtClaims } from '../security/secret-box';
+
+export interface AgentView {
+  id: string;
+  name: string;
+  storeId: string;
+  storeName: string;
+  online: boolean;
+  version: string | null;
+  lastSeenAt: Date | null;
+  journalDepth: number | null;
+  alerts: unknown[];
+  registerIds: string[];
+  disabled: boolean;
+}
+
+const agentInclude = {
+  store: { select: { name: true } },
+  registers: { select: { id: true }, orderBy: { createdAt: 'asc' } },
+} as const;
+
+/** What the last heartbeat said (LiveState keeps it in `Agent.lastHeartbeat`). */
+interface StoredHeartbeat {
+  journalDepth?: number;
+  alerts?: unknown[];
+}
+
+function toView(row: {
+  id: string;
+  name: string;
+  storeId: string;
+  store: { name: string };
+  online: boolean;
+  version: string | null;
+  lastSeenAt: Date | null;
+  lastHeartbeat: unknown;
+  registers: { id: string }[];
+  disabledAt: Date | null;
+}): AgentView {
+  const heartbeat = (row.lastHeartbeat ?? {}) as StoredHeartbeat;
+  return {
+    id: row.id,
+    name: row.name,
+    storeId: row.storeId,
+    storeName: row.store.name,
+    online: row.online && !row.disabledAt,
+    version: row.version,
+    lastSeenAt: row.lastSeenAt,
+    journalDepth: heartbeat.journalDepth ?? null,
+    alerts: heartbeat.alerts ?? [],
+    registerIds: row.registers.map((r) => r.id),
+    disabled: row.disabledAt !== null,
+  };
+}
+
+/** The organisation's store agents: their live state, and switching one off. */
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly database: Database,
+    private readonly messaging: Messaging,
+    private readonly events: CloudEvents,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async list(admin: JwtClaims): Promise<AgentView[]> {
+    const rows = await this.database.prisma.agent.findMany({
+      where: { store: { organisationId: admin.org } },
+      include: agentInclude,
+      orderBy: { createdAt: 'asc' },
+    });
+    return rows.map(toView);
+  }
+
+  /**
+   * A disabled agent's MQTT credentials stop working (the broker's credential lookup refuses it)
+   * and its open connection is closed now, so it cannot go on executing commands.
+   */
+  async disable(admin: JwtClaims, id: string): Promise<AgentView> {
+    const existing = await this.database.prisma.agent.findFirst({
+      where: { id, store: { organisationId: admin.org } },
+      select: { id: true, disabledAt: true },
+    });
+    if (!existing) throw new NotFoundException(`agent ${id} not found`);
+    const row = await this.database.prisma.agent.update({
+      where: { id },
+      data: { disabledAt: existing.disabledAt ?? new Date(), online: false },
+      include: agentInclude,
+    });
+    this.messaging.disconnectAgent(id);
+    this.events.emit('agent.state', {
+      organisationId: admin.org,
+      agentId: id,
+      online: false,
+      at: new Date().toISOString(),
+    });
+    await this.audit.record(admin, 'agent.disable', id);
+    return toView(row);
+  }
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { z } from 'zod';
+import { AuditLog } from '../admin/audit';
+import type { CloudConfig } from '../config/cloud-config';
+import { CLOUD_CONFIG } from '../core/tokens';
+import { Database } from '../platform/database';
+import { Messaging } from '../platform/messaging';
+import { agentRegisterConfig } from '../registers/register-config';
+import { RegisterDirectory } from '../registers/register-directory';
+import { type JwtClaims, SecretBox, tokenHash } from '../security/secret-box';
+import { hashSecret, newSecret } from '../security/secret-hash';
+
+export const createEnrollmentTokenSchema = z.object({
+  storeId: z.string().min(1).max(64),
+  name: z.string().trim().min(1).max(100).optional(),
+  ttlHours: z.number().int().min(1).max(720).default(24),
+});
+export const enrollSchema = z.object({
+  token: z.string().min(1).max(200),
+  name: z.string().trim().min(1).max(100).optional(),
+});
+
+/** What the cloud answers `kassa-agent enroll`: everything the agent's config file needs. */
+export interface Enrollment {
+  agentId: string;
+  mqtt: { url: string; username: string; password: string };
+  registers: Record<string, unknown>[];
+}
+
+const REFUSED = 'unknown, used or expired enrollment token: create a new one in the dashboard';
+
+/**
+ * One-time enrollment: the office creates a token for a store, the store PC runs
+ * `kassa-agent enroll` with it and gets its own agent id, MQTT account and the registers of its
+ * store. Tokens and MQTT passwords are shown once; the database keeps hashes.
+ */
+@Injectable()
+export class EnrollmentService {
+  constructor(
+    private readonly database: Database,
+    private readonly messaging: Messaging,
+    private readonly directory: RegisterDirectory,
+    private readonly box: SecretBox,
+    private readonly audit: AuditLog,
+    @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
+  ) {}
+
+  async createToken(
+    admin: JwtClaims,
+    body: z.infer<typeof createEnrollmentTokenSchema>,
+    cloudUrl: string,
+  ): Promise<{ id: string; token: string; expiresAt: Date; command: string }> {
+    const store = await this.database.prisma.store.findFirst({
+      where: { id: body.storeId, organisationId: admin.org },
+      select: { id: true },
+    });
+    if (!store) throw new NotFoundException(`store ${body.storeId} not found`);
+    const token = `kr_enroll_${newSecret()}`;
+    const row = await this.database.prisma.enrollmentToken.create({
+      data: {
+        organisationId: admin.org,
+        storeId: store.id,
+        tokenHash: tokenHash(token),
+        expiresAt: new Date(Date.now() + body.ttlHours * 3_600_000),
+      },
+    });
+    await this.audit.record(admin, 'enrollmentToken.create', row.id, {
+      storeId: store.id,
+      ttlHours: body.ttlHours,
+      ...(body.name ? { name: body.name } : {}),
+    });
+    return {
+      id: row.id,
+      token,
+      expiresAt: row.expiresAt,
+      command: `kassa-agent enroll --cloud ${cloudUrl} --token ${token}`,
+    };
+  }
+
+  async listTokens(admin: JwtClaims) {
+    const rows = await this.database.prisma.enrollmentToken.findMany({
+      where: { organisationId: admin.org },
+      include: { agent: { select: { name: true } } },
+      orderBy: { createdAt: 'desc' },
+    });
+    return rows.map((row) => ({
+      id: row.id,
+      storeId: row.storeId,
+      // The schema has no column for a token's own name yet: the agent it enrolled names it.
+      name: row.agent?.name ?? null,
+      expiresAt: row.expiresAt,
+      usedAt: row.usedAt,
+      agentId: row.agentId,
+    }));
+  }
+
+  /**
+   * Spends the token (once, before it expires), creates the agent and binds to it every register
+   * of the store that has no agent yet. A store with nothing to bind is refused before the token is
+   * spent: an agent without registers could not even start.
+   */
+  async enroll(body: z.infer<typeof enrollSchema>, requestHost: string | undefined): Promise<Enrollment> {
+    const prisma = this.database.prisma;
+    const token = await prisma.enrollmentToken.findUnique({ where: { tokenHash: tokenHash(body.token) } });
+    if (!token || token.usedAt || token.expiresAt.getTime() <= Date.now())
+      throw new UnauthorizedException(REFUSED);
+    const noRegisters = () =>
+      new ConflictException(
+        'the store has no register without an agent: add its registers in the dashboard, then enroll again (the token is still valid)',
+      );
+    if ((await prisma.register.count({ where: { storeId: token.storeId, agentId: null } })) === 0)
+      throw noRegisters();
+
+    const agentId = `agent-${randomBytes(6).toString('hex')}`;
+    const password = newSecret();
+    const passwordHash = await hashSecret(password);
+    const registers = await prisma.$transaction(async (tx) => {
+      // Two enrollments racing on one token: the row lock lets exactly one of them claim it.
+      const claimed = await tx.enrollmentToken.updateMany({
+        where: { id: token.id, usedAt: null, expiresAt: { gt: new Date() } },
+        data: { usedAt: new Date() },
+      });
+      if (claimed.count !== 1) throw new UnauthorizedException(REFUSED);
+      await tx.agent.create({
+        data: {
+          id: agentId,
+          storeId: token.storeId,
+          name: body.name ?? agentId,
+          mqttUsername: agentId,
+          mqttPasswordHash: passwordHash,
+        },
+      });
+      await tx.enrollmentToken.update({ where: { id: token.id }, data: { agentId } });
+      await tx.register.updateMany({
+        where: { storeId: token.storeId, agentId: null },
+        data: { agentId },
+      });
+      const bound = await tx.register.findMany({
+        where: { agentId },
+        select: { id: true, kind: true, config: true },
+        orderBy: { createdAt: 'asc' },
+      });
+      // Another agent of the same store took them first: undo, keep the token.
+      if (bound.length === 0) throw noRegisters();
+      return bound;
+    });
+    for (const register of registers) this.directory.forget(register.id);
+    await this.audit.record(
+      { org: token.organisationId, email: `enrollment-token:${token.id}` },
+      'agent.enroll',
+      agentId,
+      { storeId: token.storeId, registerIds: registers.map((r) => r.id) },
+    );
+    return {
+      agentId,
+      mqtt: {
+        url: this.messaging.publicUrl(this.config, requestHost),
+        username: agentId,
+        password,
+      },
+      registers: registers.map((register) => agentRegisterConfig(register, this.box)),
+    };
+  }
+}

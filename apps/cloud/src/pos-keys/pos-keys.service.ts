@@ -1,0 +1,117 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { z } from 'zod';
+import { AuditLog } from '../admin/audit';
+import { Database } from '../platform/database';
+import { PosKeys } from '../pos/pos-keys';
+import { type JwtClaims, tokenHash } from '../security/secret-box';
+import { newSecret } from '../security/secret-hash';
+
+export const createPosKeySchema = z.object({
+  registerId: z.string().min(1).max(64),
+  name: z.string().trim().min(1).max(100),
+});
+export const listPosKeysSchema = z.object({ registerId: z.string().min(1).max(64).optional() });
+
+/** The visible start of a key: enough to tell keys apart, far too little to guess the rest. */
+const PREFIX_LENGTH = 12;
+
+export interface PosKeyView {
+  id: string;
+  registerId: string;
+  registerName: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const keyInclude = { register: { select: { name: true } } } as const;
+
+function toView(row: {
+  id: string;
+  registerId: string;
+  register: { name: string };
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}): PosKeyView {
+  return {
+    id: row.id,
+    registerId: row.registerId,
+    registerName: row.register.name,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+/**
+ * POS keys as the office manages them. A key is shown once, at creation; the database keeps only
+ * its SHA-256 (what `PosKeys.authenticate` looks up) and a short prefix.
+ */
+@Injectable()
+export class PosKeysAdminService {
+  constructor(
+    private readonly database: Database,
+    private readonly keys: PosKeys,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async list(admin: JwtClaims, query: z.infer<typeof listPosKeysSchema>): Promise<PosKeyView[]> {
+    const rows = await this.database.prisma.posKey.findMany({
+      where: {
+        register: { store: { organisationId: admin.org } },
+        ...(query.registerId ? { registerId: query.registerId } : {}),
+      },
+      include: keyInclude,
+      orderBy: { createdAt: 'desc' },
+    });
+    return rows.map(toView);
+  }
+
+  async create(
+    admin: JwtClaims,
+    body: z.infer<typeof createPosKeySchema>,
+  ): Promise<PosKeyView & { key: string }> {
+    const register = await this.database.prisma.register.findFirst({
+      where: { id: body.registerId, store: { organisationId: admin.org } },
+      select: { id: true },
+    });
+    if (!register) throw new NotFoundException(`register ${body.registerId} not found`);
+    const key = `kr_pos_${newSecret()}`;
+    const row = await this.database.prisma.posKey.create({
+      data: {
+        registerId: register.id,
+        name: body.name,
+        keyHash: tokenHash(key),
+        prefix: key.slice(0, PREFIX_LENGTH),
+      },
+      include: keyInclude,
+    });
+    await this.audit.record(admin, 'posKey.create', row.id, { registerId: row.registerId, name: row.name });
+    return { ...toView(row), key };
+  }
+
+  async revoke(admin: JwtClaims, id: string): Promise<PosKeyView> {
+    const existing = await this.database.prisma.posKey.findFirst({
+      where: { id, register: { store: { organisationId: admin.org } } },
+      select: { id: true, revokedAt: true },
+    });
+    if (!existing) throw new NotFoundException(`POS key ${id} not found`);
+    const row = await this.database.prisma.posKey.update({
+      where: { id },
+      // Revoking twice keeps the first time.
+      data: { revokedAt: existing.revokedAt ?? new Date() },
+      include: keyInclude,
+    });
+    // The cache forgets the key and its open /ws and socket.io /pos connections close now.
+    this.keys.revoked(id);
+    await this.audit.record(admin, 'posKey.revoke', id, { registerId: row.registerId });
+    return toView(row);
+  }
+}
