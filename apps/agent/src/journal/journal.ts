@@ -96,6 +96,8 @@ export class Journal {
       );
       CREATE INDEX IF NOT EXISTS commands_state ON commands (state, seq);
       CREATE INDEX IF NOT EXISTS commands_outbox ON commands (done_seq) WHERE state = 'done';
+      -- MAX(done_seq) and the depth count stay index lookups however long the journal grows.
+      CREATE INDEX IF NOT EXISTS commands_done_seq ON commands (done_seq);
       CREATE TABLE IF NOT EXISTS transitions (
         command_id TEXT NOT NULL,
         state TEXT NOT NULL,
@@ -218,7 +220,9 @@ export class Journal {
   /** Entries not yet acknowledged by the broker (received, executing or done). */
   depth(): number {
     return (
-      this.db.prepare(`SELECT COUNT(*) AS n FROM commands WHERE state != 'reported'`).get() as { n: number }
+      this.db
+        .prepare(`SELECT COUNT(*) AS n FROM commands WHERE state IN ('received', 'executing', 'done')`)
+        .get() as { n: number }
     ).n;
   }
 
