@@ -101,16 +101,17 @@ export class Agent {
 
   // ---- incoming ----
 
-  private onMessage(message: IncomingMessage): void {
+  /** The promise settles once the command is on disk; the broker gets its PUBACK then. */
+  private onMessage(message: IncomingMessage): Promise<void> | undefined {
     const parsedTopic = parseAgentTopic(message.topic);
     if (!parsedTopic || parsedTopic.agentId !== this.config.agentId || parsedTopic.channel !== 'commands') {
       this.log.warn({ topic: message.topic }, 'message on a foreign topic ignored');
-      return;
+      return undefined;
     }
     const parsed = parseEnvelope(commandEnvelopeSchema, message.payload);
     if (!parsed.ok) {
       this.reject(message.payload, parsed.reason);
-      return;
+      return undefined;
     }
     const envelope: CommandEnvelope = parsed.value;
     const accepted = this.executor.accept(envelope);
@@ -121,6 +122,7 @@ export class Agent {
       this.log.info({ commandId: envelope.id }, 'duplicate command still in progress');
     }
     this.metrics.journalDepth.set(this.journal.depth());
+    return accepted.kind === 'accepted' ? this.journal.durable() : undefined;
   }
 
   /** A malformed command never reaches a device; when it has an id, its sender gets an answer. */
@@ -160,6 +162,8 @@ export class Agent {
       while (this.link.connected) {
         const batch = this.journal.outbox(OUTBOX_WINDOW).filter((entry) => !this.publishing.has(entry.id));
         if (batch.length === 0) break;
+        // A result leaves the store only once it is on disk here.
+        await this.journal.durable();
         const acks = batch.map((entry) => {
           this.publishing.add(entry.id);
           return this.publishResult(entry.result as ResultEnvelope)

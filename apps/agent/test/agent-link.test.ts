@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBroker } from '@kassa-relay/testing';
 import { topics } from '@kassa-relay/protocol';
-import { type AgentWorld, CloudProbe, createAgentWorld, journalEntries, waitFor, sale } from './harness';
+import {
+  agentAcks,
+  type AgentWorld,
+  CloudProbe,
+  createAgentWorld,
+  journalEntries,
+  simControl,
+  waitFor,
+  sale,
+} from './harness';
 
 describe('agent link', () => {
   let world: AgentWorld | undefined;
@@ -27,38 +36,56 @@ describe('agent link', () => {
     await waitFor(() => w.cloud.presence.find((p) => p.state === 'offline'), 10_000, 'offline presence');
   });
 
-  it('broker down for a while: results wait in the journal and arrive in order, none lost', async () => {
-    world = await createAgentWorld({ agentId: 'offline-1' });
-    await world.startAgent();
-    const w = world;
-    // Commands are in the agent's journal before the broker goes away.
-    const ids: string[] = [];
-    for (let i = 1; i <= 5; i += 1) ids.push(await w.cloud.send('reg-cc', sale(1_000 * i)));
-    await w.cloud.close();
-    const port = w.broker.port;
-    await w.broker.close();
-    // Meanwhile the agent executes them against the register.
-    await waitFor(
-      async () => (await journalEntries(w.cashCore)).length >= 5,
-      20_000,
-      'receipts on the register',
-    );
-    const broker = await startTestBroker({ port });
-    w.broker = broker;
-    const cloud = await CloudProbe.connect(broker.url, w.agentId);
-    w.cloud = cloud;
-    // The restarted broker lost the old session; the agent republishes from its journal.
-    await waitFor(
-      () => ids.every((id) => cloud.resultsFor(id).length > 0),
-      30_000,
-      'all results after reconnect',
-    );
-    const order = cloud.results.filter((r) => ids.includes(r.commandId)).map((r) => r.commandId);
-    expect([...new Set(order)]).toEqual(ids);
-    expect(cloud.results.filter((r) => ids.includes(r.commandId)).every((r) => r.status === 'done')).toBe(
-      true,
-    );
-  });
+  it(
+    'broker down for a while: results wait in the journal and arrive in order, none lost',
+    { timeout: 60_000 },
+    async () => {
+      world = await createAgentWorld({ agentId: 'offline-1' });
+      await world.startAgent();
+      const w = world;
+      // Commands are in the agent's journal before the broker goes away; the first sale takes a
+      // second on the register, so every result is made while the broker is down.
+      await simControl(w.cashCore, 'POST', '/faults', {
+        kind: 'delay',
+        match: 'TradeOperation',
+        delayMs: 1_000,
+      });
+      const acked = agentAcks(w.broker);
+      const ids: string[] = [];
+      for (let i = 1; i <= 5; i += 1) ids.push(await w.cloud.send('reg-cc', sale(1_000 * i)));
+      await waitFor(() => ids.every((id) => acked.has(id)), 10_000, 'the agent acknowledged every command');
+      await w.cloud.close();
+      const port = w.broker.port;
+      await w.broker.close();
+      // Meanwhile the agent executes them against the register.
+      await waitFor(
+        async () => (await journalEntries(w.cashCore)).length >= 5,
+        20_000,
+        'receipts on the register',
+      );
+      // The cloud is back first (so it hears what the agent republishes), then the agent.
+      let agentAdmitted = false;
+      const broker = await startTestBroker({
+        port,
+        admit: (clientId) => agentAdmitted || clientId.startsWith('cloud-probe-'),
+      });
+      w.broker = broker;
+      const cloud = await CloudProbe.connect(broker.url, w.agentId);
+      w.cloud = cloud;
+      agentAdmitted = true;
+      // The restarted broker lost the old session; the agent republishes from its journal.
+      await waitFor(
+        () => ids.every((id) => cloud.resultsFor(id).length > 0),
+        30_000,
+        'all results after reconnect',
+      );
+      const order = cloud.results.filter((r) => ids.includes(r.commandId)).map((r) => r.commandId);
+      expect([...new Set(order)]).toEqual(ids);
+      expect(cloud.results.filter((r) => ids.includes(r.commandId)).every((r) => r.status === 'done')).toBe(
+        true,
+      );
+    },
+  );
 
   it('malformed commands and foreign topics never reach a device; the agent keeps running', async () => {
     world = await createAgentWorld({ agentId: 'malformed-1' });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProcess } from '@kassa-relay/testing';
-import { type AgentWorld, createAgentWorld, sale, waitFor } from './harness';
+import { agentAcks, type AgentWorld, createAgentWorld, sale, simControl, waitFor } from './harness';
 
 const repoRoot = resolve(__dirname, '../../..');
 
@@ -60,11 +60,20 @@ describe('agent operations', () => {
     await world.startAgent();
     const w = world;
     const port = httpPortOf(w);
+    // The first sale takes a second on the register: every result is made after the broker is gone.
+    await simControl(w.cashCore, 'POST', '/faults', {
+      kind: 'delay',
+      match: 'TradeOperation',
+      delayMs: 1_000,
+    });
+    const acked = agentAcks(w.broker);
     const ids = [
       await w.cloud.send('reg-cc', sale(1_000)),
       await w.cloud.send('reg-cc', sale(2_000)),
       await w.cloud.send('reg-cc', sale(3_000)),
     ];
+    // In the agent's journal before the broker goes away.
+    await waitFor(() => ids.every((id) => acked.has(id)), 10_000, 'the agent acknowledged every command');
     await w.broker.close();
     const degraded = await waitFor(
       async () => {

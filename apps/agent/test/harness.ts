@@ -5,6 +5,7 @@ import {
   type CanonicalCommandInput,
   type CommandEnvelopeInput,
   type HeartbeatEnvelope,
+  peekCommandId,
   type PresenceEnvelope,
   type ResultEnvelope,
   resultEnvelopeSchema,
@@ -119,6 +120,18 @@ export class CloudProbe {
   async close(): Promise<void> {
     await this.client.endAsync(true);
   }
+}
+
+/**
+ * Ids of the commands the agent acknowledged (its PUBACK): it sends one only once the command is
+ * in its journal on disk, so a test may then take the broker away without losing it.
+ */
+export function agentAcks(broker: TestBroker): Set<string> {
+  const acked = new Set<string>();
+  broker.broker.on('ack', (packet) => {
+    if (packet && 'payload' in packet) acked.add(peekCommandId(packet.payload as Buffer).id ?? '');
+  });
+  return acked;
 }
 
 export async function waitFor<T>(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type CommandOutcome,
-  type SaleAnswer,
+  commandOutcomeToSaleAnswer,
+  type ResultEnvelope,
   saleAnswerSchema,
   WS_ERROR_CODES,
   wsAnswerSchema,
@@ -14,7 +14,7 @@ import { createRelayWorld, type RelayWorld, waitUntil } from './relay-world';
 /** Test double of the document store (PostgreSQL in the product); the rest of the chain is real. */
 class MemoryDocuments implements SaleDocumentStore {
   readonly documents = new Map<string, SaleDocument>();
-  async find(registerId: string, key: string) {
+  private async find(registerId: string, key: string) {
     return (
       [...this.documents.values()].find((d) => d.registerId === registerId && d.idempotencyKey === key) ??
       null
@@ -27,10 +27,11 @@ class MemoryDocuments implements SaleDocumentStore {
     this.documents.set(document.commandId, created);
     return { created: true, document: created };
   }
-  async complete(commandId: string, outcome: CommandOutcome, answer: SaleAnswer) {
-    const document = this.documents.get(commandId);
+  async complete(result: ResultEnvelope) {
+    const document = this.documents.get(result.commandId);
     if (!document) return;
-    document.status = outcome.ok ? 'done' : 'failed';
+    const answer = commandOutcomeToSaleAnswer(result.outcome);
+    document.status = result.outcome.ok ? 'done' : 'failed';
     document.answer = answer;
     if (answer.fiscalID) document.fiscalId = answer.fiscalID;
   }

@@ -15,9 +15,19 @@ export interface TestBroker {
  * start a new one at the same address (the agent reconnects to it). In-memory persistence: a
  * restarted broker has forgotten sessions, as a real broker restart without persistence would.
  */
-export async function startTestBroker(options: { port?: number } = {}): Promise<TestBroker> {
-  const broker = await Aedes.createBroker();
-  const server: Server = createServer(broker.handle);
+export async function startTestBroker(
+  options: {
+    port?: number;
+    /** Which clients may connect now (all when absent); a refused client retries as after any refusal. */
+    admit?: (clientId: string) => boolean;
+  } = {},
+): Promise<TestBroker> {
+  const admit = options.admit;
+  const broker = await Aedes.createBroker(
+    admit ? { preConnect: (_client, packet, callback) => callback(null, admit(packet.clientId)) } : {},
+  );
+  // As the product's broker: no Nagle delay on small MQTT packets.
+  const server: Server = createServer({ noDelay: true }, broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

@@ -135,8 +135,10 @@ export class CommandExecutor extends EventEmitter<{ done: [ResultEnvelope] }> {
     const deviceStarted = this.now();
     const outcome = await register.driver.execute(entry.envelope.command, {
       commandId: entry.id,
-      checkpoint: (data) => {
+      // On disk before the driver makes the fiscal call it describes.
+      checkpoint: async (data) => {
         this.journal.saveCheckpoint(entry.id, data);
+        await this.journal.durable();
         checkpointed = true;
         crashPoint('checkpoint');
       },

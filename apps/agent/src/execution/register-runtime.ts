@@ -23,10 +23,14 @@ export function createRegisterRuntime(config: RegisterConfig, journal: Journal):
   if (config.kind === 'ikkm') {
     driver = new IkkmDriver({
       baseUrl: config.url,
-      // The rotating key lives in the journal database, next to the commands that used it.
+      // The rotating key lives in the journal database, next to the commands that used it; the
+      // device already forgot the old one, so the new one is on disk before anything else runs.
       keyStore: {
         load: () => journal.loadKey(config.id) ?? config.initialKey,
-        save: (key) => journal.saveKey(config.id, key),
+        save: async (key) => {
+          journal.saveKey(config.id, key);
+          await journal.durable();
+        },
       },
       ...(config.inn ? { inn: config.inn } : {}),
       utcOffsetMinutes: config.utcOffsetMinutes,

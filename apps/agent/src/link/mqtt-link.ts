@@ -15,8 +15,8 @@ export interface IncomingMessage {
  * session expiry; brokers that refuse MQTT 5 (Aedes answers "unacceptable protocol version")
  * get MQTT 3.1.1 with clean=false, which keeps the session the same way.
  *
- * `onMessage` runs before the PUBACK is sent: whatever it stores synchronously is durable before
- * the broker forgets the message.
+ * `onMessage` runs before the PUBACK is sent, and the PUBACK waits for the promise it returns:
+ * whatever it stores is durable before the broker forgets the message.
  */
 export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
   private client: MqttClient | undefined;
@@ -24,13 +24,19 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /**
+   * Publishes waiting for their PUBACK. A persistent-session client keeps QoS 1 messages for its
+   * own reconnect and never calls them back, but every reconnect here is a new client: without
+   * this, a result in flight when the link dropped would hold the outbox forever.
+   */
+  private readonly unacked = new Set<(error: Error) => void>();
   connected = false;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly agentVersion: string,
     private readonly log: Logger,
-    private readonly onMessage: (message: IncomingMessage) => void,
+    private readonly onMessage: (message: IncomingMessage) => void | Promise<void>,
   ) {
     super();
     this.protocolVersion = config.mqtt.protocolVersion === 4 ? 4 : 5;
@@ -78,17 +84,26 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     const client = mqtt.connect(this.config.mqtt.url, this.options());
     this.client = client;
     client.handleMessage = (packet, done) => {
+      // A message its handler cannot take is still acknowledged: redelivering it would fail the same way.
+      const failed = (error: unknown) => {
+        this.log.error({ err: error, topic: packet.topic }, 'incoming message handler failed');
+        done();
+      };
       try {
-        this.onMessage({
+        const handled = this.onMessage({
           topic: packet.topic,
           payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
         });
+        if (handled) handled.then(() => done(), failed);
+        else done();
       } catch (error) {
-        this.log.error({ err: error, topic: packet.topic }, 'incoming message handler failed');
+        failed(error);
       }
-      done();
     };
     client.on('connect', (connack) => {
+      // Nagle's algorithm would hold each small MQTT packet (PUBACK, result) for the broker's
+      // delayed ACK, 40 ms on Linux, on every command.
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.attempt = 0;
       this.connected = true;
       this.log.info(
@@ -124,6 +139,8 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       this.log.warn({ err: error.message, code: error.code }, 'broker link error');
     });
     client.on('close', () => {
+      const lost = new Error('broker link lost before the broker acknowledged');
+      for (const reject of [...this.unacked]) reject(lost);
       if (this.connected) {
         this.connected = false;
         this.log.warn('broker disconnected');
@@ -159,8 +176,14 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     const client = this.client;
     if (!client || !this.connected) return Promise.reject(new Error('broker link is down'));
     return new Promise((resolve, reject) => {
+      const settle = (error?: Error) => {
+        if (!this.unacked.delete(settle)) return;
+        if (error) reject(error);
+        else resolve();
+      };
+      this.unacked.add(settle);
       client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (error) =>
-        error ? reject(error) : resolve(),
+        settle(error),
       );
     });
   }

@@ -102,7 +102,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     if (identity?.role === 'agent' && agentClients.get(identity.agentId) === client)
       agentClients.delete(identity.agentId);
   });
-  const server: Server = createServer(broker.handle);
+  // MQTT is small request/acknowledge packets: with Nagle's algorithm on, a write waits for the
+  // peer's delayed ACK (40 ms on Linux) and every command round trip pays it.
+  const server: Server = createServer({ noDelay: true }, broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 1883, options.host ?? '127.0.0.1', () => resolve());

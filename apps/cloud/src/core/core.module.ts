@@ -32,9 +32,15 @@ export class CoreModule {
         { provide: JwtSigner, useValue: new JwtSigner(config.secretKey) },
         { provide: Database, useFactory: () => Database.start(config) },
         {
+          provide: RegisterDirectory,
+          useFactory: (db: Database) => new RegisterDirectory(db.prisma),
+          inject: [Database],
+        },
+        {
           provide: DocumentLedger,
-          useFactory: (db: Database, events: CloudEvents) => new DocumentLedger(db.prisma, events),
-          inject: [Database, CloudEvents],
+          useFactory: (db: Database, events: CloudEvents, directory: RegisterDirectory) =>
+            new DocumentLedger(db.prisma, events, directory),
+          inject: [Database, CloudEvents, RegisterDirectory],
         },
         {
           provide: Messaging,
@@ -57,11 +63,6 @@ export class CoreModule {
         },
         { provide: CommandRelay, useFactory: (m: Messaging) => m.relay, inject: [Messaging] },
         {
-          provide: RegisterDirectory,
-          useFactory: (db: Database) => new RegisterDirectory(db.prisma),
-          inject: [Database],
-        },
-        {
           provide: LiveState,
           useFactory: (
             db: Database,
@@ -75,12 +76,12 @@ export class CoreModule {
         { provide: PosKeys, useFactory: (db: Database) => new PosKeys(db.prisma), inject: [Database] },
         {
           provide: PosService,
-          useFactory: (db: Database, relay: CommandRelay) =>
-            new PosService(relay, new PrismaSaleDocumentStore(db.prisma), {
+          useFactory: (db: Database, relay: CommandRelay, ledger: DocumentLedger) =>
+            new PosService(relay, new PrismaSaleDocumentStore(db.prisma, ledger), {
               waitMs: config.posWaitMs,
               deadlineMs: config.commandDeadlineMs,
             }),
-          inject: [Database, CommandRelay],
+          inject: [Database, CommandRelay, DocumentLedger],
         },
       ],
       exports: [

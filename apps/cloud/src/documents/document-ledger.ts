@@ -1,6 +1,15 @@
-import type { CanonicalCommand, CommandEnvelope, ResultEnvelope } from '@kassa-relay/protocol';
+import {
+  type CanonicalCommand,
+  type CommandEnvelope,
+  commandOutcomeToSaleAnswer,
+  type ResultEnvelope,
+} from '@kassa-relay/protocol';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { CloudEvents } from '../platform/cloud-events';
+import type { RegisterDirectory } from '../registers/register-directory';
+
+/** Command ids of `/sale` documents (derived from the idempotency key): their row keeps the POS answer. */
+export const SALE_COMMAND_PREFIX = 'sale-';
 
 const json = (value: unknown): Prisma.InputJsonValue =>
   JSON.parse(JSON.stringify(value ?? null)) as Prisma.InputJsonValue;
@@ -31,45 +40,50 @@ function describe(command: CanonicalCommand): {
 }
 
 /**
+ * The columns a command envelope fills in its document: what was asked, by whom, until when.
+ * Operator PINs travel to the agent in clear but are never stored in clear: such a command is
+ * recorded without its envelope (so it is not re-published; the admin API syncs again).
+ */
+export function documentFields(envelope: CommandEnvelope) {
+  const command = envelope.command as CanonicalCommand;
+  return {
+    kind: command.type,
+    ...describe(command),
+    ...(envelope.origin?.actor ? { originActor: envelope.origin.actor } : {}),
+    command: command.type === 'operators.sync' ? Prisma.DbNull : json(envelope),
+    deadline: new Date(envelope.deadline),
+  };
+}
+
+/**
  * Every command sent to a register becomes a fiscal document row before it is published, and is
  * completed when the agent's result arrives — also a result that arrives after the client gave
  * up waiting, or after the cloud restarted.
  */
 export class DocumentLedger {
+  /** Results being written: the relay's listener and a waiting POS request share one write. */
+  private readonly recording = new Map<string, Promise<void>>();
+  /** Shifts known to have a row: a receipt's result then needs no shift write at all. */
+  private readonly knownShifts = new Set<string>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: CloudEvents,
+    private readonly directory: RegisterDirectory,
   ) {}
 
   async recordSent(envelope: CommandEnvelope): Promise<void> {
-    const command = envelope.command as CanonicalCommand;
-    const details = describe(command);
-    const origin = envelope.origin;
-    // Operator PINs travel to the agent in clear but are never stored in clear: such a command is
-    // recorded without its envelope (so it is not re-published; the admin API syncs again).
-    const stored = command.type === 'operators.sync' ? Prisma.DbNull : json(envelope);
+    const fields = documentFields(envelope);
     await this.prisma.fiscalDocument.upsert({
       where: { commandId: envelope.id },
-      // A /sale document already exists (its idempotency row was written first): fill it in.
-      update: {
-        kind: command.type,
-        ...details,
-        // The idempotency row knows the channel but not who asked: the envelope does.
-        ...(origin?.actor ? { originActor: origin.actor } : {}),
-        command: stored,
-        deadline: new Date(envelope.deadline),
-      },
+      update: fields,
       create: {
         registerId: envelope.registerId,
         idempotencyKey: envelope.id,
         commandId: envelope.id,
-        kind: command.type,
-        ...details,
-        originChannel: origin?.channel ?? 'system',
-        originActor: origin?.actor ?? null,
+        originChannel: envelope.origin?.channel ?? 'system',
         requestedAt: new Date(envelope.issuedAt),
-        command: stored,
-        deadline: new Date(envelope.deadline),
+        ...fields,
       },
     });
   }
@@ -93,7 +107,16 @@ export class DocumentLedger {
     return rows.map((row) => row.command as unknown as CommandEnvelope);
   }
 
-  async recordResult(result: ResultEnvelope): Promise<void> {
+  /** Completes the result's document; concurrent calls for the same result share one write. */
+  recordResult(result: ResultEnvelope): Promise<void> {
+    const running = this.recording.get(result.commandId);
+    if (running) return running;
+    const recording = this.writeResult(result).finally(() => this.recording.delete(result.commandId));
+    this.recording.set(result.commandId, recording);
+    return recording;
+  }
+
+  private async writeResult(result: ResultEnvelope): Promise<void> {
     const outcome = result.outcome;
     const data: Prisma.FiscalDocumentUpdateManyMutationInput = {
       status: outcome.ok ? 'done' : 'failed',
@@ -121,26 +144,26 @@ export class DocumentLedger {
       data.error = json(outcome.error);
       if (outcome.error.code === 'RESULT_UNKNOWN') data.status = 'unknown';
     }
-    const document = await this.prisma.fiscalDocument.findUnique({
+    // A /sale document also keeps the answer its client got, for repeats of the same document.
+    if (result.commandId.startsWith(SALE_COMMAND_PREFIX))
+      data.answer = json(commandOutcomeToSaleAnswer(outcome));
+    // One statement (UPDATE … RETURNING): this runs once per command at the full command rate.
+    const [document] = await this.prisma.fiscalDocument.updateManyAndReturn({
       where: { commandId: result.commandId },
-      select: {
-        id: true,
-        registerId: true,
-        kind: true,
-        register: { select: { store: { select: { organisationId: true } } } },
-      },
+      data,
+      select: { id: true, registerId: true, kind: true, status: true },
     });
     if (!document) return;
-    const updated = await this.prisma.fiscalDocument.update({ where: { id: document.id }, data });
+    const organisationId = (await this.directory.find(document.registerId))?.organisationId;
+    if (!organisationId) return;
     this.events.emit('document.changed', {
-      organisationId: document.register.store.organisationId,
+      organisationId,
       registerId: document.registerId,
       documentId: document.id,
-      status: updated.status,
+      status: document.status,
       kind: document.kind,
     });
-    if (outcome.ok)
-      await this.recordShift(document.registerId, document.register.store.organisationId, outcome.result);
+    if (outcome.ok) await this.recordShift(document.registerId, organisationId, outcome.result);
   }
 
   /** Shifts and Z reports from results that carry them (open/close shift, X/Z reports, receipts). */
@@ -170,11 +193,16 @@ export class DocumentLedger {
           }
         : {}),
     };
+    const shiftKey = `${registerId}#${number}`;
+    // A receipt only names its shift: once the row exists there is nothing to write.
+    if (Object.keys(fields).length === 0 && this.knownShifts.has(shiftKey)) return;
     await this.prisma.shift.upsert({
       where: { registerId_number: { registerId, number } },
       update: fields,
       create: { registerId, number, ...fields },
     });
+    if (this.knownShifts.size > 10_000) this.knownShifts.clear();
+    this.knownShifts.add(shiftKey);
     this.events.emit('shift.changed', { organisationId, registerId, shiftNumber: number });
   }
 }

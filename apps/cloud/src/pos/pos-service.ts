@@ -3,6 +3,7 @@ import {
   canonicalError,
   type CanonicalCommand,
   type CanonicalError,
+  type CommandEnvelope,
   commandOutcomeToSaleAnswer,
   commandOutcomeToWsAnswer,
   describeError,
@@ -18,6 +19,7 @@ import {
   wsErrorAnswer,
   wsRequestToCommand,
 } from '@kassa-relay/protocol';
+import { SALE_COMMAND_PREFIX } from '../documents/document-ledger';
 import type { CommandRelay, RelayOutcome } from '../relay/command-relay';
 import type { RegisterRoute } from './register-route';
 import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
@@ -31,7 +33,7 @@ export interface PosServiceOptions {
 
 /** The command id for a `/sale` idempotency key: a cloud restart re-sends the same id, which the agent deduplicates. */
 export const saleCommandId = (registerId: string, idempotencyKey: string): string =>
-  `sale-${createHash('sha256').update(`${registerId}|${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+  `${SALE_COMMAND_PREFIX}${createHash('sha256').update(`${registerId}|${idempotencyKey}`).digest('hex').slice(0, 40)}`;
 
 const INTERNAL_TEXT = 'внутренняя ошибка облака, операция не выполнена; повторите запрос позже';
 
@@ -62,10 +64,8 @@ export class PosService {
     // Every /sale result completes its document, also one that arrives after the client gave up
     // waiting or after the agent came back online.
     relay.on('result', (result) => {
-      if (!result.commandId.startsWith('sale-')) return;
-      void this.store
-        .complete(result.commandId, result.outcome, commandOutcomeToSaleAnswer(result.outcome))
-        .catch(() => undefined);
+      if (result.commandId.startsWith(SALE_COMMAND_PREFIX))
+        void this.store.complete(result).catch(() => undefined);
     });
   }
 
@@ -139,18 +139,24 @@ export class PosService {
     if (!key) {
       // No docTime, no uniqueness control (seed 001): never queued blindly for an offline agent.
       if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route, false));
-      return this.runSale(route, converted.command, actor, undefined);
+      return this.runSale(route, converted.command, actor);
     }
-    const existing = await store.find(route.registerId, key);
-    if (existing) return this.repeat(route, existing, converted.command, actor);
-    const commandId = saleCommandId(route.registerId, key);
-    const pending = await store.createPending({
-      idempotencyKey: key,
-      commandId,
-      registerId: route.registerId,
-    });
+    // Insert first: a new document (the usual case) costs one statement before it is published.
+    const envelope = this.envelope(route, converted.command, actor, saleCommandId(route.registerId, key));
+    const pending = await store.createPending(
+      { idempotencyKey: key, commandId: envelope.id, registerId: route.registerId },
+      envelope,
+    );
     if (!pending.created) return this.repeat(route, pending.document, converted.command, actor);
-    return this.runSale(route, converted.command, actor, commandId);
+    return this.publishSale(route, envelope);
+  }
+
+  private envelope(route: RegisterRoute, command: CanonicalCommand, actor: string, id: string) {
+    return this.relay.envelope(route.registerId, command, {
+      id,
+      deadlineMs: this.options.deadlineMs,
+      origin: { channel: 'sale', actor },
+    });
   }
 
   private async repeat(
@@ -185,9 +191,14 @@ export class PosService {
     if (existing.status === 'failed' && existing.answer && this.store.restart) {
       // The register refused it or it expired unfiscalized: the client's retry is a new attempt
       // under a new command id (the old id would be answered from the agent's journal).
-      const commandId = saleCommandId(route.registerId, `${existing.idempotencyKey}#${randomUUID()}`);
-      if (await this.store.restart(route.registerId, existing.idempotencyKey, existing.commandId, commandId))
-        return this.runSale(route, command, actor, commandId);
+      const envelope = this.envelope(
+        route,
+        command,
+        actor,
+        saleCommandId(route.registerId, `${existing.idempotencyKey}#${randomUUID()}`),
+      );
+      if (await this.store.restart(route.registerId, existing.idempotencyKey, existing.commandId, envelope))
+        return this.publishSale(route, envelope);
     }
     return this.answerExisting(route, existing.commandId, existing.answer);
   }
@@ -232,28 +243,29 @@ export class PosService {
       return saleAnswerForError(
         canonicalError('IN_PROGRESS', 'документ ещё фискализируется, повторите запрос позже'),
       );
-    const answer = commandOutcomeToSaleAnswer(late.outcome);
     // Stored before the client hears it, so its next repeat finds the document complete.
-    await this.store.complete(commandId, late.outcome, answer);
-    return answer;
+    await this.store.complete(late);
+    return commandOutcomeToSaleAnswer(late.outcome);
   }
 
-  private async runSale(
-    route: RegisterRoute,
-    command: CanonicalCommand,
-    actor: string,
-    commandId: string | undefined,
-  ): Promise<SaleAnswer> {
+  /** A `/sale` without docTime: no document key, so nothing to record first or to queue. */
+  private async runSale(route: RegisterRoute, command: CanonicalCommand, actor: string): Promise<SaleAnswer> {
+    const outcome = await this.dispatch(route, command, actor, 'sale', undefined, this.options.waitMs);
+    if (outcome.state === 'pending')
+      return saleAnswerForError(
+        canonicalError('IN_PROGRESS', 'документ ещё фискализируется, повторите запрос позже'),
+      );
+    return commandOutcomeToSaleAnswer(outcome.result.outcome);
+  }
+
+  /**
+   * Publishes a recorded `/sale` document and answers with its result once the result is stored
+   * (the write the result listener started: one update). Offline: the broker keeps the command in
+   * the agent's persistent session and its deadline guards it.
+   */
+  private async publishSale(route: RegisterRoute, envelope: CommandEnvelope): Promise<SaleAnswer> {
     const online = this.relay.isOnline(route.agentId);
-    // Offline: the broker keeps the command in the agent's persistent session; its deadline guards it.
-    const outcome = await this.dispatch(
-      route,
-      command,
-      actor,
-      'sale',
-      commandId,
-      online ? this.options.waitMs : 0,
-    );
+    const outcome = await this.relay.publish(route.agentId, envelope, online ? this.options.waitMs : 0);
     if (outcome.state === 'pending') {
       return saleAnswerForError(
         online
@@ -261,8 +273,7 @@ export class PosService {
           : this.offline(route, true),
       );
     }
-    const answer = commandOutcomeToSaleAnswer(outcome.result.outcome);
-    if (commandId) await this.store.complete(commandId, outcome.result.outcome, answer);
-    return answer;
+    await this.store.complete(outcome.result);
+    return commandOutcomeToSaleAnswer(outcome.result.outcome);
   }
 }

@@ -1,4 +1,5 @@
-import type { CommandOutcome, SaleAnswer } from '@kassa-relay/protocol';
+import type { CommandEnvelope, ResultEnvelope, SaleAnswer } from '@kassa-relay/protocol';
+import { type DocumentLedger, documentFields } from '../documents/document-ledger';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
 
@@ -25,69 +26,62 @@ const toDocument = (row: Row): SaleDocument => ({
 
 /** `/sale` idempotency on the fiscal_document table: (register, docTime + docNumber + amount) is unique. */
 export class PrismaSaleDocumentStore implements SaleDocumentStore {
-  constructor(private readonly prisma: PrismaClient) {}
-
-  async find(registerId: string, idempotencyKey: string): Promise<SaleDocument | null> {
-    const row = await this.prisma.fiscalDocument.findUnique({
-      where: { registerId_idempotencyKey: { registerId, idempotencyKey } },
-    });
-    return row ? toDocument(row) : null;
-  }
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly ledger: DocumentLedger,
+  ) {}
 
   async createPending(
     document: Omit<SaleDocument, 'status'>,
+    envelope: CommandEnvelope,
   ): Promise<{ created: boolean; document: SaleDocument }> {
-    try {
-      const row = await this.prisma.fiscalDocument.create({
-        data: {
+    // The idempotency row and the whole command in one insert: the only write before publishing.
+    // ON CONFLICT DO NOTHING: a taken key (a repeat, or a concurrent one) inserts nothing.
+    const { count } = await this.prisma.fiscalDocument.createMany({
+      skipDuplicates: true,
+      data: {
+        registerId: document.registerId,
+        idempotencyKey: document.idempotencyKey,
+        commandId: document.commandId,
+        originChannel: 'sale',
+        // The cloud's clock, as for every other document (the ledger orders receipts by it).
+        requestedAt: new Date(envelope.issuedAt),
+        ...documentFields(envelope),
+      },
+    });
+    if (count === 1) return { created: true, document: { ...document, status: 'pending' } };
+    const row = await this.prisma.fiscalDocument.findUniqueOrThrow({
+      where: {
+        registerId_idempotencyKey: {
           registerId: document.registerId,
           idempotencyKey: document.idempotencyKey,
-          commandId: document.commandId,
-          kind: 'receipt',
-          originChannel: 'sale',
-          // The cloud's clock, as for every other document (the ledger orders receipts by it).
-          requestedAt: new Date(),
         },
-      });
-      return { created: true, document: toDocument(row) };
-    } catch (error) {
-      // Unique violation: a concurrent repeat created it first.
-      if ((error as { code?: string }).code !== 'P2002') throw error;
-      const row = await this.prisma.fiscalDocument.findUniqueOrThrow({
-        where: {
-          registerId_idempotencyKey: {
-            registerId: document.registerId,
-            idempotencyKey: document.idempotencyKey,
-          },
-        },
-      });
-      return { created: false, document: toDocument(row) };
-    }
+      },
+    });
+    return { created: false, document: toDocument(row) };
   }
 
-  async complete(commandId: string, outcome: CommandOutcome, answer: SaleAnswer): Promise<void> {
-    const status = outcome.ok ? 'done' : outcome.error.code === 'RESULT_UNKNOWN' ? 'unknown' : 'failed';
-    await this.prisma.fiscalDocument.updateMany({
-      where: { commandId },
-      data: { answer: json(answer), status, ...(answer.fiscalID ? { fiscalId: answer.fiscalID } : {}) },
-    });
+  /** The ledger writes every result; for a `/sale` document it stores the POS answer with it. */
+  complete(result: ResultEnvelope): Promise<void> {
+    return this.ledger.recordResult(result);
   }
 
   async restart(
     registerId: string,
     idempotencyKey: string,
     previousCommandId: string,
-    commandId: string,
+    envelope: CommandEnvelope,
   ): Promise<boolean> {
     const { count } = await this.prisma.fiscalDocument.updateMany({
       where: { registerId, idempotencyKey, commandId: previousCommandId, status: 'failed' },
       data: {
-        commandId,
+        ...documentFields(envelope),
+        commandId: envelope.id,
         status: 'pending',
         answer: Prisma.DbNull,
         error: Prisma.DbNull,
         completedAt: null,
-        requestedAt: new Date(),
+        requestedAt: new Date(envelope.issuedAt),
       },
     });
     return count === 1;

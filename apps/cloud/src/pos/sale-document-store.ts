@@ -1,4 +1,4 @@
-import type { CommandOutcome, SaleAnswer } from '@kassa-relay/protocol';
+import type { CommandEnvelope, ResultEnvelope, SaleAnswer } from '@kassa-relay/protocol';
 
 /** A `/sale` document as the idempotency rule needs it (seed 001: docTime + docNumber + amount). */
 export interface SaleDocument {
@@ -12,21 +12,28 @@ export interface SaleDocument {
 
 /** Where fiscal documents live (PostgreSQL through Prisma in the cloud). */
 export interface SaleDocumentStore {
-  find(registerId: string, idempotencyKey: string): Promise<SaleDocument | null>;
-  /** Inserts a pending document; returns the existing one when the key is already taken (a race). */
+  /**
+   * Inserts a pending document with the command it publishes; returns the existing one when the
+   * key is already taken (a repeat, or a race with one).
+   */
   createPending(
     document: Omit<SaleDocument, 'status'>,
+    envelope: CommandEnvelope,
   ): Promise<{ created: boolean; document: SaleDocument }>;
-  complete(commandId: string, outcome: CommandOutcome, answer: SaleAnswer): Promise<void>;
   /**
-   * Re-arms a failed document under a new command id for a new attempt; false when someone else
-   * already did (or it is no longer failed).
+   * Stores the result and the answer it gives (seed 001's answer for the command's outcome); the
+   * same result may be completed more than once.
+   */
+  complete(result: ResultEnvelope): Promise<void>;
+  /**
+   * Re-arms a failed document with a new command (new id) for a new attempt; false when someone
+   * else already did (or it is no longer failed).
    */
   restart?(
     registerId: string,
     idempotencyKey: string,
     previousCommandId: string,
-    commandId: string,
+    envelope: CommandEnvelope,
   ): Promise<boolean>;
   /**
    * Where a fiscalized receipt of this register stands, for registers that can reprint only their

@@ -59,7 +59,9 @@ export class CommandRelay extends EventEmitter<Events> {
    * POS client's repeat racing the first request's answer) gets it at once instead of timing out.
    */
   private readonly recent = new Map<string, { result: ResultEnvelope; at: number }>();
-  private static readonly RECENT_MAX = 256;
+  // Big enough to cover the moment between a result's arrival and its document update at a
+  // thousand results a second; each entry is one small envelope.
+  private static readonly RECENT_MAX = 4096;
   private static readonly RECENT_TTL_MS = 120_000;
   readonly presence = new Map<string, PresenceEnvelope>();
 
@@ -75,6 +77,11 @@ export class CommandRelay extends EventEmitter<Events> {
       ...(this.options.username ? { username: this.options.username } : {}),
       ...(this.options.password ? { password: this.options.password } : {}),
     });
+    // Nagle's algorithm would hold each small MQTT packet for the broker's delayed ACK (40 ms).
+    const noDelay = (client: MqttClient) =>
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    noDelay(this.client);
+    this.client.on('connect', () => noDelay(this.client!));
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     await this.client.subscribeAsync(
       [topics.allAgents('results'), topics.allAgents('presence'), topics.allAgents('heartbeat')],
@@ -97,17 +104,10 @@ export class CommandRelay extends EventEmitter<Events> {
     return this.presence.get(agentId)?.state === 'online';
   }
 
-  /** Publishes the command and waits up to `waitMs` for its result. */
-  async send(
-    agentId: string,
-    registerId: string,
-    command: CanonicalCommandInput,
-    options: SendOptions,
-    waitMs: number,
-  ): Promise<RelayOutcome> {
-    if (!this.client) throw new Error('relay not started');
+  /** The envelope a command travels in: id, deadline and origin fixed now. */
+  envelope(registerId: string, command: CanonicalCommandInput, options: SendOptions): CommandEnvelope {
     const now = Date.now();
-    const envelope = commandEnvelopeSchema.parse({
+    return commandEnvelopeSchema.parse({
       v: 1,
       id: options.id ?? randomUUID(),
       registerId,
@@ -116,7 +116,28 @@ export class CommandRelay extends EventEmitter<Events> {
       ...(options.origin ? { origin: options.origin } : {}),
       command,
     });
+  }
+
+  /** Records the command (the `onSend` hook), publishes it and waits up to `waitMs` for its result. */
+  async send(
+    agentId: string,
+    registerId: string,
+    command: CanonicalCommandInput,
+    options: SendOptions,
+    waitMs: number,
+  ): Promise<RelayOutcome> {
+    if (!this.client) throw new Error('relay not started');
+    const envelope = this.envelope(registerId, command, options);
     await this.options.onSend?.(agentId, envelope);
+    return this.publish(agentId, envelope, waitMs);
+  }
+
+  /**
+   * Publishes an envelope the caller has already recorded (a `/sale` document is written with its
+   * idempotency row in one insert) and waits up to `waitMs` for its result.
+   */
+  async publish(agentId: string, envelope: CommandEnvelope, waitMs: number): Promise<RelayOutcome> {
+    if (!this.client) throw new Error('relay not started');
     const result = this.waitForResult(envelope.id, waitMs);
     this.emit('sent', envelope);
     await this.client.publishAsync(topics.commands(agentId), JSON.stringify(envelope), { qos: 1 });
