@@ -162,8 +162,8 @@ export class Agent {
       while (this.link.connected) {
         const batch = this.journal.outbox(OUTBOX_WINDOW).filter((entry) => !this.publishing.has(entry.id));
         if (batch.length === 0) break;
-        // A result leaves the store only once it is on disk here.
-        await this.journal.durable();
+        // Not waiting for the result to be on disk here: its checkpoint is, so after a power cut
+        // reconciliation finds the receipt on the register and reports the same document again.
         const acks = batch.map((entry) => {
           this.publishing.add(entry.id);
           return this.publishResult(entry.result as ResultEnvelope)

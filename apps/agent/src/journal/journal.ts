@@ -64,10 +64,11 @@ export interface OutboxStats {
  * The agent's durable memory: SQLite in WAL mode. Every write is one transaction (transitions are
  * also logged) and survives a crash of this process at once. Surviving a power cut is `durable()`:
  * one fsync of the write-ahead log, on a worker thread, shared by every caller that wrote before
- * it started (group commit). Callers await it where the product promises durability — before the
- * broker's PUBACK, before a fiscal device call, before a result or a new iKKM key is used.
- * `synchronous=FULL` would fsync inside every commit on the event loop instead: five blocking
- * fsyncs per command, which stalled every other register of the store.
+ * it started (group commit). It is awaited where exactly-once depends on it: before the broker's
+ * PUBACK (received), before a fiscal device call (checkpoint) and after an iKKM key rotation. A
+ * result is published without waiting: after a power cut its checkpoint leads reconciliation to
+ * the same document. `synchronous=FULL` would fsync inside every commit on the event loop
+ * instead — five blocking fsyncs per command, which stalled every other register of the store.
  */
 export class Journal {
   private readonly db: Database.Database;

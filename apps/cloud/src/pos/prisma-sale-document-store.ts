@@ -1,5 +1,6 @@
-import type { CommandEnvelope, ResultEnvelope, SaleAnswer } from '@kassa-relay/protocol';
-import { type DocumentLedger, documentFields } from '../documents/document-ledger';
+import { randomUUID } from 'node:crypto';
+import type { CanonicalCommand, CommandEnvelope, ResultEnvelope, SaleAnswer } from '@kassa-relay/protocol';
+import { type DocumentLedger, describeCommand, documentFields } from '../documents/document-ledger';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
 
@@ -36,19 +37,21 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
     envelope: CommandEnvelope,
   ): Promise<{ created: boolean; document: SaleDocument }> {
     // The idempotency row and the whole command in one insert: the only write before publishing.
-    // ON CONFLICT DO NOTHING: a taken key (a repeat, or a concurrent one) inserts nothing.
-    const { count } = await this.prisma.fiscalDocument.createMany({
-      skipDuplicates: true,
-      data: {
-        registerId: document.registerId,
-        idempotencyKey: document.idempotencyKey,
-        commandId: document.commandId,
-        originChannel: 'sale',
-        // The cloud's clock, as for every other document (the ledger orders receipts by it).
-        requestedAt: new Date(envelope.issuedAt),
-        ...documentFields(envelope),
-      },
-    });
+    // ON CONFLICT DO NOTHING: a taken key (a repeat, or a concurrent one) inserts nothing. SQL, not
+    // the model API: this runs for every sale, and Prisma spends ~1.5 ms of CPU on a JSON insert.
+    const summary = describeCommand(envelope.command as CanonicalCommand);
+    const jsonOrNull = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+    const count = await this.prisma.$executeRaw`
+      INSERT INTO "FiscalDocument" (
+        "id", "registerId", "idempotencyKey", "commandId", "kind", "operation", "items", "payments", "total",
+        "originChannel", "originActor", "requestedAt", "command", "deadline"
+      ) VALUES (
+        ${randomUUID()}, ${document.registerId}, ${document.idempotencyKey}, ${document.commandId},
+        ${envelope.command.type}, ${summary.operation ?? null}, ${jsonOrNull(summary.items)}::jsonb,
+        ${jsonOrNull(summary.payments)}::jsonb, ${summary.total ?? null}::int,
+        'sale', ${envelope.origin?.actor ?? null}, ${new Date(envelope.issuedAt)},
+        ${JSON.stringify(envelope)}::jsonb, ${new Date(envelope.deadline)}
+      ) ON CONFLICT DO NOTHING`;
     if (count === 1) return { created: true, document: { ...document, status: 'pending' } };
     const row = await this.prisma.fiscalDocument.findUniqueOrThrow({
       where: {
