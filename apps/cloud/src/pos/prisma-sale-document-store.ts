@@ -4,9 +4,6 @@ import { type DocumentLedger, describeCommand, documentFields } from '../documen
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
 
-const json = (value: unknown): Prisma.InputJsonValue =>
-  JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
-
 type Row = {
   idempotencyKey: string;
   commandId: string;
