@@ -73,7 +73,29 @@ describe('journal', () => {
     expect(reopened.outbox(10).map((e) => e.id)).toEqual(['c-00000003', 'c-00000001']);
     expect(reopened.outboxStats().count).toBe(2);
     expect(reopened.loadKey('r1')).toBe('777');
+    // Completion order carries on after the reopen.
+    reopened.markDone('c-00000002', result('c-00000002'));
+    expect(reopened.outbox(10).map((e) => e.id)).toEqual(['c-00000003', 'c-00000001', 'c-00000002']);
     reopened.close();
+  });
+
+  it('durable(): callers that come while an fsync runs share the next one (group commit)', async () => {
+    const { journal } = open();
+    journal.receive(envelope('c-00000001'));
+    const first = journal.durable();
+    // Written after the first fsync started: it may not cover this, so these wait for the next.
+    journal.receive(envelope('c-00000002'));
+    const second = journal.durable();
+    journal.receive(envelope('c-00000003'));
+    const third = journal.durable();
+    expect(second).not.toBe(first);
+    expect(third).toBe(second);
+    await Promise.all([first, second, third]);
+    // Nothing running any more: the next caller starts a new fsync of its own.
+    const fourth = journal.durable();
+    expect(fourth).not.toBe(second);
+    await fourth;
+    journal.close();
   });
 
   it('a done entry is never overwritten by a late transition', () => {
