@@ -1,7 +1,8 @@
+import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@kassa-relay/testing';
-import { applyMigrations } from '../src/database/migrate';
+import { applyMigrations, MIGRATIONS_DIR } from '../src/database/migrate';
 import { startLocalPostgres, type LocalPostgres } from '../src/database/postgres-server';
 import { createPrismaClient } from '../src/database/prisma-client';
 
@@ -19,15 +20,28 @@ describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Cli
     dir.remove();
   });
 
-  it('applies the migrations once and records them like prisma migrate deploy', async () => {
+  it('applies the migrations once, in order, and records them like prisma migrate deploy', async () => {
+    const folders = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    expect(folders[0]).toMatch(/^\d{14}_init$/);
+    // A database made by the first release, then upgraded by this one: only the new ones apply.
+    const firstRelease = tempDir('migrations-');
+    try {
+      for (const name of [folders[0] as string, 'migration_lock.toml'])
+        cpSync(join(MIGRATIONS_DIR, name), join(firstRelease.path, name), { recursive: true });
+      expect(await applyMigrations(server.url, firstRelease.path)).toEqual([folders[0]]);
+    } finally {
+      firstRelease.remove();
+    }
     const applied = await applyMigrations(server.url);
-    expect(applied).toHaveLength(1);
-    expect(applied[0]).toMatch(/^\d{14}_init$/);
+    expect(applied).toEqual(folders.slice(1));
     expect(await applyMigrations(server.url)).toEqual([]);
     const prisma = createPrismaClient(server.url);
     const rows = await prisma.$queryRaw<{ migration_name: string; finished: boolean }[]>`
-      SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations`;
-    expect(rows).toEqual([{ migration_name: applied[0], finished: true }]);
+      SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations ORDER BY migration_name`;
+    expect(rows).toEqual(folders.map((migration_name) => ({ migration_name, finished: true })));
     await prisma.$disconnect();
   });
 

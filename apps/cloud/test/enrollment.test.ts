@@ -56,8 +56,12 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
     await world.close();
   });
 
-  const newToken = async (store = storeId) => {
-    const answer = await api(world, admin, 'POST', '/api/enrollment-tokens', { storeId: store, ttlHours: 2 });
+  const newToken = async (store = storeId, name?: string) => {
+    const answer = await api(world, admin, 'POST', '/api/enrollment-tokens', {
+      storeId: store,
+      ttlHours: 2,
+      ...(name ? { name } : {}),
+    });
     expect(answer.status).toBe(201);
     return answer.body as { id: string; token: string; expiresAt: string; command: string };
   };
@@ -117,7 +121,13 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
     );
     const tokens = await api(world, admin, 'GET', '/api/enrollment-tokens');
     expect(tokens.body).toContainEqual(
-      expect.objectContaining({ id: token.id, storeId, agentId: first.agentId, usedAt: expect.any(String) }),
+      expect.objectContaining({
+        id: token.id,
+        storeId,
+        name: null,
+        agentId: first.agentId,
+        usedAt: expect.any(String),
+      }),
     );
 
     for (const [registerId, sim, total] of [
@@ -156,13 +166,21 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
       accessCode: '0000',
       kkmOfdId: 6923,
     });
-    const reusable = await newToken(otherStore);
+    const reusable = await newToken(otherStore, 'ПК на Сатпаева');
     const once = await runAgentCli([
       ...enrollArgs(reusable.command),
       '--config',
       join(world.dir.path, 'pc-2', 'a.json'),
     ]);
     expect(once.code).toBe(0);
+    // No --name: the agent takes the name the admin gave its token (not the PC's host name).
+    const second = JSON.parse(readFileSync(join(world.dir.path, 'pc-2', 'a.json'), 'utf8')) as WrittenConfig;
+    expect((await world.prisma.agent.findUniqueOrThrow({ where: { id: second.agentId } })).name).toBe(
+      'ПК на Сатпаева',
+    );
+    expect((await api(world, admin, 'GET', '/api/enrollment-tokens')).body).toContainEqual(
+      expect.objectContaining({ id: reusable.id, name: 'ПК на Сатпаева', agentId: second.agentId }),
+    );
     const twice = await runAgentCli([
       ...enrollArgs(reusable.command),
       '--config',

@@ -49,7 +49,8 @@ export async function runEnrollCommand(argv: string[]): Promise<number> {
       cloudUrl: values.cloud,
       token: values.token,
       configPath: values.config,
-      name: values.name ?? hostname(),
+      ...(values.name ? { name: values.name } : {}),
+      hostname: hostname(),
       force: values.force,
       ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     });

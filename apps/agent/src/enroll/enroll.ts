@@ -11,8 +11,10 @@ export interface EnrollOptions {
   configPath: string;
   /** The agent's data directory (journal); default `kassa-agent-data` next to the config file. */
   dataDir?: string;
-  /** How the office will see this agent (default: the PC's host name). */
+  /** How the office will see this agent (default: the enrollment token's name, else `hostname`). */
   name?: string;
+  /** This PC's host name: the agent's name when neither `name` nor the token has one. */
+  hostname?: string;
   /** Replace an existing config file. */
   force?: boolean;
   timeoutMs?: number;
@@ -91,7 +93,11 @@ async function requestEnrollment(
     response = await fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: options.token, ...(options.name ? { name: options.name } : {}) }),
+      body: JSON.stringify({
+        token: options.token,
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.hostname ? { hostname: options.hostname } : {}),
+      }),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {

@@ -25,6 +25,8 @@ export const createEnrollmentTokenSchema = z.object({
 export const enrollSchema = z.object({
   token: z.string().min(1).max(200),
   name: z.string().trim().min(1).max(100).optional(),
+  /** The store PC's host name: the agent's name when neither the request nor the token names it. */
+  hostname: z.string().trim().min(1).max(100).optional(),
 });
 
 /** What the cloud answers `kassa-agent enroll`: everything the agent's config file needs. */
@@ -67,6 +69,7 @@ export class EnrollmentService {
       data: {
         organisationId: admin.org,
         storeId: store.id,
+        ...(body.name ? { name: body.name } : {}),
         tokenHash: tokenHash(token),
         expiresAt: new Date(Date.now() + body.ttlHours * 3_600_000),
       },
@@ -87,14 +90,12 @@ export class EnrollmentService {
   async listTokens(admin: JwtClaims) {
     const rows = await this.database.prisma.enrollmentToken.findMany({
       where: { organisationId: admin.org },
-      include: { agent: { select: { name: true } } },
       orderBy: { createdAt: 'desc' },
     });
     return rows.map((row) => ({
       id: row.id,
       storeId: row.storeId,
-      // The schema has no column for a token's own name yet: the agent it enrolled names it.
-      name: row.agent?.name ?? null,
+      name: row.name,
       expiresAt: row.expiresAt,
       usedAt: row.usedAt,
       agentId: row.agentId,
@@ -132,7 +133,8 @@ export class EnrollmentService {
         data: {
           id: agentId,
           storeId: token.storeId,
-          name: body.name ?? agentId,
+          // `--name`, else the name the admin gave the token, else the PC's host name.
+          name: body.name ?? token.name ?? body.hostname ?? agentId,
           mqttUsername: agentId,
           mqttPasswordHash: passwordHash,
         },
