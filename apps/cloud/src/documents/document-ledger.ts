@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type CanonicalCommand,
   type CommandEnvelope,
@@ -16,7 +17,7 @@ const json = (value: unknown): Prisma.InputJsonValue =>
   JSON.parse(JSON.stringify(value ?? null)) as Prisma.InputJsonValue;
 
 /** What a command says about itself for the document record: the receipt's lines, payments, total. */
-export function describeCommand(command: CanonicalCommand): {
+function describeCommand(command: CanonicalCommand): {
   operation?: string;
   items?: Prisma.InputJsonValue;
   payments?: Prisma.InputJsonValue;
@@ -41,19 +42,26 @@ export function describeCommand(command: CanonicalCommand): {
 }
 
 /**
- * The columns a command envelope fills in its document: what was asked, by whom, until when.
+ * The columns a command envelope fills in its document: what was asked, by whom, when, until when.
  * Operator PINs travel to the agent in clear but are never stored in clear: such a command is
  * recorded without its envelope (so it is not re-published; the admin API syncs again).
  */
-export function documentFields(envelope: CommandEnvelope) {
+function documentColumns(envelope: CommandEnvelope) {
   const command = envelope.command as CanonicalCommand;
   return {
     kind: command.type,
     ...describeCommand(command),
-    ...(envelope.origin?.actor ? { originActor: envelope.origin.actor } : {}),
-    command: command.type === 'operators.sync' ? Prisma.DbNull : json(envelope),
+    originActor: envelope.origin?.actor ?? null,
+    command: command.type === 'operators.sync' ? null : envelope,
+    requestedAt: new Date(envelope.issuedAt),
     deadline: new Date(envelope.deadline),
   };
+}
+
+/** The same columns for Prisma's model API (a document re-armed for a new attempt). */
+export function documentFields(envelope: CommandEnvelope) {
+  const columns = documentColumns(envelope);
+  return { ...columns, command: columns.command === null ? Prisma.DbNull : json(columns.command) };
 }
 
 /**
@@ -74,19 +82,35 @@ export class DocumentLedger {
   ) {}
 
   async recordSent(envelope: CommandEnvelope): Promise<void> {
-    const fields = documentFields(envelope);
-    await this.prisma.fiscalDocument.upsert({
-      where: { commandId: envelope.id },
-      update: fields,
-      create: {
-        registerId: envelope.registerId,
-        idempotencyKey: envelope.id,
-        commandId: envelope.id,
-        originChannel: envelope.origin?.channel ?? 'system',
-        requestedAt: new Date(envelope.issuedAt),
-        ...fields,
-      },
+    await this.insertSent(envelope, {
+      idempotencyKey: envelope.id,
+      originChannel: envelope.origin?.channel ?? 'system',
     });
+  }
+
+  /**
+   * The document of a command about to be published, in one insert; false (nothing written) when
+   * its idempotency key or command id is taken. SQL, not the model API: it runs for every sale, and
+   * Prisma spends ~1.5 ms of CPU on a JSON insert.
+   */
+  async insertSent(
+    envelope: CommandEnvelope,
+    document: { idempotencyKey: string; originChannel: string },
+  ): Promise<boolean> {
+    const c = documentColumns(envelope);
+    const jsonOrNull = (value: unknown) =>
+      value === undefined || value === null ? null : JSON.stringify(value);
+    const count = await this.prisma.$executeRaw`
+      INSERT INTO "FiscalDocument" (
+        "id", "registerId", "idempotencyKey", "commandId", "kind", "operation", "items", "payments", "total",
+        "originChannel", "originActor", "requestedAt", "command", "deadline"
+      ) VALUES (
+        ${randomUUID()}, ${envelope.registerId}, ${document.idempotencyKey}, ${envelope.id}, ${c.kind},
+        ${c.operation ?? null}, ${jsonOrNull(c.items)}::jsonb, ${jsonOrNull(c.payments)}::jsonb,
+        ${c.total ?? null}::int, ${document.originChannel}, ${c.originActor}, ${c.requestedAt},
+        ${jsonOrNull(c.command)}::jsonb, ${c.deadline}
+      ) ON CONFLICT DO NOTHING`;
+    return count === 1;
   }
 
   /**

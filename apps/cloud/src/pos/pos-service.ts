@@ -60,14 +60,7 @@ export class PosService {
     private readonly relay: CommandRelay,
     private readonly store: SaleDocumentStore,
     private readonly options: PosServiceOptions,
-  ) {
-    // Every /sale result completes its document, also one that arrives after the client gave up
-    // waiting or after the agent came back online.
-    relay.on('result', (result) => {
-      if (result.commandId.startsWith(SALE_COMMAND_PREFIX))
-        void this.store.complete(result).catch(() => undefined);
-    });
-  }
+  ) {}
 
   private offline(route: RegisterRoute, queued: boolean): CanonicalError {
     return canonicalError(
@@ -78,20 +71,19 @@ export class PosService {
     );
   }
 
-  private async dispatch(
+  /** A command without a document key (WS frames, reprints, /sale without docTime): sent and awaited. */
+  private dispatch(
     route: RegisterRoute,
     command: CanonicalCommand,
     actor: string,
     channel: 'ws' | 'sale',
-    id: string | undefined,
-    waitMs: number,
   ): Promise<RelayOutcome> {
     return this.relay.send(
       route.agentId,
       route.registerId,
       command,
-      { deadlineMs: this.options.deadlineMs, origin: { channel, actor }, ...(id ? { id } : {}) },
-      waitMs,
+      { deadlineMs: this.options.deadlineMs, origin: { channel, actor } },
+      this.options.waitMs,
     );
   }
 
@@ -108,7 +100,7 @@ export class PosService {
     if (!converted.ok) return wsErrorAnswer(request.event, converted.error);
     // WS frames carry no idempotency key: nothing is queued for an offline agent.
     if (!this.relay.isOnline(route.agentId)) return wsErrorAnswer(request.event, this.offline(route, false));
-    const outcome = await this.dispatch(route, converted.value, actor, 'ws', undefined, this.options.waitMs);
+    const outcome = await this.dispatch(route, converted.value, actor, 'ws');
     if (outcome.state === 'pending') {
       return wsErrorAnswer(
         request.event,
@@ -177,8 +169,6 @@ export class PosService {
         { type: 'receipt.reprint', document: reference.document },
         actor,
         'sale',
-        undefined,
-        this.options.waitMs,
       );
       if (reprint.state === 'pending')
         return { ...existing.answer, printError: 1, message: 'копия чека ещё не напечатана' };
@@ -250,7 +240,7 @@ export class PosService {
 
   /** A `/sale` without docTime: no document key, so nothing to record first or to queue. */
   private async runSale(route: RegisterRoute, command: CanonicalCommand, actor: string): Promise<SaleAnswer> {
-    const outcome = await this.dispatch(route, command, actor, 'sale', undefined, this.options.waitMs);
+    const outcome = await this.dispatch(route, command, actor, 'sale');
     if (outcome.state === 'pending')
       return saleAnswerForError(
         canonicalError('IN_PROGRESS', 'документ ещё фискализируется, повторите запрос позже'),

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { CanonicalCommand, CommandEnvelope, ResultEnvelope, SaleAnswer } from '@kassa-relay/protocol';
-import { type DocumentLedger, describeCommand, documentFields } from '../documents/document-ledger';
+import type { CommandEnvelope, ResultEnvelope, SaleAnswer } from '@kassa-relay/protocol';
+import { type DocumentLedger, documentFields } from '../documents/document-ledger';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
 
@@ -34,22 +33,12 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
     envelope: CommandEnvelope,
   ): Promise<{ created: boolean; document: SaleDocument }> {
     // The idempotency row and the whole command in one insert: the only write before publishing.
-    // ON CONFLICT DO NOTHING: a taken key (a repeat, or a concurrent one) inserts nothing. SQL, not
-    // the model API: this runs for every sale, and Prisma spends ~1.5 ms of CPU on a JSON insert.
-    const summary = describeCommand(envelope.command as CanonicalCommand);
-    const jsonOrNull = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-    const count = await this.prisma.$executeRaw`
-      INSERT INTO "FiscalDocument" (
-        "id", "registerId", "idempotencyKey", "commandId", "kind", "operation", "items", "payments", "total",
-        "originChannel", "originActor", "requestedAt", "command", "deadline"
-      ) VALUES (
-        ${randomUUID()}, ${document.registerId}, ${document.idempotencyKey}, ${document.commandId},
-        ${envelope.command.type}, ${summary.operation ?? null}, ${jsonOrNull(summary.items)}::jsonb,
-        ${jsonOrNull(summary.payments)}::jsonb, ${summary.total ?? null}::int,
-        'sale', ${envelope.origin?.actor ?? null}, ${new Date(envelope.issuedAt)},
-        ${JSON.stringify(envelope)}::jsonb, ${new Date(envelope.deadline)}
-      ) ON CONFLICT DO NOTHING`;
-    if (count === 1) return { created: true, document: { ...document, status: 'pending' } };
+    // A taken key (a repeat, or a concurrent one) inserts nothing and finds the existing document.
+    const created = await this.ledger.insertSent(envelope, {
+      idempotencyKey: document.idempotencyKey,
+      originChannel: 'sale',
+    });
+    if (created) return { created: true, document: { ...document, status: 'pending' } };
     const row = await this.prisma.fiscalDocument.findUniqueOrThrow({
       where: {
         registerId_idempotencyKey: {
@@ -81,7 +70,6 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
         answer: Prisma.DbNull,
         error: Prisma.DbNull,
         completedAt: null,
-        requestedAt: new Date(envelope.issuedAt),
       },
     });
     return count === 1;

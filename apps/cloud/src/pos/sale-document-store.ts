@@ -10,7 +10,10 @@ export interface SaleDocument {
   fiscalId?: string;
 }
 
-/** Where fiscal documents live (PostgreSQL through Prisma in the cloud). */
+/**
+ * Where fiscal documents live (PostgreSQL through Prisma in the cloud, where the document ledger
+ * completes every document from its result — also one that arrives after the client gave up).
+ */
 export interface SaleDocumentStore {
   /**
    * Inserts a pending document with the command it publishes; returns the existing one when the
@@ -21,8 +24,8 @@ export interface SaleDocumentStore {
     envelope: CommandEnvelope,
   ): Promise<{ created: boolean; document: SaleDocument }>;
   /**
-   * Stores the result and the answer it gives (seed 001's answer for the command's outcome); the
-   * same result may be completed more than once.
+   * Resolves once the result and the answer it gives (seed 001's answer for the command's outcome)
+   * are stored; the same result may be completed more than once.
    */
   complete(result: ResultEnvelope): Promise<void>;
   /**
