@@ -7,7 +7,7 @@ import { useSession } from '../auth/session';
 import { useI18n } from '../i18n/i18n';
 import { Badge } from '../ui/badges';
 import { CopyButton } from '../ui/copy-button';
-import { ConfirmDialog } from '../ui/dialog';
+import { ConfirmAction } from '../ui/confirm-action';
 import { FormError } from '../ui/form-error';
 import { PageHeader, Section, viewerHint } from '../ui/page';
 import { Empty, Loaded } from '../ui/state-views';
@@ -23,7 +23,6 @@ export function AgentsPage() {
   const stores = useApi<Store[]>('/api/stores');
   const tokens = useApi<EnrollmentToken[]>('/api/enrollment-tokens');
   const [disabling, setDisabling] = useState<AgentView | null>(null);
-  const disable = useMutation();
   const viewer = viewerHint(session.canChange, t('role.viewerCannot'));
   useLiveEvent('agent.state', ({ agentId, online, at }) =>
     agents.update((list) => list?.map((a) => (a.id === agentId ? { ...a, online, lastSeenAt: at } : a))),
@@ -168,31 +167,20 @@ export function AgentsPage() {
           }
         </Loaded>
       </Section>
-      <ConfirmDialog
-        open={disabling !== null}
+      <ConfirmAction
+        target={disabling}
         title={t('agents.disable')}
         confirmLabel={t('agents.disable')}
-        danger
-        busy={disable.busy}
-        onCancel={() => {
-          setDisabling(null);
-          disable.clear();
-        }}
-        onConfirm={() =>
-          void disable
-            .run(() =>
-              api<AgentView>(`/api/agents/${encodeURIComponent(disabling!.id)}/disable`, { method: 'POST' }),
-            )
-            .then((outcome) => {
-              if (!outcome.ok) return;
-              setDisabling(null);
-              agents.reload();
-            })
+        message={(agent) => t('agents.disableConfirm', { name: agent.name })}
+        perform={(agent) =>
+          api<AgentView>(`/api/agents/${encodeURIComponent(agent.id)}/disable`, { method: 'POST' })
         }
-      >
-        <p>{t('agents.disableConfirm', { name: disabling?.name ?? '' })}</p>
-        <FormError error={disable.error} />
-      </ConfirmDialog>
+        onDone={() => {
+          setDisabling(null);
+          agents.reload();
+        }}
+        onClose={() => setDisabling(null)}
+      />
     </>
   );
 }

@@ -5,7 +5,8 @@ import { useApi } from '../api/use-api';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n/i18n';
 import { Badge } from '../ui/badges';
-import { ConfirmDialog, Dialog } from '../ui/dialog';
+import { ConfirmAction } from '../ui/confirm-action';
+import { Dialog } from '../ui/dialog';
 import { FormError } from '../ui/form-error';
 import { PageHeader, viewerHint } from '../ui/page';
 import { Empty, Loaded } from '../ui/state-views';
@@ -28,7 +29,6 @@ export function OperatorsPage() {
   const [notice, setNotice] = useState<{ text: string; syncErrors?: OperatorView['syncErrors'] } | null>(
     null,
   );
-  const remove = useMutation();
   const viewer = viewerHint(session.canChange, t('role.viewerCannot'));
   const registerName = (id: string) => registers.data?.find((r) => r.id === id)?.name ?? id;
 
@@ -175,30 +175,21 @@ export function OperatorsPage() {
           onSaved={(operator) => saved(operator, t('operators.pinReset', { name: operator.name }))}
         />
       )}
-      <ConfirmDialog
-        open={deleting !== null}
+      <ConfirmAction
+        target={deleting}
         title={t('operators.deleteTitle')}
         confirmLabel={t('action.delete')}
-        danger
-        busy={remove.busy}
-        onCancel={() => {
-          setDeleting(null);
-          remove.clear();
-        }}
-        onConfirm={() =>
-          void remove
-            .run(() => api<void>(`/api/operators/${encodeURIComponent(deleting!.id)}`, { method: 'DELETE' }))
-            .then((outcome) => {
-              if (!outcome.ok) return;
-              setNotice({ text: t('operators.deleted', { name: deleting!.name }) });
-              setDeleting(null);
-              operators.reload();
-            })
+        message={(operator) => t('operators.deleteConfirm', { name: operator.name })}
+        perform={(operator) =>
+          api<void>(`/api/operators/${encodeURIComponent(operator.id)}`, { method: 'DELETE' })
         }
-      >
-        <p>{t('operators.deleteConfirm', { name: deleting?.name ?? '' })}</p>
-        <FormError error={remove.error} />
-      </ConfirmDialog>
+        onDone={(operator) => {
+          setNotice({ text: t('operators.deleted', { name: operator.name }) });
+          setDeleting(null);
+          operators.reload();
+        }}
+        onClose={() => setDeleting(null)}
+      />
     </>
   );
 }

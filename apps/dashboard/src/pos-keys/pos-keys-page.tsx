@@ -7,7 +7,7 @@ import { useI18n } from '../i18n/i18n';
 import { useSearchParams } from '../router/router';
 import { Badge } from '../ui/badges';
 import { CopyButton } from '../ui/copy-button';
-import { ConfirmDialog } from '../ui/dialog';
+import { ConfirmAction } from '../ui/confirm-action';
 import { FormError } from '../ui/form-error';
 import { PageHeader, Section, viewerHint } from '../ui/page';
 import { Empty, Loaded } from '../ui/state-views';
@@ -22,7 +22,6 @@ export function PosKeysPage() {
   const registers = useApi<RegisterView[]>('/api/registers');
   const keys = useApi<PosKeyView[]>(`/api/pos-keys${query({ registerId })}`);
   const [revoking, setRevoking] = useState<PosKeyView | null>(null);
-  const revoke = useMutation();
   const viewer = viewerHint(session.canChange, t('role.viewerCannot'));
 
   return (
@@ -110,33 +109,20 @@ export function PosKeysPage() {
           }
         </Loaded>
       </Section>
-      <ConfirmDialog
-        open={revoking !== null}
+      <ConfirmAction
+        target={revoking}
         title={t('posKeys.revoke')}
         confirmLabel={t('posKeys.revoke')}
-        danger
-        busy={revoke.busy}
-        onCancel={() => {
-          setRevoking(null);
-          revoke.clear();
-        }}
-        onConfirm={() =>
-          void revoke
-            .run(() =>
-              api<PosKeyView>(`/api/pos-keys/${encodeURIComponent(revoking!.id)}/revoke`, { method: 'POST' }),
-            )
-            .then((outcome) => {
-              if (!outcome.ok) return;
-              setRevoking(null);
-              keys.reload();
-            })
+        message={(key) => t('posKeys.revokeConfirm', { name: key.name, register: key.registerName })}
+        perform={(key) =>
+          api<PosKeyView>(`/api/pos-keys/${encodeURIComponent(key.id)}/revoke`, { method: 'POST' })
         }
-      >
-        <p>
-          {t('posKeys.revokeConfirm', { name: revoking?.name ?? '', register: revoking?.registerName ?? '' })}
-        </p>
-        <FormError error={revoke.error} />
-      </ConfirmDialog>
+        onDone={() => {
+          setRevoking(null);
+          keys.reload();
+        }}
+        onClose={() => setRevoking(null)}
+      />
     </>
   );
 }
