@@ -40,6 +40,11 @@ describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Cli
     const rows = await prisma.$queryRaw<{ migration_name: string; finished: boolean }[]>`
       SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations ORDER BY migration_name`;
     expect(rows).toEqual(folders.map((migration_name) => ({ migration_name, finished: true })));
+    // The engine's advisory lock goes with its connection: nothing may hold it once a run is over,
+    // or the next run (another cloud starting) waits for it and times out.
+    const locks = await prisma.$queryRaw<{ held: bigint }[]>`
+      SELECT count(*) AS held FROM pg_locks WHERE locktype = 'advisory' AND granted`;
+    expect(locks).toEqual([{ held: 0n }]);
     await prisma.$disconnect();
   });
 

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalPostgres } from '../../src/database/postgres-server';
-import { loadSchemaEngine, NO_FILTERS } from '../../src/database/schema-engine';
+import { NO_FILTERS, withSchemaEngine } from '../../src/database/schema-engine';
 import { MIGRATIONS_DIR, SCHEMA_PATH } from '../../src/database/migrate';
 
 async function main(): Promise<void> {
@@ -48,17 +48,18 @@ async function writeMigration(
   schema: string,
   databaseUrl: string,
 ): Promise<void> {
-  const engine = await loadSchemaEngine(databaseUrl, SCHEMA_PATH);
   const from = existsSync(snapshot)
     ? { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: readFileSync(snapshot, 'utf8') }] }
     : { tag: 'empty' };
-  const diff = await engine.diff({
-    from,
-    to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: schema }] },
-    script: true,
-    exitCode: null,
-    filters: NO_FILTERS,
-  });
+  const diff = await withSchemaEngine(databaseUrl, SCHEMA_PATH, (engine) =>
+    engine.diff({
+      from,
+      to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: schema }] },
+      script: true,
+      exitCode: null,
+      filters: NO_FILTERS,
+    }),
+  );
   const sql = diff.stdout ?? '';
   if (sql.trim() === '' || /This is an empty migration/.test(sql)) {
     process.stdout.write('schema unchanged: no migration written\n');

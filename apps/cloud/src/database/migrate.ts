@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { loadSchemaEngine, migrationList, NO_FILTERS } from './schema-engine';
+import { migrationList, NO_FILTERS, withSchemaEngine } from './schema-engine';
 
 export const PRISMA_DIR = resolve(__dirname, '../../prisma');
 export const SCHEMA_PATH = join(PRISMA_DIR, 'schema.prisma');
@@ -13,10 +13,8 @@ export async function applyMigrations(
   databaseUrl: string,
   migrationsDir = MIGRATIONS_DIR,
 ): Promise<string[]> {
-  const engine = await loadSchemaEngine(databaseUrl, SCHEMA_PATH);
-  const result = await engine.applyMigrations({
-    migrationsList: migrationList(migrationsDir),
-    filters: NO_FILTERS,
-  });
+  const result = await withSchemaEngine(databaseUrl, SCHEMA_PATH, (engine) =>
+    engine.applyMigrations({ migrationsList: migrationList(migrationsDir), filters: NO_FILTERS }),
+  );
   return result.appliedMigrationNames;
 }

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 
 /** The subset of Prisma's WASM schema engine we use. */
@@ -55,15 +56,32 @@ function engineBindings(): Promise<EngineBindings> {
 /**
  * Prisma's own schema engine compiled to WebAssembly: migrations without the native binary the
  * CLI would download. Node 20 cannot `import` a .wasm file, so it is instantiated by hand.
+ *
+ * The engine is scoped to `use`: it takes PostgreSQL's migration advisory lock on its connection and
+ * never unlocks it (the native engine relies on exiting), so the pool is ended afterwards. Left to
+ * the pool's idle timeout, the lock outlived the call by 10 s — as long as the next caller's lock
+ * wait — and a second migration run in the same process timed out now and then.
  */
-export async function loadSchemaEngine(databaseUrl: string, schemaPath: string): Promise<WasmSchemaEngine> {
+export async function withSchemaEngine<T>(
+  databaseUrl: string,
+  schemaPath: string,
+  use: (engine: WasmSchemaEngine) => Promise<T>,
+): Promise<T> {
   const bindings = await engineBindings();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
-  return bindings.SchemaEngine.new(
-    { datamodels: [[schemaPath, readFileSync(schemaPath, 'utf8')]] },
-    () => undefined,
-    adapter,
-  );
+  const pool = new Pool({ connectionString: databaseUrl });
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+  let engine: (WasmSchemaEngine & { free(): void }) | undefined;
+  try {
+    engine = (await bindings.SchemaEngine.new(
+      { datamodels: [[schemaPath, readFileSync(schemaPath, 'utf8')]] },
+      () => undefined,
+      adapter,
+    )) as WasmSchemaEngine & { free(): void };
+    return await use(engine);
+  } finally {
+    engine?.free();
+    await pool.end();
+  }
 }
 
 /** The migration folders (those holding a migration.sql), in the order they apply. */
