@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '@kassa-relay/testing';
 import type { CommandEnvelope, ResultEnvelope } from '@kassa-relay/protocol';
@@ -104,5 +106,33 @@ describe('journal', () => {
     journal.markDone('c-00000009', result('c-00000009'));
     journal.markExecuting('c-00000009');
     expect(journal.get('c-00000009')?.state).toBe('done');
+  });
+
+  it('keeps operator PINs only until the sync is done; nothing of them stays in the file', () => {
+    const { dir, journal } = open();
+    const sync: CommandEnvelope = {
+      ...envelope('c-00000010'),
+      command: {
+        type: 'operators.sync',
+        upsert: [{ name: 'Оператор Б', role: 'cashier', pin: '24681357' }],
+        delete: [],
+      },
+    };
+    journal.receive(sync);
+    // Still to run (a crash now re-executes it): the PIN is needed.
+    expect(journal.unfinished()[0]?.envelope).toEqual(sync);
+    journal.markDone('c-00000010', result('c-00000010'));
+    expect(journal.get('c-00000010')?.envelope.command).toEqual({
+      type: 'operators.sync',
+      upsert: [{ name: 'Оператор Б', role: 'cashier' }],
+      delete: [],
+    });
+    journal.close();
+    const bytes = Buffer.concat(
+      ['journal.sqlite', 'journal.sqlite-wal']
+        .filter((name) => existsSync(join(dir.path, name)))
+        .map((name) => readFileSync(join(dir.path, name))),
+    );
+    expect(bytes.includes('24681357')).toBe(false);
   });
 });

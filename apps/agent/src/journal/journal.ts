@@ -54,6 +54,21 @@ const toEntry = (row: Row): JournalEntry => ({
   doneAtMs: row.done_at_ms ?? undefined,
 });
 
+/**
+ * The envelope kept once a command is done: nothing re-executes it any more, so secrets it carried
+ * for the device go. Operator PINs (`operators.sync`) are needed in clear by the cash core only
+ * while the sync may still run; afterwards the journal keeps the operators without them.
+ */
+function settledEnvelope(envelope: CommandEnvelope): CommandEnvelope | undefined {
+  const command = envelope.command;
+  if (command.type !== 'operators.sync' || !command.upsert.some((op) => op.pin !== undefined))
+    return undefined;
+  return {
+    ...envelope,
+    command: { ...command, upsert: command.upsert.map(({ pin: _pin, ...operator }) => operator) },
+  };
+}
+
 export interface OutboxStats {
   count: number;
   bytes: number;
@@ -153,6 +168,8 @@ export class Journal {
         `UPDATE commands SET state = 'done', result = ?, result_bytes = ?, done_at_ms = ?, done_seq = ?
          WHERE id = ? AND state IN ('received', 'executing')`,
       ),
+      secretCarrier: db.prepare(`SELECT envelope FROM commands WHERE id = ? AND type = 'operators.sync'`),
+      settleEnvelope: db.prepare('UPDATE commands SET envelope = ? WHERE id = ?'),
       markReported: db.prepare(
         `UPDATE commands SET state = 'reported', reported_at_ms = ? WHERE id = ? AND state = 'done'`,
       ),
@@ -238,6 +255,7 @@ export class Journal {
     })();
   }
 
+  /** Stores the result and forgets the command's secrets (see settledEnvelope), in one transaction. */
   markDone(id: string, result: ResultEnvelope): void {
     const text = JSON.stringify(result);
     this.db.transaction(() => {
@@ -246,6 +264,9 @@ export class Journal {
       if (changed.changes > 0) {
         this.doneSeq = nextSeq;
         this.transition(id, 'done', result.status);
+        const carrier = this.sql.secretCarrier.get(id) as { envelope: string } | undefined;
+        const settled = carrier && settledEnvelope(JSON.parse(carrier.envelope) as CommandEnvelope);
+        if (settled) this.sql.settleEnvelope.run(JSON.stringify(settled), id);
       }
     })();
   }
