@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import {
+  agentConfigEnvelopeSchema,
   type CommandEnvelope,
   commandEnvelopeSchema,
   canonicalError,
@@ -12,7 +14,7 @@ import {
   topics,
 } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
-import type { AgentConfig } from './config/agent-config';
+import { type AgentConfig, type RegisterConfig, saveRegisters } from './config/agent-config';
 import { CommandExecutor } from './execution/command-executor';
 import { createRegisterRuntime, type RegisterRuntime } from './execution/register-runtime';
 import { Journal } from './journal/journal';
@@ -104,6 +106,10 @@ export class Agent {
   /** The promise settles once the command is on disk; the broker gets its PUBACK then. */
   private onMessage(message: IncomingMessage): Promise<void> | undefined {
     const parsedTopic = parseAgentTopic(message.topic);
+    if (parsedTopic?.agentId === this.config.agentId && parsedTopic.channel === 'config') {
+      this.onRegisterList(message.payload);
+      return undefined;
+    }
     if (!parsedTopic || parsedTopic.agentId !== this.config.agentId || parsedTopic.channel !== 'commands') {
       this.log.warn({ topic: message.topic }, 'message on a foreign topic ignored');
       return undefined;
@@ -123,6 +129,91 @@ export class Agent {
     }
     this.metrics.journalDepth.set(this.journal.depth());
     return accepted.kind === 'accepted' ? this.journal.durable() : undefined;
+  }
+
+  // ---- the register list from the cloud ----
+
+  private onRegisterList(payload: Buffer): void {
+    const parsed = parseEnvelope(agentConfigEnvelopeSchema, payload);
+    if (!parsed.ok || parsed.value.agentId !== this.config.agentId) {
+      // Keep running on the registers we have: a bad list must not stop a store's sales.
+      this.log.error(
+        { reason: parsed.ok ? 'another agent' : parsed.reason },
+        'register list from the cloud refused',
+      );
+      return;
+    }
+    this.applyRegisters(parsed.value.registers);
+  }
+
+  /**
+   * Makes the running registers what the cloud says. A new one starts taking commands at once; a
+   * changed one switches to its new settings between two commands (on its own queue, so nothing
+   * running or queued before the change sees it half-done); a removed one takes no new command,
+   * while those already queued on it finish. The list is kept in the config file for the next start.
+   */
+  applyRegisters(list: RegisterConfig[]): { added: string[]; changed: string[]; removed: string[] } {
+    const wanted = new Map(list.map((register) => [register.id, this.keepLocalTuning(register)]));
+    const added: string[] = [];
+    const changed: string[] = [];
+    const removed: string[] = [];
+    for (const id of [...this.registers.keys()]) {
+      if (wanted.has(id)) continue;
+      this.registers.delete(id);
+      this.metrics.registerReachable.remove({ register: id });
+      removed.push(id);
+    }
+    for (const [id, config] of wanted) {
+      const runtime = this.registers.get(id);
+      if (!runtime) {
+        this.registers.set(id, createRegisterRuntime(config, this.journal));
+        added.push(id);
+      } else if (!isDeepStrictEqual(runtime.config, config)) {
+        changed.push(id);
+        void runtime.queue
+          .run(async () => {
+            // A new initial key means the device's key was set again by hand: the rotated one is void.
+            if (
+              runtime.config.kind === 'ikkm' &&
+              config.kind === 'ikkm' &&
+              runtime.config.initialKey !== config.initialKey
+            )
+              this.journal.forgetKey(id);
+            const next = createRegisterRuntime(config, this.journal);
+            Object.assign(runtime, {
+              config: next.config,
+              driver: next.driver,
+              taxTable: next.taxTable,
+              health: undefined,
+            });
+          })
+          .catch((error: unknown) =>
+            this.log.error({ err: error, registerId: id }, 'register change failed'),
+          );
+      }
+    }
+    if (added.length + changed.length + removed.length === 0) return { added, changed, removed };
+    this.log.info({ added, changed, removed }, 'registers updated by the cloud');
+    if (this.config.configPath) {
+      try {
+        saveRegisters(this.config.configPath, [...wanted.values()]);
+      } catch (error) {
+        this.log.warn(
+          { err: error, path: this.config.configPath },
+          'could not write the new register list to the config file; it applies until the agent restarts',
+        );
+      }
+    }
+    void this.heartbeat();
+    return { added, changed, removed };
+  }
+
+  /** Settings the office does not manage (a device timeout tuned by hand) survive its lists. */
+  private keepLocalTuning(register: RegisterConfig): RegisterConfig {
+    const local = this.registers.get(register.id)?.config;
+    return local?.timeoutMs !== undefined && register.timeoutMs === undefined
+      ? { ...register, timeoutMs: local.timeoutMs }
+      : register;
   }
 
   /** A malformed command never reaches a device; when it has an id, its sender gets an answer. */

@@ -2,11 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
+  type AgentConfigEnvelopeInput,
   type CanonicalCommandInput,
   type CommandEnvelopeInput,
   type HeartbeatEnvelope,
   peekCommandId,
   type PresenceEnvelope,
+  type RegisterSetupInput,
   type ResultEnvelope,
   resultEnvelopeSchema,
   topics,
@@ -105,8 +107,19 @@ export class CloudProbe {
     return id;
   }
 
-  async publishRaw(topic: string, payload: string): Promise<void> {
-    await this.client.publishAsync(topic, payload, { qos: 1 });
+  async publishRaw(topic: string, payload: string, options: { retain?: boolean } = {}): Promise<void> {
+    await this.client.publishAsync(topic, payload, { qos: 1, retain: options.retain ?? false });
+  }
+
+  /** The cloud's register list for the agent, retained as the cloud sends it. */
+  async sendRegisters(registers: RegisterSetupInput[]): Promise<void> {
+    const envelope: AgentConfigEnvelopeInput = {
+      v: 1,
+      agentId: this.agentId,
+      issuedAt: new Date().toISOString(),
+      registers,
+    };
+    await this.publishRaw(topics.config(this.agentId), JSON.stringify(envelope), { retain: true });
   }
 
   resultsFor(id: string): ResultEnvelope[] {

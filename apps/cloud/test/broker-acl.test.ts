@@ -91,6 +91,8 @@ describe('embedded broker: authentication and per-agent topics', () => {
       );
     expect(await subscribe(topics.commands('a1'))).toBe('granted');
     expect(await subscribe(topics.commands('a2'))).toBe('refused');
+    expect(await subscribe(topics.config('a1'))).toBe('granted');
+    expect(await subscribe(topics.config('a2'))).toBe('refused');
     expect(await subscribe('kr/v1/agents/#')).toBe('refused');
 
     await a1.publishAsync(topics.results('a1'), 'own result', { qos: 1 });
@@ -106,6 +108,12 @@ describe('embedded broker: authentication and per-agent topics', () => {
     await attemptPublish(a1again, topics.commands('a1'), 'self-command');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(received.find((m) => m.payload === 'self-command')).toBeUndefined();
+
+    // Nor may it write its own register list (that is the office's word, not the agent's).
+    const a1third = await connectAgent('a1', 'pass-a1');
+    await attemptPublish(a1third, topics.config('a1'), 'self-config');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received.find((m) => m.payload === 'self-config')).toBeUndefined();
   });
 
   it('the cloud reaches an agent; another agent never hears it', async () => {

@@ -2,6 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { saleAnswerSchema, topics } from '@kassa-relay/protocol';
 import type { StartedProcess } from '@kassa-relay/testing';
 import { agentClientId } from '../src/broker/embedded-broker';
@@ -15,7 +16,7 @@ import {
   startEnrolledAgent,
   viewerToken,
 } from './admin-kit';
-import { CloudWorld, freePort } from './cloud-world';
+import { CloudWorld, freePort, waitUntil } from './cloud-world';
 
 interface WrittenConfig {
   agentId: string;
@@ -28,6 +29,7 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
   const world = new CloudWorld();
   const agents: StartedProcess[] = [];
   const mqttClients: MqttClient[] = [];
+  const simulators: { close(): Promise<void> }[] = [];
   let admin: string;
   let storeId: string;
   const registers = { ikkm: '', cashCore: '' };
@@ -53,6 +55,7 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
   afterAll(async () => {
     for (const client of mqttClients) await client.endAsync(true).catch(() => undefined);
     for (const agent of agents) await agent.stop().catch(() => undefined);
+    for (const simulator of simulators) await simulator.close().catch(() => undefined);
     await world.close();
   });
 
@@ -147,6 +150,61 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
       expect((await world.journal(sim)).filter((e) => e.kind === 'sale' && e.total === total)).toHaveLength(
         1,
       );
+    }
+  });
+
+  it('a register added, then unbound, in the office reaches the running agent without a restart', async () => {
+    const configPath = join(world.dir.path, 'store-pc', 'kassa-agent.json');
+    const fileRegisters = () =>
+      (JSON.parse(readFileSync(configPath, 'utf8')) as WrittenConfig).registers.map((r) => r.id);
+    const extra = await startCashCoreSimulator({
+      port: 0,
+      stateDir: join(world.dir.path, 'cc-extra'),
+      adminPin: '0000',
+    });
+    try {
+      const created = await api(world, admin, 'POST', '/api/registers', {
+        storeId,
+        agentId: first.agentId,
+        name: 'Cash core 2',
+        device: { kind: 'cash-core', url: extra.url, accessCode: '0000', kkmOfdId: 6923 },
+        taxTable: [{ percent: 12, name: 'НДС 12%' }],
+      });
+      expect(created.status).toBe(201);
+      const registerId = created.body.id as string;
+      await waitUntil(
+        async () => fileRegisters().includes(registerId),
+        15_000,
+        'the agent took the new register',
+      );
+
+      const key = await api(world, admin, 'POST', '/api/pos-keys', { registerId, name: 'касса 2' });
+      const response = await fetch(`${world.cloud.url}/sale`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.body.key as string}` },
+        body: saleBody('E-NEW-1', 43_300),
+      });
+      expect(saleAnswerSchema.parse(await response.json())).toMatchObject({ status: 'success', code: 0 });
+      expect(
+        (await world.journal(extra)).filter((e) => e.kind === 'sale' && e.total === 43_300),
+      ).toHaveLength(1);
+
+      const unbound = await api(world, admin, 'PATCH', `/api/registers/${registerId}`, { agentId: null });
+      expect(unbound.status).toBe(200);
+      await waitUntil(
+        async () => !fileRegisters().includes(registerId),
+        15_000,
+        'the agent dropped the unbound register',
+      );
+      expect(fileRegisters().sort()).toEqual([registers.ikkm, registers.cashCore].sort());
+
+      // Bound again (the store keeps no register without an agent for the tests that follow).
+      expect(
+        (await api(world, admin, 'PATCH', `/api/registers/${registerId}`, { agentId: first.agentId })).status,
+      ).toBe(200);
+      await waitUntil(async () => fileRegisters().includes(registerId), 15_000, 'the agent took it back');
+    } finally {
+      simulators.push(extra);
     }
   });
 
@@ -298,6 +356,9 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
     expect(await subscribe(topics.commands(second.agentId))).toBe('granted');
     expect(await subscribe(topics.commands(first.agentId))).toBe('refused');
     expect(await subscribe(topics.results(first.agentId))).toBe('refused');
+    // Its own register list, yes; another agent's (device credentials inside), no.
+    expect(await subscribe(topics.config(second.agentId))).toBe('granted');
+    expect(await subscribe(topics.config(first.agentId))).toBe('refused');
     expect(await subscribe('kr/v1/agents/#')).toBe('refused');
 
     // A forged "offline" for the first agent is refused (the broker drops the connection) and

@@ -1,48 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isValidAgentId } from '@kassa-relay/protocol';
+import {
+  isValidAgentId,
+  type RegisterSetup,
+  registerSetupListSchema,
+  registerSetupSchema,
+} from '@kassa-relay/protocol';
 import { z } from 'zod';
 
-const taxTableSchema = z
-  .array(
-    z.object({
-      /** Percent as written by people (12, 0, 16.5); converted to thousandths once, here. */
-      percent: z.number().min(0).max(100),
-      name: z.string().optional(),
-      /** The register's own tax code (iKKM `tax` parameter). */
-      registerCode: z.string().optional(),
-    }),
-  )
-  .default([]);
-
-const registerBase = {
-  /** The cloud's id for this register; commands name it. */
-  id: z.string().min(1).max(64),
-  url: z.url({ protocol: /^https?$/ }),
-  taxTable: taxTableSchema,
-  timeoutMs: z.number().int().positive().optional(),
-};
-
-export const registerConfigSchema = z.discriminatedUnion('kind', [
-  z.object({
-    ...registerBase,
-    kind: z.literal('ikkm'),
-    /** The web-api key set on the device; afterwards the agent keeps the rotating key itself. */
-    initialKey: z.string().regex(/^\d+$/, 'the iKKM web-api key is a number'),
-    inn: z.string().optional(),
-    minRequestIntervalMs: z.number().int().nonnegative().optional(),
-    /** The device's clock zone (it reports local time without one); Kazakhstan: UTC+5 = 300. */
-    utcOffsetMinutes: z.number().int().min(-720).max(840).default(300),
-  }),
-  z.object({
-    ...registerBase,
-    kind: z.literal('cash-core'),
-    /** PIN or token sent in `Authorization`. */
-    accessCode: z.string().min(1),
-    kkmOfdId: z.number().int().positive(),
-  }),
-]);
-export type RegisterConfig = z.infer<typeof registerConfigSchema>;
+/** One register the agent drives: the same shape the cloud sends (libs/protocol). */
+export const registerConfigSchema = registerSetupSchema;
+export type RegisterConfig = RegisterSetup;
 
 export const agentConfigSchema = z.object({
   agentId: z.string().refine(isValidAgentId, 'agentId: 1–64 letters, digits, "-" or "_"'),
@@ -84,12 +52,13 @@ export const agentConfigSchema = z.object({
   /** How long a lost device answer is retried through reconciliation before giving the register a rest. */
   reconcileRetryMaxMs: z.number().int().positive().default(30_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  registers: z
-    .array(registerConfigSchema)
-    .min(1, 'at least one register')
-    .refine((list) => new Set(list.map((r) => r.id)).size === list.length, 'register ids must be unique'),
+  /** Replaced by the cloud's `config` message whenever an admin changes the agent's registers. */
+  registers: registerSetupListSchema,
 });
-export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type AgentConfig = z.infer<typeof agentConfigSchema> & {
+  /** The file it was read from: register lists from the cloud are written back to it. */
+  configPath?: string;
+};
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;
 
 export class ConfigError extends Error {
@@ -131,5 +100,23 @@ export function loadAgentConfig(path: string, env: NodeJS.ProcessEnv = process.e
     );
     throw new ConfigError(`invalid config ${path}:\n${problems.join('\n')}`);
   }
-  return { ...parsed.data, dataDir: resolve(dirname(resolve(path)), parsed.data.dataDir) };
+  return {
+    ...parsed.data,
+    dataDir: resolve(dirname(resolve(path)), parsed.data.dataDir),
+    configPath: resolve(path),
+  };
+}
+
+/**
+ * Replaces `registers` in the config file and keeps everything else as written (environment
+ * overrides are not written back). Atomic: a crash leaves the old file or the new one, never half.
+ */
+export function saveRegisters(path: string, registers: RegisterConfig[]): void {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const temporary = `${path}.${process.pid}.tmp`;
+  // The file holds credentials: the copy gets the original's permissions (0600 when enrolled).
+  writeFileSync(temporary, `${JSON.stringify({ ...raw, registers }, null, 2)}\n`, {
+    mode: statSync(path).mode & 0o777,
+  });
+  renameSync(temporary, path);
 }

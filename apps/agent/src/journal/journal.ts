@@ -325,6 +325,11 @@ export class Journal {
       .run(registerId, key, this.now());
   }
 
+  /** The device was given a new web-api key by hand: the next call starts from the configured one. */
+  forgetKey(registerId: string): void {
+    this.db.prepare('DELETE FROM register_keys WHERE register_id = ?').run(registerId);
+  }
+
   /** Drops reported entries older than `retentionMs`; ids younger than that still deduplicate. */
   prune(retentionMs: number): number {
     const cutoff = this.now() - retentionMs;

@@ -111,12 +111,22 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
         'broker connected',
       );
       // Presence says "ready": announce online only once the command subscription is granted.
-      client.subscribe(topics.commands(this.config.agentId), { qos: 1 }, (error, granted) => {
-        const refused = granted?.some((grant) => grant.qos === 128);
-        if (error || refused) {
+      // The register list (config) is wanted too, but an older broker ACL may refuse it: then
+      // the agent runs on its config file, as before, and says so.
+      const commandTopic = topics.commands(this.config.agentId);
+      const configTopic = topics.config(this.config.agentId);
+      client.subscribe({ [commandTopic]: { qos: 1 }, [configTopic]: { qos: 1 } }, (error, granted) => {
+        const refused = (topic: string) =>
+          granted?.some((grant) => grant.topic === topic && grant.qos >= 0x80) ?? false;
+        if (error || refused(commandTopic)) {
           this.log.error({ err: error, granted }, 'subscription to the command topic refused');
           return;
         }
+        if (refused(configTopic))
+          this.log.warn(
+            { topic: configTopic },
+            'the broker refused the register list topic: register changes made in the office need a restart with an edited config file',
+          );
         client.publish(topics.presence(this.config.agentId), this.presence('online'), {
           qos: 1,
           retain: true,

@@ -6,6 +6,7 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
+import type { RegisterSetupInput } from '@kassa-relay/protocol';
 import { z } from 'zod';
 import { AuditLog } from '../admin/audit';
 import type { CloudConfig } from '../config/cloud-config';
@@ -33,7 +34,7 @@ export const enrollSchema = z.object({
 export interface Enrollment {
   agentId: string;
   mqtt: { url: string; username: string; password: string };
-  registers: Record<string, unknown>[];
+  registers: RegisterSetupInput[];
 }
 
 const REFUSED = 'unknown, used or expired enrollment token: create a new one in the dashboard';

@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { AgentConfigs } from '../agents/agent-configs';
 import type { CloudConfig } from '../config/cloud-config';
 import { DocumentLedger } from '../documents/document-ledger';
 import { CloudEvents } from '../platform/cloud-events';
@@ -73,6 +74,12 @@ export class CoreModule {
           ) => new LiveState(db.prisma, relay, events, directory, ledger, config.commandDeadlineMs),
           inject: [Database, CommandRelay, CloudEvents, RegisterDirectory, DocumentLedger],
         },
+        {
+          provide: AgentConfigs,
+          useFactory: (db: Database, relay: CommandRelay, box: SecretBox) =>
+            new AgentConfigs(db.prisma, relay, box, logger),
+          inject: [Database, CommandRelay, SecretBox],
+        },
         { provide: PosKeys, useFactory: (db: Database) => new PosKeys(db.prisma), inject: [Database] },
         {
           provide: PosService,
@@ -96,6 +103,7 @@ export class CoreModule {
         CommandRelay,
         RegisterDirectory,
         LiveState,
+        AgentConfigs,
         PosKeys,
         PosService,
       ],

@@ -2,6 +2,7 @@ import {
   type PaymentKind,
   percentToMilliPercent,
   type RegisterKind,
+  type RegisterSetupInput,
   type TaxTableEntry,
 } from '@kassa-relay/protocol';
 import { z } from 'zod';
@@ -83,11 +84,11 @@ export function storeRegisterConfig(
   return { url: device.url, secret: box.seal(device.accessCode), kkmOfdId: device.kkmOfdId, taxTable };
 }
 
-/** The register entry of an agent's config file (apps/agent's `registers[]`). */
+/** The register entry of an agent's config file, enrollment answer and `config` message. */
 export function agentRegisterConfig(
   register: { id: string; kind: 'ikkm' | 'cash_core'; config: unknown },
   box: SecretBox,
-): Record<string, unknown> {
+): RegisterSetupInput {
   const config = register.config as StoredRegisterConfig;
   const secret = box.open(config.secret);
   const base = { id: register.id, url: config.url, taxTable: config.taxTable };
@@ -101,7 +102,7 @@ export function agentRegisterConfig(
       minRequestIntervalMs: config.minRequestIntervalMs ?? 1000,
     };
   }
-  return { ...base, kind: 'cash-core', accessCode: secret, kkmOfdId: config.kkmOfdId };
+  return { ...base, kind: 'cash-core', accessCode: secret, kkmOfdId: config.kkmOfdId as number };
 }
 
 /** Payment kinds each register kind accepts (seed 002: cash, bank, tara, credit; seed 003: cash, card, mobile). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
+  type AgentConfigEnvelope,
   type CanonicalCommandInput,
   type CommandEnvelope,
   commandEnvelopeSchema,
@@ -152,6 +153,15 @@ export class CommandRelay extends EventEmitter<Events> {
   async republish(agentId: string, envelope: CommandEnvelope): Promise<void> {
     if (!this.client) throw new Error('relay not started');
     await this.client.publishAsync(topics.commands(agentId), JSON.stringify(envelope), { qos: 1 });
+  }
+
+  /** The agent's registers, retained: an agent that subscribes later still gets the last one. */
+  async publishConfig(envelope: AgentConfigEnvelope): Promise<void> {
+    if (!this.client) throw new Error('relay not started');
+    await this.client.publishAsync(topics.config(envelope.agentId), JSON.stringify(envelope), {
+      qos: 1,
+      retain: true,
+    });
   }
 
   /** Resolves with the result of `commandId` (at once when it arrived lately), or undefined after `waitMs`. */

@@ -1,2 +1,3 @@
 export * from './topics';
 export * from './envelopes';
+export * from './register-setup';

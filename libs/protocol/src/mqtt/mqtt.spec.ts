@@ -19,11 +19,14 @@ describe('MQTT topics', () => {
     expect(agentMayPublish('a1', 'kr/v1/agents/a1/results')).toBe(true);
     expect(agentMayPublish('a1', 'kr/v1/agents/a1/presence')).toBe(true);
     expect(agentMayPublish('a1', 'kr/v1/agents/a1/commands')).toBe(false);
+    expect(agentMayPublish('a1', 'kr/v1/agents/a1/config')).toBe(false);
     expect(agentMayPublish('a1', 'kr/v1/agents/a2/results')).toBe(false);
     expect(agentMaySubscribe('a1', 'kr/v1/agents/a1/commands')).toBe(true);
     expect(agentMaySubscribe('a1', 'kr/v1/agents/+/commands')).toBe(false);
     expect(agentMaySubscribe('a1', 'kr/v1/agents/#')).toBe(false);
     expect(agentMaySubscribe('a1', 'kr/v1/agents/a2/commands')).toBe(false);
+    expect(agentMaySubscribe('a1', 'kr/v1/agents/a1/config')).toBe(true);
+    expect(agentMaySubscribe('a1', 'kr/v1/agents/a2/config')).toBe(false);
   });
 });
 

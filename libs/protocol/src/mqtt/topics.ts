@@ -3,6 +3,7 @@
  * touches lives under `kr/v1/agents/{agentId}/`, which is what broker ACLs grant it.
  *
  *   kr/v1/agents/{agentId}/commands   cloud → agent   command envelopes (QoS 1)
+ *   kr/v1/agents/{agentId}/config     cloud → agent   retained: the registers the agent drives (QoS 1)
  *   kr/v1/agents/{agentId}/results    agent → cloud   result envelopes (QoS 1)
  *   kr/v1/agents/{agentId}/presence   agent → cloud   retained online / last-will offline
  *   kr/v1/agents/{agentId}/heartbeat  agent → cloud   periodic health
@@ -10,7 +11,12 @@
  */
 export const TOPIC_ROOT = 'kr';
 export const TOPIC_VERSION = 'v1';
-export const AGENT_CHANNELS = ['commands', 'results', 'presence', 'heartbeat', 'events'] as const;
+export const AGENT_CHANNELS = ['commands', 'config', 'results', 'presence', 'heartbeat', 'events'] as const;
+/** The channels the cloud writes and the agent only reads. */
+export const CLOUD_CHANNELS = ['commands', 'config'] as const;
+type CloudChannel = (typeof CLOUD_CHANNELS)[number];
+const isCloudChannel = (channel: AgentChannel): channel is CloudChannel =>
+  (CLOUD_CHANNELS as readonly string[]).includes(channel);
 export type AgentChannel = (typeof AGENT_CHANNELS)[number];
 
 /** Agent ids are used as one topic level: no wildcards, separators or control characters. */
@@ -32,12 +38,13 @@ export const agentTopic = (agentId: string, channel: AgentChannel): string =>
 
 export const topics = {
   commands: (agentId: string) => agentTopic(agentId, 'commands'),
+  config: (agentId: string) => agentTopic(agentId, 'config'),
   results: (agentId: string) => agentTopic(agentId, 'results'),
   presence: (agentId: string) => agentTopic(agentId, 'presence'),
   heartbeat: (agentId: string) => agentTopic(agentId, 'heartbeat'),
   events: (agentId: string) => agentTopic(agentId, 'events'),
   /** What the cloud subscribes to: every agent's outbound channels. */
-  allAgents: (channel: Exclude<AgentChannel, 'commands'>) =>
+  allAgents: (channel: Exclude<AgentChannel, CloudChannel>) =>
     `${TOPIC_ROOT}/${TOPIC_VERSION}/agents/+/${channel}`,
 };
 
@@ -59,13 +66,16 @@ export function parseAgentTopic(topic: string): ParsedAgentTopic | null {
 
 /**
  * Broker authorisation rule: an agent may publish only on its own outbound channels and
- * subscribe only to its own command topic.
+ * subscribe only to its own command and config topics.
  */
 export function agentMayPublish(agentId: string, topic: string): boolean {
   const parsed = parseAgentTopic(topic);
-  return parsed !== null && parsed.agentId === agentId && parsed.channel !== 'commands';
+  return parsed !== null && parsed.agentId === agentId && !isCloudChannel(parsed.channel);
 }
 
 export function agentMaySubscribe(agentId: string, topicFilter: string): boolean {
-  return isValidAgentId(agentId) && topicFilter === topics.commands(agentId);
+  return (
+    isValidAgentId(agentId) &&
+    (topicFilter === topics.commands(agentId) || topicFilter === topics.config(agentId))
+  );
 }

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import type { z } from 'zod';
+import { AgentConfigs } from '../../agents/agent-configs';
 import type { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
 import {
@@ -38,6 +39,7 @@ export class RegistersService {
     private readonly directory: RegisterDirectory,
     private readonly box: SecretBox,
     private readonly audit: AuditLog,
+    private readonly agentConfigs: AgentConfigs,
   ) {}
 
   /** A register of the admin's organisation, or 404 (another organisation's id is unknown here). */
@@ -99,6 +101,7 @@ export class RegistersService {
       include: registerInclude,
     });
     this.directory.forget(row.id);
+    await this.agentConfigs.publish(row.agentId);
     await this.audit.record(admin, 'register.create', row.id, {
       storeId: row.storeId,
       name: row.name,
@@ -140,6 +143,8 @@ export class RegistersService {
     });
     // POS requests route through the directory's cache: the next one must see the change.
     this.directory.forget(id);
+    // The agent that drove it and the one that drives it now (the same one, mostly).
+    if (config || body.agentId !== undefined) await this.agentConfigs.publish(existing.agentId, row.agentId);
     await this.audit.record(admin, 'register.update', id, {
       fields: Object.keys(body).filter((key) => body[key as keyof typeof body] !== undefined),
       ...(body.name !== undefined ? { name: body.name } : {}),

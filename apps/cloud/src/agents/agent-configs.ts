@@ -1,0 +1,63 @@
+import type { AgentConfigEnvelope } from '@kassa-relay/protocol';
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../generated/prisma/client';
+import { agentRegisterConfig } from '../registers/register-config';
+import type { CommandRelay } from '../relay/command-relay';
+import type { SecretBox } from '../security/secret-box';
+
+/**
+ * Keeps each running agent's register list in step with the database: after an admin adds,
+ * changes, rebinds or removes a register, and whenever an agent comes online (the embedded
+ * broker forgets retained messages when the cloud restarts, and an agent may have been offline
+ * through the change). The whole list goes every time; the agent applies only what differs.
+ */
+export class AgentConfigs {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly relay: CommandRelay,
+    private readonly box: SecretBox,
+    private readonly log: Logger,
+  ) {
+    relay.on('presence', (presence) => {
+      if (presence.state === 'online') void this.publish(presence.agentId);
+    });
+  }
+
+  /** The agent's registers as it will run them. */
+  async envelope(agentId: string): Promise<AgentConfigEnvelope> {
+    const registers = await this.prisma.register.findMany({
+      where: { agentId },
+      select: { id: true, kind: true, config: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    return {
+      v: 1,
+      agentId,
+      issuedAt: new Date().toISOString(),
+      registers: registers.map((register) => agentRegisterConfig(register, this.box)),
+    } as AgentConfigEnvelope;
+  }
+
+  /**
+   * Sends the agents their current lists. Never throws: a list that cannot go now goes when the
+   * agent next comes online.
+   */
+  async publish(...agentIds: (string | null | undefined)[]): Promise<void> {
+    for (const agentId of new Set(agentIds)) {
+      if (!agentId) continue;
+      try {
+        const agent = await this.prisma.agent.findUnique({
+          where: { id: agentId },
+          select: { disabledAt: true },
+        });
+        if (!agent || agent.disabledAt) continue;
+        await this.relay.publishConfig(await this.envelope(agentId));
+      } catch (error) {
+        this.log.warn(
+          { err: error, agentId },
+          'could not send the agent its registers; it gets them when it next comes online',
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { AGENT_ID_PATTERN } from './topics';
+
+const taxTableSchema = z
+  .array(
+    z.object({
+      /** Percent as written by people (12, 0, 16.5); converted to thousandths once, by the agent. */
+      percent: z.number().min(0).max(100),
+      name: z.string().optional(),
+      /** The register's own tax code (iKKM `tax` parameter). */
+      registerCode: z.string().optional(),
+    }),
+  )
+  .default([]);
+
+const registerBase = {
+  /** The cloud's id for this register; commands name it. */
+  id: z.string().min(1).max(64),
+  url: z.url({ protocol: /^https?$/ }),
+  taxTable: taxTableSchema,
+  timeoutMs: z.number().int().positive().optional(),
+};
+
+/**
+ * How an agent reaches one register on the store LAN: the `registers[]` entries of its config
+ * file, of the enrollment answer and of the cloud's `config` message.
+ */
+export const registerSetupSchema = z.discriminatedUnion('kind', [
+  z.object({
+    ...registerBase,
+    kind: z.literal('ikkm'),
+    /** The web-api key set on the device; afterwards the agent keeps the rotating key itself. */
+    initialKey: z.string().regex(/^\d+$/, 'the iKKM web-api key is a number'),
+    inn: z.string().optional(),
+    minRequestIntervalMs: z.number().int().nonnegative().optional(),
+    /** The device's clock zone (it reports local time without one); Kazakhstan: UTC+5 = 300. */
+    utcOffsetMinutes: z.number().int().min(-720).max(840).default(300),
+  }),
+  z.object({
+    ...registerBase,
+    kind: z.literal('cash-core'),
+    /** PIN or token sent in `Authorization`. */
+    accessCode: z.string().min(1),
+    kkmOfdId: z.number().int().positive(),
+  }),
+]);
+export type RegisterSetup = z.infer<typeof registerSetupSchema>;
+export type RegisterSetupInput = z.input<typeof registerSetupSchema>;
+
+export const registerSetupListSchema = z
+  .array(registerSetupSchema)
+  .refine((list) => new Set(list.map((r) => r.id)).size === list.length, 'register ids must be unique');
+
+/**
+ * cloud → agent, retained on `config`: every register bound to the agent, whole (not a change).
+ * Sent when an admin adds, changes, rebinds or removes one, and again whenever the agent comes
+ * online; the agent applies it between commands and keeps it in its config file.
+ */
+export const agentConfigEnvelopeSchema = z.object({
+  v: z.literal(1),
+  agentId: z.string().regex(AGENT_ID_PATTERN),
+  issuedAt: z.iso.datetime({ offset: true }),
+  registers: registerSetupListSchema,
+});
+export type AgentConfigEnvelope = z.infer<typeof agentConfigEnvelopeSchema>;
+export type AgentConfigEnvelopeInput = z.input<typeof agentConfigEnvelopeSchema>;
