@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import {
   agentConfigEnvelopeSchema,
+  registerSetupListSchema,
   type CommandEnvelope,
   commandEnvelopeSchema,
   canonicalError,
@@ -14,7 +15,7 @@ import {
   topics,
 } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
-import { type AgentConfig, type RegisterConfig, saveRegisters } from './config/agent-config';
+import type { AgentConfig, RegisterConfig } from './config/agent-config';
 import { CommandExecutor } from './execution/command-executor';
 import { createRegisterRuntime, type RegisterRuntime } from './execution/register-runtime';
 import { Journal } from './journal/journal';
@@ -50,7 +51,7 @@ export class Agent {
     this.log = logger ?? createLogger(config.logLevel, config.agentId);
     this.metrics = createAgentMetrics();
     this.journal = new Journal(config.dataDir);
-    for (const register of config.registers)
+    for (const register of this.startingRegisters())
       this.registers.set(register.id, createRegisterRuntime(register, this.journal));
     this.executor = new CommandExecutor(this.journal, this.registers, this.log, this.metrics, {
       agentId: config.agentId,
@@ -133,6 +134,18 @@ export class Agent {
 
   // ---- the register list from the cloud ----
 
+  /** The cloud's last list when there is one (the office's word is newer than the file's), else the file's. */
+  private startingRegisters(): RegisterConfig[] {
+    const stored = this.journal.loadCloudRegisters();
+    if (stored === undefined) return this.config.registers;
+    const parsed = registerSetupListSchema.safeParse(stored);
+    if (parsed.success) return parsed.data.map((register) => this.keepLocalTuning(register));
+    this.log.warn(
+      'the stored register list from the cloud is unreadable; using the config file until the cloud sends it again',
+    );
+    return this.config.registers;
+  }
+
   private onRegisterList(payload: Buffer): void {
     const parsed = parseEnvelope(agentConfigEnvelopeSchema, payload);
     if (!parsed.ok || parsed.value.agentId !== this.config.agentId) {
@@ -150,7 +163,8 @@ export class Agent {
    * Makes the running registers what the cloud says. A new one starts taking commands at once; a
    * changed one switches to its new settings between two commands (on its own queue, so nothing
    * running or queued before the change sees it half-done); a removed one takes no new command,
-   * while those already queued on it finish. The list is kept in the config file for the next start.
+   * while those already queued on it finish. The list is kept in the journal for the next start
+   * (the config file stays as the installer wrote it: the shipped systemd unit keeps /etc read-only).
    */
   applyRegisters(list: RegisterConfig[]): { added: string[]; changed: string[]; removed: string[] } {
     const wanted = new Map(list.map((register) => [register.id, this.keepLocalTuning(register)]));
@@ -192,25 +206,16 @@ export class Agent {
           );
       }
     }
+    this.journal.saveCloudRegisters(list);
     if (added.length + changed.length + removed.length === 0) return { added, changed, removed };
     this.log.info({ added, changed, removed }, 'registers updated by the cloud');
-    if (this.config.configPath) {
-      try {
-        saveRegisters(this.config.configPath, [...wanted.values()]);
-      } catch (error) {
-        this.log.warn(
-          { err: error, path: this.config.configPath },
-          'could not write the new register list to the config file; it applies until the agent restarts',
-        );
-      }
-    }
     void this.heartbeat();
     return { added, changed, removed };
   }
 
-  /** Settings the office does not manage (a device timeout tuned by hand) survive its lists. */
+  /** Settings the office does not manage (a device timeout tuned by hand in the file) survive its lists. */
   private keepLocalTuning(register: RegisterConfig): RegisterConfig {
-    const local = this.registers.get(register.id)?.config;
+    const local = this.config.registers.find((r) => r.id === register.id);
     return local?.timeoutMs !== undefined && register.timeoutMs === undefined
       ? { ...register, timeoutMs: local.timeoutMs }
       : register;

@@ -4,7 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { saleAnswerSchema, topics } from '@kassa-relay/protocol';
-import type { StartedProcess } from '@kassa-relay/testing';
+import { agentRegisterIds, type StartedProcess } from '@kassa-relay/testing';
 import { agentClientId } from '../src/broker/embedded-broker';
 import {
   api,
@@ -154,9 +154,7 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
   });
 
   it('a register added, then unbound, in the office reaches the running agent without a restart', async () => {
-    const configPath = join(world.dir.path, 'store-pc', 'kassa-agent.json');
-    const fileRegisters = () =>
-      (JSON.parse(readFileSync(configPath, 'utf8')) as WrittenConfig).registers.map((r) => r.id);
+    const running = () => agentRegisterIds(agents[0]!);
     const extra = await startCashCoreSimulator({
       port: 0,
       stateDir: join(world.dir.path, 'cc-extra'),
@@ -173,7 +171,7 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
       expect(created.status).toBe(201);
       const registerId = created.body.id as string;
       await waitUntil(
-        async () => fileRegisters().includes(registerId),
+        async () => (await running()).includes(registerId),
         15_000,
         'the agent took the new register',
       );
@@ -192,17 +190,17 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
       const unbound = await api(world, admin, 'PATCH', `/api/registers/${registerId}`, { agentId: null });
       expect(unbound.status).toBe(200);
       await waitUntil(
-        async () => !fileRegisters().includes(registerId),
+        async () => !(await running()).includes(registerId),
         15_000,
         'the agent dropped the unbound register',
       );
-      expect(fileRegisters().sort()).toEqual([registers.ikkm, registers.cashCore].sort());
+      expect(await running()).toEqual([registers.ikkm, registers.cashCore].sort());
 
       // Bound again (the store keeps no register without an agent for the tests that follow).
       expect(
         (await api(world, admin, 'PATCH', `/api/registers/${registerId}`, { agentId: first.agentId })).status,
       ).toBe(200);
-      await waitUntil(async () => fileRegisters().includes(registerId), 15_000, 'the agent took it back');
+      await waitUntil(async () => (await running()).includes(registerId), 15_000, 'the agent took it back');
     } finally {
       simulators.push(extra);
     }

@@ -14,6 +14,7 @@ import { RegisterPage } from './registers/register-page';
 import { Link, matchPath, useLocation } from './router/router';
 import { SalesPage } from './sales/sales-page';
 import { ShiftsPage } from './shifts/shifts-page';
+import { StoresPage } from './stores/stores-page';
 import { LanguageSwitch } from './ui/language-switch';
 import { Empty } from './ui/state-views';
 
@@ -23,6 +24,7 @@ const NAV: { href: string; label: MessageKey }[] = [
   { href: '/shifts', label: 'nav.shifts' },
   { href: '/sales', label: 'nav.sales' },
   { href: '/operators', label: 'nav.operators' },
+  { href: '/stores', label: 'nav.stores' },
   { href: '/agents', label: 'nav.agents' },
   { href: '/pos-keys', label: 'nav.posKeys' },
   { href: '/audit', label: 'nav.audit' },
@@ -37,6 +39,7 @@ function route(pathname: string): { page: ReactNode; section: string } {
     ['/shifts', () => <ShiftsPage />],
     ['/sales', () => <SalesPage />],
     ['/operators', () => <OperatorsPage />],
+    ['/stores', () => <StoresPage />],
     ['/agents', () => <AgentsPage />],
     ['/pos-keys', () => <PosKeysPage />],
     ['/audit', () => <AuditPage />],

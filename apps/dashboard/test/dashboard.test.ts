@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
+import { agentRegisterIds } from '@kassa-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The dashboard is tested against the whole product as a user meets it, so it starts the same
 // process world as the cloud's own tests: cloud, PostgreSQL, broker, agent and both simulators.
@@ -429,6 +431,69 @@ describe('the dashboard in Chromium against the real cloud, agent and simulators
     await row.waitFor({ state: 'detached' });
     const simState = (await (await fetch(`${world.cashCore.url}/_sim/state`)).json()) as unknown;
     expect(JSON.stringify(simState)).not.toContain('Айгерим Садыкова');
+  });
+
+  it('adds a register in "Stores and registers"; the running agent drives it at once, and lets it go', async () => {
+    const extra = await startCashCoreSimulator({
+      port: 0,
+      stateDir: join(world.dir.path, 'cc-added'),
+      adminPin: '0000',
+    });
+    const agentRegisters = () => agentRegisterIds(world.agent!);
+    try {
+      await page.getByRole('link', { name: 'Магазины и кассы' }).click();
+      await page.getByRole('heading', { name: 'Магазины и кассы', level: 1 }).waitFor();
+      await page.getByRole('button', { name: 'Добавить кассу в «Магазин на Абая»' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      await dialog.getByLabel('Касса', { exact: true }).fill('Касса 3');
+      await dialog.getByLabel('Адрес кассы в сети магазина').fill(extra.url);
+      await dialog.getByLabel('Код доступа кассового ядра').fill('0000');
+      await dialog.getByLabel('kkm_ofd_id кассы').fill('6923');
+      // The store's agent is chosen already.
+      expect(await dialog.getByLabel('Агент').inputValue()).toBe(seed.agentId);
+      await dialog.getByRole('button', { name: 'Сохранить' }).click();
+      await page.getByText('Касса «Касса 3» добавлена.').waitFor();
+      const row = page.locator('tr[data-register="Касса 3"]');
+      await row.locator('.badge', { hasText: /^в сети$/ }).waitFor();
+      await screenshot(page, '15-stores');
+
+      const registers = await apiCall<{ id: string; name: string }[]>(
+        world,
+        adminToken,
+        'GET',
+        '/api/registers',
+      );
+      const added = registers.find((r) => r.name === 'Касса 3')!.id;
+      // No restart, no file edited by hand: the agent asks the new register at once.
+      const info = await apiCall<{ status: string }>(
+        world,
+        adminToken,
+        'POST',
+        `/api/registers/${added}/commands`,
+        {
+          type: 'register.info',
+        },
+      );
+      expect(info.status).toBe('done');
+      expect(await agentRegisters()).toContain(added);
+
+      // Renamed and unbound: the agent lets it go.
+      await row.getByRole('button', { name: 'Изменить кассу «Касса 3»' }).click();
+      await dialog.waitFor();
+      await dialog.getByLabel('Касса', { exact: true }).fill('Касса 3 (склад)');
+      await dialog.getByLabel('Агент').selectOption('');
+      await dialog.getByRole('button', { name: 'Сохранить' }).click();
+      await page.getByText('Касса «Касса 3 (склад)» сохранена.').waitFor();
+      await page.locator('tr[data-register="Касса 3 (склад)"] .badge', { hasText: 'без агента' }).waitFor();
+      await waitUntil(
+        async () => !(await agentRegisters()).includes(added),
+        15_000,
+        'the agent dropped the register',
+      );
+    } finally {
+      await extra.close();
+    }
   });
 
   it('pages through many documents with the keyset cursor', async () => {

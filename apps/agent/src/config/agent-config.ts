@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   isValidAgentId,
@@ -52,13 +52,10 @@ export const agentConfigSchema = z.object({
   /** How long a lost device answer is retried through reconciliation before giving the register a rest. */
   reconcileRetryMaxMs: z.number().int().positive().default(30_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Replaced by the cloud's `config` message whenever an admin changes the agent's registers. */
+  /** Until the cloud sends its list (`config`); from then on the journal keeps the cloud's. */
   registers: registerSetupListSchema,
 });
-export type AgentConfig = z.infer<typeof agentConfigSchema> & {
-  /** The file it was read from: register lists from the cloud are written back to it. */
-  configPath?: string;
-};
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;
 
 export class ConfigError extends Error {
@@ -100,23 +97,5 @@ export function loadAgentConfig(path: string, env: NodeJS.ProcessEnv = process.e
     );
     throw new ConfigError(`invalid config ${path}:\n${problems.join('\n')}`);
   }
-  return {
-    ...parsed.data,
-    dataDir: resolve(dirname(resolve(path)), parsed.data.dataDir),
-    configPath: resolve(path),
-  };
-}
-
-/**
- * Replaces `registers` in the config file and keeps everything else as written (environment
- * overrides are not written back). Atomic: a crash leaves the old file or the new one, never half.
- */
-export function saveRegisters(path: string, registers: RegisterConfig[]): void {
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  const temporary = `${path}.${process.pid}.tmp`;
-  // The file holds credentials: the copy gets the original's permissions (0600 when enrolled).
-  writeFileSync(temporary, `${JSON.stringify({ ...raw, registers }, null, 2)}\n`, {
-    mode: statSync(path).mode & 0o777,
-  });
-  renameSync(temporary, path);
+  return { ...parsed.data, dataDir: resolve(dirname(resolve(path)), parsed.data.dataDir) };
 }

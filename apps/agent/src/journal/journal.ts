@@ -138,6 +138,12 @@ export class Journal {
         detail TEXT
       );
       CREATE INDEX IF NOT EXISTS transitions_command ON transitions (command_id);
+      -- The last register list the cloud sent (one row): it wins over the config file at start.
+      CREATE TABLE IF NOT EXISTS cloud_registers (
+        only INTEGER PRIMARY KEY CHECK (only = 1),
+        registers TEXT NOT NULL,
+        received_at_ms INTEGER NOT NULL
+      );
       CREATE TABLE IF NOT EXISTS register_keys (
         register_id TEXT PRIMARY KEY,
         key TEXT NOT NULL,
@@ -323,6 +329,22 @@ export class Journal {
          ON CONFLICT (register_id) DO UPDATE SET key = excluded.key, updated_at_ms = excluded.updated_at_ms`,
       )
       .run(registerId, key, this.now());
+  }
+
+  /** The register list the cloud sent last, as it sent it; undefined before the first one. */
+  loadCloudRegisters(): unknown {
+    const row = this.db.prepare('SELECT registers FROM cloud_registers WHERE only = 1').get() as
+      { registers: string } | undefined;
+    return row ? (JSON.parse(row.registers) as unknown) : undefined;
+  }
+
+  saveCloudRegisters(registers: unknown): void {
+    this.db
+      .prepare(
+        `INSERT INTO cloud_registers (only, registers, received_at_ms) VALUES (1, ?, ?)
+         ON CONFLICT (only) DO UPDATE SET registers = excluded.registers, received_at_ms = excluded.received_at_ms`,
+      )
+      .run(JSON.stringify(registers), this.now());
   }
 
   /** The device was given a new web-api key by hand: the next call starts from the configured one. */
