@@ -6,7 +6,7 @@ import { useSession } from '../auth/session';
 import { useI18n } from '../i18n/i18n';
 import { Badge } from '../ui/badges';
 import { ConfirmAction } from '../ui/confirm-action';
-import { Dialog } from '../ui/dialog';
+import { Dialog, FormActions } from '../ui/dialog';
 import { FormError } from '../ui/form-error';
 import { PageHeader, viewerHint } from '../ui/page';
 import { Empty, Loaded } from '../ui/state-views';
@@ -283,14 +283,7 @@ function OperatorForm({
           ))}
         </fieldset>
         <FormError error={save.error} />
-        <div className="dialog-actions">
-          <button type="button" className="btn" onClick={onCancel} disabled={save.busy}>
-            {t('action.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={save.busy}>
-            {save.busy ? t('state.working') : t('action.save')}
-          </button>
-        </div>
+        <FormActions busy={save.busy} onCancel={onCancel} />
       </form>
     </Dialog>
   );
@@ -338,14 +331,12 @@ function PinForm({
           {pin !== '' && !valid && <span className="field-error">{t('operators.pinRule')}</span>}
         </label>
         <FormError error={save.error} />
-        <div className="dialog-actions">
-          <button type="button" className="btn" onClick={onCancel} disabled={save.busy}>
-            {t('action.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={save.busy || !valid}>
-            {save.busy ? t('state.working') : t('operators.resetPin')}
-          </button>
-        </div>
+        <FormActions
+          busy={save.busy}
+          onCancel={onCancel}
+          submitLabel={t('operators.resetPin')}
+          submitDisabled={!valid}
+        />
       </form>
     </Dialog>
   );

@@ -6,7 +6,7 @@ import { useSession } from '../auth/session';
 import { useI18n } from '../i18n/i18n';
 import { Link } from '../router/router';
 import { Badge } from '../ui/badges';
-import { Dialog } from '../ui/dialog';
+import { Dialog, FormActions } from '../ui/dialog';
 import { FormError } from '../ui/form-error';
 import { PageHeader, Section, viewerHint } from '../ui/page';
 import { Empty, Loaded } from '../ui/state-views';
@@ -489,19 +489,5 @@ function RegisterFormFields({
         <FormActions busy={save.busy} onCancel={onCancel} />
       </form>
     </Dialog>
-  );
-}
-
-function FormActions({ busy, onCancel }: { busy: boolean; onCancel(): void }) {
-  const { t } = useI18n();
-  return (
-    <div className="dialog-actions">
-      <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-        {t('action.cancel')}
-      </button>
-      <button type="submit" className="btn btn-primary" disabled={busy}>
-        {busy ? t('state.working') : t('action.save')}
-      </button>
-    </div>
   );
 }

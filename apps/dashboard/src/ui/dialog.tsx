@@ -98,3 +98,28 @@ export function ConfirmDialog({
     </Dialog>
   );
 }
+
+/** Cancel and submit under a dialog's form; both wait while the change is being made. */
+export function FormActions({
+  busy,
+  onCancel,
+  submitLabel,
+  submitDisabled = false,
+}: {
+  busy: boolean;
+  onCancel(): void;
+  submitLabel?: string;
+  submitDisabled?: boolean;
+}) {
+  const { t } = useI18n();
+  return (
+    <div className="dialog-actions">
+      <button type="button" className="btn" onClick={onCancel} disabled={busy}>
+        {t('action.cancel')}
+      </button>
+      <button type="submit" className="btn btn-primary" disabled={busy || submitDisabled}>
+        {busy ? t('state.working') : (submitLabel ?? t('action.save'))}
+      </button>
+    </div>
+  );
+}
