@@ -5,6 +5,7 @@ import {
   registerSetupListSchema,
   type CommandEnvelope,
   commandEnvelopeSchema,
+  type CommandInDoubt,
   canonicalError,
   type HeartbeatEnvelope,
   parseAgentTopic,
@@ -16,10 +17,14 @@ import {
 } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
 import type { AgentConfig, RegisterConfig } from './config/agent-config';
-import { CommandExecutor } from './execution/command-executor';
-import { createRegisterRuntime, type RegisterRuntime } from './execution/register-runtime';
+import { type AcceptOutcome, CommandExecutor } from './execution/command-executor';
+import {
+  createRegisterRuntime,
+  reconfigureRegister,
+  type RegisterRuntime,
+} from './execution/register-runtime';
 import { Journal } from './journal/journal';
-import { type IncomingMessage, MqttLink } from './link/mqtt-link';
+import { type IncomingMessage, MqttLink, NotStoredError } from './link/mqtt-link';
 import { type HealthReport, startOperationsServer } from './operations/http-server';
 import { createLogger } from './operations/logger';
 import { type AgentMetrics, createAgentMetrics } from './operations/metrics';
@@ -27,7 +32,7 @@ import { AGENT_VERSION } from './version';
 
 const OUTBOX_WINDOW = 64;
 const STATUS_TIMEOUT_MS = 12_000;
-const JOURNAL_RETENTION_MS = 30 * 24 * 3600 * 1000;
+const PRUNE_INTERVAL_MS = 3600_000;
 
 /** The store agent: journal + registers + executor + broker link + operations endpoints. */
 export class Agent {
@@ -40,6 +45,10 @@ export class Agent {
   private readonly startedAt = Date.now();
   private server: Server | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeatSoonTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  /** The last time the journal could not store an incoming command (a full or failing disk). */
+  private journalWriteFailedAt: number | undefined;
   private readonly publishing = new Set<string>();
   private pumping = false;
   httpPort = 0;
@@ -50,15 +59,18 @@ export class Agent {
   ) {
     this.log = logger ?? createLogger(config.logLevel, config.agentId);
     this.metrics = createAgentMetrics();
-    this.journal = new Journal(config.dataDir);
+    this.journal = new Journal(config.dataDir, Date.now, { maxSizeMb: config.journal.maxSizeMb });
     for (const register of this.startingRegisters())
       this.registers.set(register.id, createRegisterRuntime(register, this.journal));
     this.executor = new CommandExecutor(this.journal, this.registers, this.log, this.metrics, {
       agentId: config.agentId,
       reconcileRetryMaxMs: config.reconcileRetryMaxMs,
+      busyWaitMs: config.busyWaitMs,
     });
     this.link = new MqttLink(config, AGENT_VERSION, this.log, (message) => this.onMessage(message));
     this.executor.on('done', () => void this.pumpOutbox());
+    // The office hears of a command in doubt at once, not at the next regular heartbeat.
+    this.executor.on('doubt', () => this.heartbeatSoon());
     this.link.on('up', () => {
       this.metrics.linkUp.set(1);
       void this.pumpOutbox();
@@ -68,7 +80,9 @@ export class Agent {
   }
 
   async start(): Promise<void> {
-    this.journal.prune(JOURNAL_RETENTION_MS);
+    this.pruneJournal();
+    this.pruneTimer = setInterval(() => this.pruneJournal(), PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
     const ops = await startOperationsServer(
       this.config.http.host,
       this.config.http.port,
@@ -95,11 +109,25 @@ export class Agent {
 
   async stop(): Promise<void> {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.heartbeatSoonTimer) clearTimeout(this.heartbeatSoonTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.executor.stop();
     await this.link.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.journal.close();
     this.log.info('agent stopped');
+  }
+
+  private pruneJournal(): void {
+    try {
+      const removed = this.journal.prune(
+        this.config.journal.retentionDays * 24 * 3600_000,
+        this.config.journal.maxReported,
+      );
+      if (removed > 0) this.log.info({ removed }, 'journal pruned');
+    } catch (error) {
+      this.log.error({ err: error }, 'journal pruning failed');
+    }
   }
 
   // ---- incoming ----
@@ -121,7 +149,13 @@ export class Agent {
       return undefined;
     }
     const envelope: CommandEnvelope = parsed.value;
-    const accepted = this.executor.accept(envelope);
+    let accepted: AcceptOutcome;
+    try {
+      accepted = this.executor.accept(envelope);
+    } catch (error) {
+      // Never acknowledge what is not on disk: the broker keeps it and delivers it again.
+      throw this.notStored(envelope.id, error);
+    }
     if (accepted.kind === 'replay') {
       this.log.info({ commandId: envelope.id }, 'duplicate command: stored result published again');
       void this.publishResult(accepted.result).catch(() => undefined);
@@ -129,7 +163,24 @@ export class Agent {
       this.log.info({ commandId: envelope.id }, 'duplicate command still in progress');
     }
     this.metrics.journalDepth.set(this.journal.depth());
-    return accepted.kind === 'accepted' ? this.journal.durable() : undefined;
+    return accepted.kind === 'accepted'
+      ? this.journal.durable().then(
+          () => {
+            this.journalWriteFailedAt = undefined;
+          },
+          (error: unknown) => {
+            throw this.notStored(envelope.id, error);
+          },
+        )
+      : undefined;
+  }
+
+  private notStored(commandId: string, error: unknown): NotStoredError {
+    const first = this.journalWriteFailedAt === undefined;
+    this.journalWriteFailedAt = Date.now();
+    this.log.error({ err: error, commandId }, 'command not stored in the journal: not acknowledged');
+    if (first) this.heartbeatSoon();
+    return new NotStoredError(`command ${commandId} not stored: ${(error as Error).message}`);
   }
 
   // ---- the register list from the cloud ----
@@ -184,26 +235,28 @@ export class Agent {
         added.push(id);
       } else if (!isDeepStrictEqual(runtime.config, config)) {
         changed.push(id);
-        void runtime.queue
-          .run(async () => {
-            // A new initial key means the device's key was set again by hand: the rotated one is void.
-            if (
-              runtime.config.kind === 'ikkm' &&
-              config.kind === 'ikkm' &&
-              runtime.config.initialKey !== config.initialKey
-            )
-              this.journal.forgetKey(id);
-            const next = createRegisterRuntime(config, this.journal);
-            Object.assign(runtime, {
-              config: next.config,
-              driver: next.driver,
-              taxTable: next.taxTable,
-              health: undefined,
-            });
-          })
-          .catch((error: unknown) =>
-            this.log.error({ err: error, registerId: id }, 'register change failed'),
-          );
+        const apply = () => {
+          // A new initial key means the device's key was set again by hand: the rotated one is void.
+          if (
+            runtime.config.kind === 'ikkm' &&
+            config.kind === 'ikkm' &&
+            runtime.config.initialKey !== config.initialKey
+          )
+            this.journal.forgetKey(id);
+          reconfigureRegister(runtime, config, this.journal);
+        };
+        if (this.executor.holdsInDoubt(id)) {
+          // The queue waits for a command in doubt, which may be waiting for exactly this change (the
+          // device's current key, a new address): it applies now, and the command looks again at once.
+          apply();
+          this.executor.wakeRegister(id);
+        } else {
+          void runtime.queue
+            .run(async () => apply())
+            .catch((error: unknown) =>
+              this.log.error({ err: error, registerId: id }, 'register change failed'),
+            );
+        }
       }
     }
     this.journal.saveCloudRegisters(list);
@@ -289,6 +342,17 @@ export class Agent {
     if (stats.oldestDoneAtMs !== undefined && Date.now() - stats.oldestDoneAtMs > maxAgeHours * 3600_000) {
       alerts.push({ kind: 'journalAge', message: `oldest waiting result is older than ${maxAgeHours} h` });
     }
+    if (this.journalWriteFailedAt !== undefined)
+      alerts.push({
+        kind: 'journalWrite',
+        message: `the journal could not store a command at ${new Date(this.journalWriteFailedAt).toISOString()} (disk full or failing): commands are not acknowledged until it can`,
+      });
+    const inDoubt = this.journal.inDoubt();
+    if (inDoubt.length > 0)
+      alerts.push({
+        kind: 'commandInDoubt',
+        message: `${inDoubt.length} command(s) in doubt: fiscal call sent, outcome not proven yet (oldest ${inDoubt[0]?.id})`,
+      });
     for (const register of this.registers.values()) {
       if (register.health && !register.health.reachable) {
         alerts.push({
@@ -320,7 +384,31 @@ export class Agent {
     return health;
   }
 
+  /** One heartbeat shortly, however many reasons to send it arrive meanwhile. */
+  private heartbeatSoon(): void {
+    if (this.heartbeatSoonTimer) return;
+    this.heartbeatSoonTimer = setTimeout(() => {
+      this.heartbeatSoonTimer = undefined;
+      void this.heartbeat();
+    }, 200);
+    this.heartbeatSoonTimer.unref();
+  }
+
+  private commandsInDoubt(): CommandInDoubt[] {
+    return this.journal.inDoubt().map((entry) => ({
+      commandId: entry.id,
+      registerId: entry.registerId,
+      type: entry.type,
+      since: new Date(entry.doubt?.sinceMs ?? entry.receivedAtMs).toISOString(),
+      attempts: entry.doubt?.attempts ?? 0,
+      evidence: entry.doubt?.evidence ?? [],
+      ...(entry.doubt?.needs ? { needs: entry.doubt.needs } : {}),
+    }));
+  }
+
   async heartbeat(): Promise<HeartbeatEnvelope> {
+    // Read before the device calls below, which may wait behind a command in doubt's own look.
+    const inDoubt = this.commandsInDoubt();
     const registers = await Promise.all(
       [...this.registers.values()].map(async (register) => ({
         registerId: register.config.id,
@@ -337,8 +425,10 @@ export class Agent {
       journalDepth: this.journal.depth(),
       registers,
       alerts: this.alerts(),
+      inDoubt,
     };
     this.metrics.journalDepth.set(envelope.journalDepth);
+    this.metrics.inDoubt.set(inDoubt.length);
     if (this.link.connected) {
       await this.link
         .publish(topics.heartbeat(this.config.agentId), JSON.stringify(envelope), { qos: 0 })
@@ -357,6 +447,7 @@ export class Agent {
       uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
       link: this.link.connected ? 'up' : 'down',
       journalDepth: this.journal.depth(),
+      inDoubt: this.commandsInDoubt(),
       outbox: {
         count: stats.count,
         bytes: stats.bytes,

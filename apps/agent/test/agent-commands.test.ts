@@ -96,6 +96,7 @@ describe.each([
       'operators.list': { type: 'operators.list' },
       'receipt.image': { type: 'receipt.image', document: { last: true } },
       'receipt.reprint': { type: 'receipt.reprint', document: { last: true } },
+      'command.resolve': { type: 'command.resolve', commandId: 'no-such-command', decision: 'notDone' },
     };
     for (const type of COMMAND_TYPES) {
       const id = await world.cloud.send(registerId, examples[type]);

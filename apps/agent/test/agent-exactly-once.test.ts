@@ -31,7 +31,12 @@ describe.each([
   it.each(['received', 'checkpoint', 'device-answered', 'done'])(
     'SIGKILL at "%s", restart → exactly one receipt and one final result',
     async (point) => {
-      world = await createAgentWorld({ agentId: `crash-${kind}-${point}` });
+      // A crash at the checkpoint leaves a call that may or may not have left: the cash core's
+      // processing window must pass before "not done" can be proven (short here, 120 s by default).
+      world = await createAgentWorld({
+        agentId: `crash-${kind}-${point}`,
+        cashCore: { processingWindowMs: 1_500 },
+      });
       const w = world;
       let id = '';
       await w.crashAgentAt(point, async () => {

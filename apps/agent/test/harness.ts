@@ -179,7 +179,16 @@ export interface AgentWorld {
 
 /** Broker, both simulators, an agent config; the agent itself runs as a real child process. */
 export async function createAgentWorld(
-  options: { agentId?: string; heartbeatIntervalSec?: number; outbox?: AgentConfigInput['outbox'] } = {},
+  options: {
+    agentId?: string;
+    heartbeatIntervalSec?: number;
+    outbox?: AgentConfigInput['outbox'];
+    /** Settings merged into each register of the config (a short device timeout, say). */
+    ikkm?: Record<string, unknown>;
+    cashCore?: Record<string, unknown>;
+    reconcileRetryMaxMs?: number;
+    journal?: AgentConfigInput['journal'];
+  } = {},
 ): Promise<AgentWorld> {
   const dir = tempDir('kassa-agent-test-');
   const broker = await startTestBroker();
@@ -196,8 +205,9 @@ export async function createAgentWorld(
     dataDir: join(dir.path, 'agent'),
     http: { host: '127.0.0.1', port: 0 },
     heartbeatIntervalSec: options.heartbeatIntervalSec ?? 1,
-    reconcileRetryMaxMs: 1000,
+    reconcileRetryMaxMs: options.reconcileRetryMaxMs ?? 1000,
     ...(options.outbox ? { outbox: options.outbox } : {}),
+    ...(options.journal ? { journal: options.journal } : {}),
     logLevel: 'info',
     registers: [
       {
@@ -207,7 +217,8 @@ export async function createAgentWorld(
         initialKey: IKKM_KEY,
         inn: '123434556789',
         taxTable: [{ percent: 12, name: 'НДС 12%' }],
-      },
+        ...options.ikkm,
+      } as RegisterSetupInput,
       {
         id: 'reg-cc',
         kind: 'cash-core',
@@ -215,7 +226,8 @@ export async function createAgentWorld(
         accessCode: CASH_CORE_PIN,
         kkmOfdId: CASH_CORE_KKM,
         taxTable: [{ percent: 12 }],
-      },
+        ...options.cashCore,
+      } as RegisterSetupInput,
     ],
   };
   const configPath = join(dir.path, 'agent.json');

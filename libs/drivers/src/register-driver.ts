@@ -1,6 +1,7 @@
 import type {
   CanonicalCommand,
   CommandOutcome,
+  DoubtNeeds,
   RegisterCapabilities,
   RegisterHealth,
   RegisterKind,
@@ -19,10 +20,21 @@ export type ReconcileCheckpoint =
       /** The exact request, so a repeat is byte-identical (the device answers a repeat with 203). */
       path: string;
       params: Record<string, string>;
+      /** How it was sent; absent = POST (every checkpoint written before this field was a POST). */
+      method?: 'GET' | 'POST';
+      /** When the checkpoint was written (ISO): the start of the window the document can be in. */
+      at?: string;
       /** Shift state before the call, for operations that do not rotate the key (Z report). */
       shiftNumber?: number;
       shiftOpen?: boolean;
       lastChequeId?: number;
+      /**
+       * Set (by a second checkpoint call) when the device answered this request 203 although it
+       * was the command's first send: the stored key was stale and the device only replayed the
+       * answer of an earlier registration (seed 002: a repeat is never registered). `answeredKey`
+       * is the key that answer carried, now the stored key.
+       */
+      staleKey?: { answeredKey: string; documentNumber?: number };
     }
   | {
       kind: 'cash-core';
@@ -42,7 +54,8 @@ export interface ExecuteContext {
   commandId: string;
   /**
    * Called before every device call that may change fiscal state; awaited. The agent writes the
-   * checkpoint to its journal (state `executing`) here.
+   * checkpoint to its journal (state `executing`) here. A driver may call it again after the call
+   * to add what it learned (the latest call replaces the stored checkpoint).
    */
   checkpoint(data: ReconcileCheckpoint): Promise<void> | void;
 }
@@ -51,22 +64,44 @@ export interface ReconcileEntry {
   command: CanonicalCommand;
   commandId: string;
   checkpoint: ReconcileCheckpoint | undefined;
-  /** Past the deadline the command must not be executed now; reconcile only reads. */
+  /**
+   * Past the deadline the command must not be *started* again. A reconciliation that can only
+   * finish what was already sent (an iKKM repeat with the same key, which the device never
+   * registers twice) may still run.
+   */
   deadlinePassed: boolean;
+  /** How many reconciliations of this command ran before this one (0 = the first). */
+  attempt: number;
 }
 
+export type { DoubtNeeds };
+
 export type ReconcileVerdict =
-  /** It had happened (or, for an iKKM repeat with the same key, happened exactly once now). */
+  /**
+   * Settled by the device: it had happened (ok outcome with the device's own document), or the
+   * same-key repeat was refused by the device and so provably registered nothing (failed outcome).
+   */
   | { state: 'done'; outcome: CommandOutcome }
   /** Proven not to have happened: the caller may execute it if the deadline allows. */
   | { state: 'notDone'; reason: string }
-  /** The device cannot be asked right now (unreachable): try again later, do not execute. */
-  | { state: 'unknown'; reason: string };
+  /**
+   * Not proven either way (device busy, unreachable, still inside its processing window, or the
+   * evidence does not match exactly): never re-sent, never reported failed; asked again later.
+   */
+  | { state: 'inDoubt'; evidence: string; needs?: DoubtNeeds };
 
+/**
+ * Outcomes of `execute` the caller must tell apart:
+ * - `RESULT_UNKNOWN`: a fiscal call was sent (its checkpoint stored) and it is not proven whether
+ *   it took effect — the command is in doubt and goes to `reconcile`, never sent again blindly;
+ * - `REGISTER_BUSY`: the device refused the call because it is busy, before doing anything — the
+ *   caller may wait and run the command again while its deadline allows;
+ * - any other failure: the device refused it, or it never reached the device: not performed.
+ */
 export interface RegisterDriver {
   readonly kind: RegisterKind;
   capabilities(): RegisterCapabilities;
-  /** Runs one command. Never throws for device or input problems: they are failed outcomes. */
+  /** Runs one command. Never throws: device or input problems, and its own bugs, are outcomes. */
   execute(command: CanonicalCommand, context: ExecuteContext): Promise<CommandOutcome>;
   /** Health for the heartbeat: reachable, shift, cash, offline queue, warnings. */
   status(): Promise<RegisterHealth>;

@@ -26,6 +26,11 @@ afterEach(async () => {
 
 const pngOf = (base64: string) => PNG.sync.read(Buffer.from(base64, 'base64'));
 
+/** Moves the driver's clock past the processing window of what was sent so far (1 s in the world). */
+const passWindow = () => {
+  w.clock.offsetMs += 1_100;
+};
+
 describe('CashCoreDriver: capabilities', () => {
   it('describes the cash core', () => {
     const caps = w.driver.capabilities();
@@ -47,6 +52,10 @@ describe('CashCoreDriver: capabilities', () => {
 
 describe('CashCoreDriver: round trips', () => {
   it('shift.open on a closed register answers the shift the first document will open; nothing is registered', async () => {
+    // A register without any Z report in its journal: the driver can only take GetKKMList's number
+    // for the last closed shift, right under the closedShift "last" reading (cash-core-readings.test.ts
+    // covers the others, after a Z).
+    await w.readings({ closedShift: 'last' });
     const result = ok(await w.execute({ type: 'shift.open' }));
     expect(result.shiftNumber).toBe(118);
     expect(result.shift).toMatchObject({ number: 118, open: false, cashier: 'Administrator' });
@@ -60,6 +69,12 @@ describe('CashCoreDriver: round trips', () => {
     expect(again.shift).toMatchObject({ number: 118, open: true });
     expect(again.shift?.openedAt).toBeDefined();
     expect(again.counters?.cashBalance).toBe(10_000);
+
+    // After a Z the next shift is the Z's + 1, whatever GetKKMList shows for a closed shift.
+    ok(await w.execute({ type: 'shift.close' }));
+    await w.readings({ closedShift: 'next' });
+    expect(ok(await w.execute({ type: 'shift.open' })).shift).toMatchObject({ number: 119, open: false });
+    expect(await w.journal()).toHaveLength(2);
   });
 
   it('sale with item discount, item taxes and cash change: one ticket, the result matches the journal', async () => {
@@ -150,12 +165,13 @@ describe('CashCoreDriver: round trips', () => {
     });
     expect((await w.state()).cashInDrawer).toBe(210_001);
 
-    // The checkpoint was stored before the call, with the counters read just before it.
+    // The checkpoint was stored before the call, with the counters read just before it (a closed
+    // shift shown as the next one's number: the simulator's default closedShift "next").
     expect(w.checkpoints).toHaveLength(1);
     expect(w.checkpoints[0]).toMatchObject({
       kind: 'cash-core',
       kkmOfdId: KKM,
-      shiftNumber: 117,
+      shiftNumber: 118,
       shiftOpen: false,
       shiftDocumentNumber: 0,
       method: 'TradeOperation',
@@ -641,15 +657,25 @@ describe('CashCoreDriver: errors', () => {
 });
 
 describe('CashCoreDriver: lost answers and reconciliation', () => {
-  it('timeout on TradeOperation → RESULT_UNKNOWN; the core committed late; reconcile finds it', async () => {
+  it('timeout on TradeOperation → RESULT_UNKNOWN; reconciled at once it is in doubt while the call runs, then done', async () => {
     const impatient = w.driverWith({ timeoutMs: 300 });
     await w.fault({ kind: 'delay', delayMs: 1_200, match: 'TradeOperation' });
     const command = sale(42_000);
     expect(err(await w.execute(command, impatient))).toMatchObject({ code: 'RESULT_UNKNOWN' });
-    await waitFor(async () => (await w.journal()).length === 1);
-    const verdict = await impatient.reconcile(w.reconcileEntry(command));
+    // At once, as the agent does: the call is still running on the core, which answers 66.
+    const first = await impatient.reconcile(w.reconcileEntry(command));
+    expect(first).toMatchObject({ state: 'inDoubt' });
+    expect(first.state === 'inDoubt' && first.evidence).toContain('66');
+    expect(first.state === 'inDoubt' && first.needs).toBeUndefined();
+    expect(await w.journal()).toHaveLength(0);
+    let verdict = first;
+    for (let attempt = 1; verdict.state === 'inDoubt' && attempt < 50; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      verdict = await impatient.reconcile(w.reconcileEntry(command, undefined, attempt));
+    }
     expect(verdict.state).toBe('done');
     const journal = await w.journal();
+    expect(journal).toHaveLength(1);
     if (verdict.state === 'done')
       expect(ok(verdict.outcome)).toMatchObject({
         fiscalId: journal[0]?.fiscalNumber,
@@ -706,7 +732,11 @@ describe('CashCoreDriver: lost answers and reconciliation', () => {
     await w.fault({ kind: 'commit-then-drop', match: 'TradeOperation' });
     const command = { ...sale(8_000), payments: [{ kind: 'card' as const, amount: 8_000 }] };
     expect(err(await w.execute(command)).code).toBe('RESULT_UNKNOWN');
-    expect(w.checkpoints.at(-1)).toMatchObject({ shiftNumber: 117, shiftOpen: false });
+    expect(w.checkpoints.at(-1)).toMatchObject({
+      shiftNumber: 118,
+      shiftOpen: false,
+      shiftDocumentNumber: 0,
+    });
     const verdict = await w.driver.reconcile(w.reconcileEntry(command));
     expect(verdict.state === 'done' && ok(verdict.outcome)).toMatchObject({
       shiftNumber: 118,
@@ -715,7 +745,7 @@ describe('CashCoreDriver: lost answers and reconciliation', () => {
     });
   });
 
-  it('a different document after the checkpoint is not ours: notDone', async () => {
+  it('different documents after the checkpoint are not ours, but the counters moved: in doubt, never notDone', async () => {
     await w.fault({ kind: 'drop', match: 'TradeOperation' });
     const command = sale(7_000);
     expect(err(await w.execute(command)).code).toBe('RESULT_UNKNOWN');
@@ -723,14 +753,26 @@ describe('CashCoreDriver: lost answers and reconciliation', () => {
     ok(await w.execute(sale(7_100)));
     ok(await w.execute({ ...sale(7_000), payments: [{ kind: 'card', amount: 7_000 }] }));
     const verdict = await w.driver.reconcile(w.reconcileEntry(command, w.checkpoints[0]));
-    expect(verdict.state).toBe('notDone');
+    expect(verdict.state).toBe('inDoubt');
+    if (verdict.state !== 'inDoubt') return;
+    // The evidence names both candidates and what differs.
+    expect(verdict.evidence).toContain('total 71.00 ≠ 70.00');
+    expect(verdict.evidence).toContain('payment type 1 70.00 not sent');
+    // Once the processing window is over, an operator has to decide; still never notDone.
+    passWindow();
+    const later = await w.driver.reconcile(w.reconcileEntry(command, w.checkpoints[0], 1));
+    expect(later).toMatchObject({ state: 'inDoubt', needs: 'operator' });
   });
 
-  it('drop (nothing committed) → RESULT_UNKNOWN, reconcile → notDone, no receipt', async () => {
+  it('drop (nothing committed) → RESULT_UNKNOWN, in doubt inside the processing window, then notDone, no receipt', async () => {
     await w.fault({ kind: 'drop', match: 'TradeOperation' });
     const command = sale(9_000);
     expect(err(await w.execute(command))).toMatchObject({ code: 'RESULT_UNKNOWN' });
-    const verdict = await w.driver.reconcile(w.reconcileEntry(command));
+    const early = await w.driver.reconcile(w.reconcileEntry(command));
+    expect(early).toMatchObject({ state: 'inDoubt' });
+    expect(early.state === 'inDoubt' && early.evidence).toContain('processing window');
+    passWindow();
+    const verdict = await w.driver.reconcile(w.reconcileEntry(command, undefined, 1));
     expect(verdict).toMatchObject({ state: 'notDone' });
     expect(await w.journal()).toHaveLength(0);
   });
@@ -750,6 +792,8 @@ describe('CashCoreDriver: lost answers and reconciliation', () => {
     await w.fault({ kind: 'drop', match: 'MoneyPlacement' });
     const withdrawal = { type: 'cash.out' as const, amount: 5_000 };
     expect(err(await w.execute(withdrawal)).code).toBe('RESULT_UNKNOWN');
+    expect((await w.driver.reconcile(w.reconcileEntry(withdrawal))).state).toBe('inDoubt');
+    passWindow();
     expect((await w.driver.reconcile(w.reconcileEntry(withdrawal))).state).toBe('notDone');
     expect((await w.journal()).map((e) => e.kind)).toEqual(['deposit']);
   });
@@ -758,6 +802,8 @@ describe('CashCoreDriver: lost answers and reconciliation', () => {
     ok(await w.execute(sale(11_000)));
     await w.fault({ kind: 'drop', match: 'ZXReport' });
     expect(err(await w.execute({ type: 'shift.close' })).code).toBe('RESULT_UNKNOWN');
+    expect((await w.driver.reconcile(w.reconcileEntry({ type: 'shift.close' }))).state).toBe('inDoubt');
+    passWindow();
     expect((await w.driver.reconcile(w.reconcileEntry({ type: 'shift.close' }))).state).toBe('notDone');
 
     await w.fault({ kind: 'commit-then-drop', match: 'ZXReport' });
@@ -814,7 +860,7 @@ describe('CashCoreDriver: lost answers and reconciliation', () => {
     expect((await w.driver.reconcile(w.reconcileEntry(other))).state).toBe('notDone');
   });
 
-  it('no checkpoint → notDone; device down → unknown; never a device write', async () => {
+  it('no checkpoint → notDone; device down → inDoubt; never a device write', async () => {
     expect((await w.driver.reconcile(w.reconcileEntry(sale(1_000), undefined))).state).toBe('notDone');
     await w.fault({ kind: 'commit-then-drop', match: 'TradeOperation' });
     const command = sale(4_000);
@@ -822,7 +868,8 @@ describe('CashCoreDriver: lost answers and reconciliation', () => {
     const entry = w.reconcileEntry(command);
     await w.close();
     const verdict = await w.driver.reconcile(entry);
-    expect(verdict.state).toBe('unknown');
+    expect(verdict.state).toBe('inDoubt');
+    expect(verdict.state === 'inDoubt' && verdict.evidence).toContain('cannot read');
   });
 
   it('a checkpoint that cannot be stored stops the call', async () => {
@@ -842,6 +889,8 @@ describe('CashCoreDriver: lost answers and reconciliation', () => {
 
 describe('CashCoreDriver: status', () => {
   it('reports shift, hours left, cash, identity; warns near the 24 h limit', async () => {
+    // A register without any Z report: GetKKMList's number is taken for the closed shift ("last").
+    await w.readings({ closedShift: 'last' });
     const closed = await w.driver.status();
     expect(registerHealthSchema.parse(closed)).toBeTruthy();
     expect(closed).toMatchObject({

@@ -1,4 +1,5 @@
 import { FAULT_KINDS, type FaultKind, type FaultList } from './faults';
+import { type BusyBehaviour, type Readings, applyBusy, applyReadings } from './readings';
 import { isJsonObject } from './request-fields';
 import { type SimState, findKkm, setRegisterOffline } from './register-state';
 
@@ -14,6 +15,14 @@ export interface ControlHost {
   readonly faults: FaultList;
   persist(): void;
   reset(): void;
+  /** Abandons a running call (it never commits), closes connections, reloads the state; how many were abandoned. */
+  restart(): number;
+  /** The call still running (a delay fault), if any. */
+  running(): { method: string; sinceMs: number } | null;
+  /** Delayed calls not handled yet, holding the core or still in transit. */
+  pendingCalls(): number;
+  readings: Readings;
+  busy: BusyBehaviour;
 }
 
 export interface ControlAnswer {
@@ -38,6 +47,8 @@ export function simState(host: ControlHost) {
     /** tiyn */
     cashInDrawer: primary?.cashTiyn ?? 0,
     faults: host.faults.list(),
+    readings: { ...host.readings },
+    busy: { ...host.busy, running: host.running(), pending: host.pendingCalls() },
     ofdLinkDown: state.ofdLinkDown,
     clockOffsetMs: state.clockOffsetMs,
     journalLength: state.journal.length,
@@ -146,7 +157,7 @@ export function handleControl(
     }
 
     case 'POST /_sim/faults': {
-      const { kind, count = 1, match, delayMs = 0, code = 1 } = body;
+      const { kind, count = 1, match, delayMs = 0, code = 1, holdsCore = true } = body;
       if (typeof kind !== 'string' || !FAULT_KINDS.includes(kind as FaultKind)) {
         return bad(`kind must be one of ${FAULT_KINDS.join(', ')}`);
       }
@@ -158,12 +169,14 @@ export function handleControl(
         return bad('delayMs must be >= 0');
       if (typeof code !== 'number' || !Number.isInteger(code))
         return bad('code must be an integer response_code');
+      if (typeof holdsCore !== 'boolean') return bad('holdsCore must be boolean');
       const fault = host.faults.add({
         kind: kind as FaultKind,
         remaining: count,
         match: match ?? null,
         delayMs,
         code,
+        holdsCore,
       });
       return ok({ id: fault.id });
     }
@@ -174,6 +187,35 @@ export function handleControl(
     case 'POST /_sim/reset':
       host.reset();
       return ok(simState(host));
+
+    case 'POST /_sim/restart': {
+      const abandoned = host.restart();
+      return ok({ abandoned, state: simState(host) });
+    }
+
+    case 'GET /_sim/readings':
+      return ok({ ...host.readings });
+
+    case 'POST /_sim/readings': {
+      try {
+        host.readings = applyReadings(host.readings, body['readings'] ?? body);
+      } catch (error) {
+        return bad((error as Error).message);
+      }
+      return ok({ ...host.readings });
+    }
+
+    case 'GET /_sim/busy':
+      return ok({ ...host.busy, running: host.running(), pending: host.pendingCalls() });
+
+    case 'POST /_sim/busy': {
+      try {
+        host.busy = applyBusy(host.busy, body);
+      } catch (error) {
+        return bad((error as Error).message);
+      }
+      return ok({ ...host.busy, running: host.running(), pending: host.pendingCalls() });
+    }
 
     default: {
       const single = /^DELETE \/_sim\/faults\/(\d+)$/.exec(route);

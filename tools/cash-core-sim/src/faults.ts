@@ -2,13 +2,17 @@ import type { ResponseCode } from './response-codes';
 
 /**
  * Injected faults (`POST /_sim/faults`), shared contract with the iKKM simulator:
- * - `delay`: wait `delayMs`, then handle and answer normally;
+ * - `delay`: wait `delayMs`, then handle and answer normally — even if the client gave up meanwhile.
+ *   Meanwhile the call holds the core (every other call is answered 66/69), unless `holdsCore` is
+ *   false: then it is still "in transit" (the core does not know it yet and answers others normally);
  * - `error`: answer `response_code` = `code` (default 1) and change nothing;
  * - `commit-then-drop`: handle and persist, then destroy the socket without an answer;
- * - `drop`: destroy the socket without handling anything.
+ * - `drop`: destroy the socket without handling anything;
+ * - `garble`: handle and persist, then answer HTTP 200 with a body that is not the JSON envelope
+ *   (cut off mid-way), as a proxy or a crashing core might.
  * Each fault fires `count` times (default 1) on requests it matches, oldest fault first.
  */
-export const FAULT_KINDS = ['delay', 'error', 'commit-then-drop', 'drop'] as const;
+export const FAULT_KINDS = ['delay', 'error', 'commit-then-drop', 'drop', 'garble'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Fault {
@@ -19,6 +23,8 @@ export interface Fault {
   match: string | null;
   delayMs: number;
   code: ResponseCode | number;
+  /** `delay` only: whether the delayed call holds the core meanwhile (default true). */
+  holdsCore: boolean;
 }
 
 export class FaultList {

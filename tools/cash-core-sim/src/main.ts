@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseReadingsArgument } from './readings';
 import { startCashCoreSimulator } from './server';
 
 /**
@@ -13,17 +14,35 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string' },
       'admin-pin': { type: 'string' },
       'admin-token': { type: 'string' },
+      readings: { type: 'string' },
+      'busy-too-long-ms': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   const usage =
-    'usage: cash-core-sim --port <p> --state-dir <dir> [--admin-pin 0000] [--admin-token <t>] [--host 127.0.0.1]';
+    'usage: cash-core-sim --port <p> --state-dir <dir> [--admin-pin 0000] [--admin-token <t>] [--host 127.0.0.1]\n' +
+    '       [--readings strict|convenient|ticketSum=total,ticketPayments=typesNet,placementSum=amount,closedShift=last]\n' +
+    '       [--busy-too-long-ms 10000]';
   if (values.help) {
     console.log(usage);
     return;
   }
   const port = Number(values.port);
-  if (!values['state-dir'] || !Number.isInteger(port) || port < 0 || port > 65535) {
+  const tooLong = values['busy-too-long-ms'] === undefined ? undefined : Number(values['busy-too-long-ms']);
+  let readings: ReturnType<typeof parseReadingsArgument> | undefined;
+  try {
+    readings = values.readings === undefined ? undefined : parseReadingsArgument(values.readings);
+  } catch (error) {
+    console.error((error as Error).message);
+  }
+  if (
+    !values['state-dir'] ||
+    !Number.isInteger(port) ||
+    port < 0 ||
+    port > 65535 ||
+    (values.readings !== undefined && readings === undefined) ||
+    (tooLong !== undefined && !(tooLong >= 0))
+  ) {
     console.error(usage);
     process.exitCode = 2;
     return;
@@ -34,6 +53,8 @@ async function main(): Promise<void> {
     stateDir: values['state-dir'],
     adminPin: values['admin-pin'],
     adminToken: values['admin-token'],
+    ...(readings !== undefined ? { readings } : {}),
+    ...(tooLong !== undefined ? { busy: { tooLongAfterMs: tooLong } } : {}),
   });
   console.log(`cash-core-sim listening on ${simulator.url}`);
   const stop = (signal: string) => {

@@ -8,6 +8,7 @@ import {
   type SimState,
   findKkm,
 } from './register-state';
+import type { Readings } from './readings';
 import { CashCoreError } from './response-codes';
 
 /** Everything a method handler sees: the state to read or change, the register clock, the caller. */
@@ -19,6 +20,8 @@ export interface MethodContext {
   operator: OperatorRecord | null;
   fields: Fields;
   utcOffsetMinutes: number;
+  /** How the answers the seed leaves open are shaped (`POST /_sim/readings`). */
+  readings: Readings;
 }
 
 export type MethodResult = { kind: 'json'; data: unknown } | { kind: 'png'; png: Buffer };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Tiyn } from './money';
 import { toTengeNumber } from './money';
+import type { Readings } from './readings';
 import { formatRegisterDate } from './register-time';
 
 /** Seed 003 enums, by their codes. */
@@ -442,8 +443,29 @@ export function setRegisterOffline(kkm: KkmRecord, offline: boolean, now: number
   }
 }
 
+/**
+ * The counters `KKMObject` shows. With a shift open: the shift and its last document. With the
+ * shift closed (after a Z, before the next document) the seed shows nothing, so it follows the
+ * `closedShift` reading: `last` = the closed shift and its Z's number, `lastZero` = the closed shift
+ * and 0, `next` = the number the next shift will take and 0.
+ */
+export function shownCounters(
+  kkm: KkmRecord,
+  readings: Pick<Readings, 'closedShift'>,
+): { shiftNumber: number; shiftDocumentNumber: number } {
+  if (kkm.shiftOpen || readings.closedShift === 'last')
+    return { shiftNumber: kkm.shiftNumber, shiftDocumentNumber: kkm.shiftDocumentNumber };
+  if (readings.closedShift === 'lastZero') return { shiftNumber: kkm.shiftNumber, shiftDocumentNumber: 0 };
+  return { shiftNumber: kkm.shiftNumber + 1, shiftDocumentNumber: 0 };
+}
+
 /** Seed 003 `KKMObject`, fields in the order of the GetKKMList example. */
-export function kkmObject(kkm: KkmRecord, offsetMinutes: number): Record<string, unknown> {
+export function kkmObject(
+  kkm: KkmRecord,
+  offsetMinutes: number,
+  readings: Pick<Readings, 'closedShift'>,
+): Record<string, unknown> {
+  const shown = shownCounters(kkm, readings);
   return {
     ofd_id: kkm.ofdId,
     ofd_uid: kkm.ofdUid,
@@ -456,11 +478,11 @@ export function kkmObject(kkm: KkmRecord, offsetMinutes: number): Record<string,
     bindings: [...kkm.operatorIds],
     ID: kkm.id,
     is_offline: kkm.offline,
-    fr_shift_number: kkm.shiftNumber,
+    fr_shift_number: shown.shiftNumber,
     shift_state: kkm.shiftOpen ? 1 : 0,
     is_blocked: kkm.blocked,
     shift_close_date: formatRegisterDate(kkm.shiftCloseMs, offsetMinutes),
-    shift_document_number: kkm.shiftDocumentNumber,
+    shift_document_number: shown.shiftDocumentNumber,
     owner_id: kkm.ownerId,
     offline_start_date: formatRegisterDate(kkm.offlineStartMs, offsetMinutes),
     is_invalid_token: kkm.invalidToken,

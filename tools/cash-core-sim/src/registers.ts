@@ -99,7 +99,7 @@ export const getKkmList: MethodDefinition = {
         (ofdId === undefined || k.ofdId === ofdId) &&
         (isAdministrator(caller) || k.operatorIds.includes(caller.id)),
     );
-    return json(visible.map((k) => kkmObject(k, ctx.utcOffsetMinutes)));
+    return json(visible.map((k) => kkmObject(k, ctx.utcOffsetMinutes, ctx.readings)));
   },
 };
 
@@ -200,7 +200,7 @@ export const saveKkm: MethodDefinition = {
     if (softwareVpn !== undefined) kkm.useSoftwareVpn = softwareVpn;
     if (fields.value['custom_data'] !== undefined) kkm.customData = fields.value['custom_data'];
     if (bindings) kkm.operatorIds = [...new Set(bindings)];
-    return json(kkmObject(kkm, ctx.utcOffsetMinutes));
+    return json(kkmObject(kkm, ctx.utcOffsetMinutes, ctx.readings));
   },
 };
 

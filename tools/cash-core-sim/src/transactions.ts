@@ -1,21 +1,36 @@
 import { type MethodDefinition, json, registerOf } from './method-context';
 import { toTengeNumber } from './money';
 import { formatRegisterDate, parseRegisterDate } from './register-time';
-import { CommandType, REPORT_OPERATION_ORDER, type TransactionRecord } from './register-state';
+import type { Readings } from './readings';
+import {
+  CommandType,
+  PaymentType,
+  REPORT_OPERATION_ORDER,
+  type TicketFacts,
+  type TransactionRecord,
+} from './register-state';
 import { CashCoreError } from './response-codes';
 
 /** GetTransactionList and GetTransaction: the register's stored documents, by ID (ascending). */
 
 const COMMAND_TYPES: readonly number[] = Object.values(CommandType);
 
-/** The short bodies of GetTransactionList: TransactionList::Ticket / ::Report / ::MoneyPlacement. */
-function listBody(record: TransactionRecord): unknown {
+/**
+ * The short bodies of GetTransactionList: TransactionList::Ticket / ::Report / ::MoneyPlacement.
+ * The seed types `sum` and `payments` but does not say what they hold: `readings` decides.
+ */
+function listBody(record: TransactionRecord, readings: Readings): unknown {
   if (record.ticket) {
+    const ticket = record.ticket;
+    const sumTiyn =
+      readings.ticketSum === 'total'
+        ? ticket.totalTiyn
+        : ticket.commodities.reduce((sum, c) => sum + c.sumTiyn, 0);
     return {
-      operation: record.ticket.operation,
-      payments: record.ticket.payments.map((p) => p.type),
-      sum: toTengeNumber(record.ticket.totalTiyn),
-      fiscal_id: record.ticket.fiscalId,
+      operation: ticket.operation,
+      payments: listPayments(ticket, readings),
+      sum: toTengeNumber(sumTiyn),
+      fiscal_id: ticket.fiscalId,
     };
   }
   if (record.report) {
@@ -28,7 +43,32 @@ function listBody(record: TransactionRecord): unknown {
       })),
     };
   }
-  return { operation: record.placement?.operation ?? 0, sum: toTengeNumber(record.placement?.sumTiyn ?? 0) };
+  const amount = record.placement?.sumTiyn ?? 0;
+  return {
+    operation: record.placement?.operation ?? 0,
+    sum: readings.placementSum === 'amount' ? toTengeNumber(amount) : 0,
+  };
+}
+
+/** A ticket's payments as sent (cash before change) or as registered (cash net of change). */
+function listPayments(ticket: TicketFacts, readings: Readings): unknown[] {
+  const net = ticket.payments;
+  const gross = [
+    ...(ticket.takenTiyn > 0 ? [{ type: PaymentType.CASH as number, tiyn: ticket.takenTiyn }] : []),
+    ...net.filter((p) => p.type !== PaymentType.CASH),
+  ].sort((a, b) => a.type - b.type);
+  switch (readings.ticketPayments) {
+    case 'typesGross':
+      return gross.map((p) => p.type);
+    case 'typesNet':
+      return net.map((p) => p.type);
+    case 'amountsGross':
+      return gross.map((p) => ({ type: p.type, sum: toTengeNumber(p.tiyn) }));
+    case 'amountsNet':
+      return net.map((p) => ({ type: p.type, sum: toTengeNumber(p.tiyn) }));
+    case 'none':
+      return [];
+  }
 }
 
 export function transactionEnvelope(record: TransactionRecord, body: unknown, utcOffsetMinutes: number) {
@@ -54,8 +94,12 @@ export const getTransactionList: MethodDefinition = {
     const period = (field: string): number | undefined => {
       const text = fields.string(field);
       if (text === undefined || text === '') return undefined;
-      const ms = parseRegisterDate(text, utcOffsetMinutes);
-      if (ms === null) throw fields.error(field, 'must be a dateTime like 2022-02-24T00:00:00.000');
+      // Register local time, as the seed writes every dateTime: a zone suffix is refused, not guessed at.
+      const ms = /(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim())
+        ? null
+        : parseRegisterDate(text, utcOffsetMinutes);
+      if (ms === null)
+        throw fields.error(field, 'must be a register-local dateTime like 2022-02-24T00:00:00.000 (no zone)');
       return ms;
     };
     const start = period('period_start');
@@ -85,7 +129,7 @@ export const getTransactionList: MethodDefinition = {
         (shiftNumber === undefined || t.shiftNumber === shiftNumber) &&
         (fiscalId === undefined || fiscalId === '' || t.ticket?.fiscalId === fiscalId),
     );
-    return json(found.map((t) => transactionEnvelope(t, listBody(t), utcOffsetMinutes)));
+    return json(found.map((t) => transactionEnvelope(t, listBody(t, ctx.readings), utcOffsetMinutes)));
   },
 };
 

@@ -217,7 +217,8 @@ describe('operators', () => {
     expect(created.response_data).toMatchObject({
       ofd_id: 8000,
       local_name: 'Склад',
-      fr_shift_number: 0,
+      // A new register has never had a shift: the next one is 1 (closedShift "next").
+      fr_shift_number: 1,
       shift_state: 0,
       ID: 2,
     });

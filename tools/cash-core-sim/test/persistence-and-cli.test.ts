@@ -88,7 +88,20 @@ describe('command line', () => {
     // (as a terminal or a process manager would) and nothing is left running.
     const child = spawn(
       'npx',
-      ['tsx', 'tools/cash-core-sim/src/main.ts', '--port', '0', '--state-dir', dir, '--admin-pin', '1234'],
+      [
+        'tsx',
+        'tools/cash-core-sim/src/main.ts',
+        '--port',
+        '0',
+        '--state-dir',
+        dir,
+        '--admin-pin',
+        '1234',
+        '--readings',
+        'ticketSum=total,closedShift=last',
+        '--busy-too-long-ms',
+        '5000',
+      ],
       {
         cwd: join(__dirname, '..', '..', '..'),
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,6 +141,14 @@ describe('command line', () => {
       });
       expect(((await sale.json()) as Json).response_code).toBe(0);
       expect(existsSync(join(dir, STATE_FILE_NAME))).toBe(true);
+      const state = (await (await fetch(`${url}/_sim/state`)).json()) as Json;
+      expect(state.readings).toEqual({
+        ticketSum: 'total',
+        ticketPayments: 'typesGross',
+        placementSum: 'zero',
+        closedShift: 'last',
+      });
+      expect(state.busy).toMatchObject({ tooLongAfterMs: 5000, ping: 'answers', running: null });
     } finally {
       process.kill(-pid, 'SIGTERM');
     }

@@ -105,7 +105,8 @@ describe('seed 003 examples', () => {
       vendor_id: 'ISCR1018036404743',
       is_offline: false,
       shift_state: 0,
-      fr_shift_number: 117,
+      // Closed shift 117, shown as the next shift's number (closedShift "next", README).
+      fr_shift_number: 118,
       shift_close_date: '1899-12-30T00:00:00.000',
       non_nullable_sums: [1753, 123, 727986.98, 31276],
       reg_info: {

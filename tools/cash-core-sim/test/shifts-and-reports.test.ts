@@ -17,9 +17,10 @@ const placement = (operation: number, sum: number) =>
 describe('shift and counters', () => {
   it('starts closed at shift 117; the first document opens shift 118 with document 1', async () => {
     const before = await kkm6923(sim);
+    // A closed shift is shown as the number the next shift will take (closedShift "next", the default).
     expect(before).toMatchObject({
       shift_state: 0,
-      fr_shift_number: 117,
+      fr_shift_number: 118,
       shift_document_number: 0,
       cash_sum: 0,
       revenue: 0,
@@ -71,10 +72,11 @@ describe('shift and counters', () => {
     const closed = await kkm6923(sim);
     expect(closed).toMatchObject({
       shift_state: 0,
-      fr_shift_number: 118,
-      shift_document_number: 5,
+      fr_shift_number: 119,
+      shift_document_number: 0,
       cash_sum: 150,
     });
+    expect(await sim.control('GET', 'state')).toMatchObject({ shiftNumber: 118, shiftDocumentNumber: 5 });
     expect(closed.shift_close_date).not.toBe('1899-12-30T00:00:00.000');
 
     // Cash stays in the drawer across shifts; the next document opens shift 119 at number 1.
@@ -95,6 +97,38 @@ describe('shift and counters', () => {
       ['withdrawal', 119, 1],
     ]);
   });
+
+  it.each([
+    ['last', 118, 3],
+    ['lastZero', 118, 0],
+    ['next', 119, 0],
+  ] as const)(
+    'closedShift "%s": after a Z, GetKKMList shows shift %i document %i until the next document',
+    async (closedShift, shownShift, shownDocument) => {
+      expect(await sim.control('POST', 'readings', { closedShift })).toMatchObject({ closedShift });
+      await placement(0, 100);
+      await sim.call('TradeOperation', simpleSale());
+      const z = await zReport();
+      // The Z's own answer carries its document's numbers, whatever the reading.
+      expect(z.response_data).toMatchObject({
+        fr_shift_number: 118,
+        shift_document_number: 3,
+        shift_state: 0,
+      });
+      expect(await kkm6923(sim)).toMatchObject({
+        shift_state: 0,
+        fr_shift_number: shownShift,
+        shift_document_number: shownDocument,
+      });
+      const next = await placement(0, 1);
+      expect(next.response_data).toMatchObject({ fr_shift_number: 119, shift_document_number: 1 });
+      expect(await kkm6923(sim)).toMatchObject({
+        shift_state: 1,
+        fr_shift_number: 119,
+        shift_document_number: 1,
+      });
+    },
+  );
 
   it('X does not close the shift, Z does; both refuse a closed shift with 35 and make no document', async () => {
     expect((await xReport()).response_code).toBe(35);
@@ -168,7 +202,8 @@ describe('MoneyPlacement', () => {
 
   it('a withdrawal from an empty drawer with a closed shift opens nothing', async () => {
     expect((await placement(1, 1)).response_code).toBe(58);
-    expect(await kkm6923(sim)).toMatchObject({ shift_state: 0, fr_shift_number: 117 });
+    expect(await kkm6923(sim)).toMatchObject({ shift_state: 0, fr_shift_number: 118 });
+    expect((await sim.control('GET', 'state')).shiftNumber).toBe(117);
   });
 
   it('validates operation (2), sum (negative 53, zero or more than two decimals 2) and register (61)', async () => {

@@ -42,12 +42,14 @@ describe('GetTransactionList', () => {
       [6, 119, 2],
     ]);
     expect(all.map((t) => t.ID)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The strict readings (default): money placements list sum 0, tickets their sum before
+    // discounts and the payment types as sent.
     expect(all[0]).toMatchObject({
       date: '2025-01-17T13:00:00.000',
       is_offline: false,
-      body: { operation: 0, sum: 1000 },
+      body: { operation: 0, sum: 0 },
     });
-    expect(all[1]?.body).toEqual({ operation: 2, payments: [0, 1], sum: 1750, fiscal_id: fiscalId });
+    expect(all[1]?.body).toEqual({ operation: 2, payments: [0, 1], sum: 2000, fiscal_id: fiscalId });
     expect(all[2]?.body).toMatchObject({ type: 1, revenue: 1750 });
     expect(all[3]?.body).toEqual({
       type: 0,
@@ -59,7 +61,97 @@ describe('GetTransactionList', () => {
         { operation: 1, sum: 123 },
       ],
     });
-    expect(all[5]?.body).toEqual({ operation: 1, sum: 500 });
+    expect(all[5]?.body).toEqual({ operation: 1, sum: 0 });
+  });
+
+  it('list body shapes the seed leaves open follow POST /_sim/readings', async () => {
+    await fillTwoShifts();
+    // Cash 1000 + card 1000 for 1750: the cash line is 750 net of the 250 change.
+    const ticketBody = async () => (await list({ command_type_list: [1] }))[0]?.body;
+    const placementBody = async () => (await list({ command_type_list: [6] }))[0]?.body;
+    await sim.control('POST', 'readings', {
+      ticketSum: 'total',
+      ticketPayments: 'typesNet',
+      placementSum: 'amount',
+    });
+    expect(await ticketBody()).toMatchObject({ sum: 1750, payments: [0, 1] });
+    expect(await placementBody()).toEqual({ operation: 0, sum: 1000 });
+    await sim.control('POST', 'readings', { ticketPayments: 'amountsGross' });
+    expect((await ticketBody()).payments).toEqual([
+      { type: 0, sum: 1000 },
+      { type: 1, sum: 1000 },
+    ]);
+    await sim.control('POST', 'readings', { ticketPayments: 'amountsNet' });
+    expect((await ticketBody()).payments).toEqual([
+      { type: 0, sum: 750 },
+      { type: 1, sum: 1000 },
+    ]);
+    await sim.control('POST', 'readings', { ticketPayments: 'none', ticketSum: 'beforeModifiers' });
+    expect(await ticketBody()).toMatchObject({ sum: 2000, payments: [] });
+    // GetTransaction's full body is the same whatever the reading.
+    const full = await sim.call('GetTransaction', { kkm_ofd_id: 6923, transaction_id: 2 });
+    expect(full.response_data.body.amounts.total).toEqual({ bills: 1750, coins: 0 });
+    expect(full.response_data.body.paymentsList).toEqual([
+      { type: 0, sum: { bills: 750, coins: 0 } },
+      { type: 1, sum: { bills: 1000, coins: 0 } },
+    ]);
+    // The whole set at once, the state shows it, bad readings are 400.
+    expect(await sim.control('POST', 'readings', { readings: 'convenient' })).toEqual({
+      ticketSum: 'total',
+      ticketPayments: 'typesNet',
+      placementSum: 'amount',
+      closedShift: 'last',
+    });
+    expect((await sim.control('GET', 'state')).readings).toMatchObject({ ticketSum: 'total' });
+    for (const bad of [{ ticketSum: 'net' }, { colour: 'red' }, { readings: 'lenient' }]) {
+      const response = await fetch(`${sim.url}/_sim/readings`, { method: 'POST', body: JSON.stringify(bad) });
+      expect(response.status).toBe(400);
+    }
+    // A reset goes back to the start options (strict).
+    await sim.control('POST', 'reset');
+    expect(await sim.control('GET', 'readings')).toMatchObject({
+      ticketSum: 'beforeModifiers',
+      closedShift: 'next',
+    });
+  });
+
+  it('a cash line wholly given back as change: typesGross lists it, typesNet does not', async () => {
+    // Card 1000 for 1000 plus 300 cash: change 300, nothing left on the cash line.
+    await sim.call(
+      'TradeOperation',
+      simpleSale({
+        price: 1000,
+        payments: [
+          { type: 0, sum: 300 },
+          { type: 1, sum: 1000 },
+        ],
+      }),
+    );
+    expect((await list())[0]?.body.payments).toEqual([0, 1]);
+    await sim.control('POST', 'readings', { ticketPayments: 'typesNet' });
+    expect((await list())[0]?.body.payments).toEqual([1]);
+  });
+
+  it('the period is exact to the millisecond, in register local time, and refuses a zone', async () => {
+    await sim.call('MoneyPlacement', { kkm_ofd_id: 6923, operation: 0, sum: 1 }); // 13:00:00.000
+    await sim.control('POST', 'clock', { advanceMs: 1 });
+    await sim.call('MoneyPlacement', { kkm_ofd_id: 6923, operation: 0, sum: 2 }); // 13:00:00.001
+    const ids = async (filters: Json) => (await list(filters)).map((t) => t.ID);
+    expect(await ids({ period_start: '2025-01-17T13:00:00.001' })).toEqual([2]);
+    expect(await ids({ period_end: '2025-01-17T13:00:00.000' })).toEqual([1]);
+    expect(
+      await ids({ period_start: '2025-01-17T13:00:00.000', period_end: '2025-01-17T13:00:00.001' }),
+    ).toEqual([1, 2]);
+    // Register local time: 08:00 UTC is 13:00 on the register, so an 08:00 window is empty.
+    expect(
+      await ids({ period_start: '2025-01-17T08:00:00.000', period_end: '2025-01-17T08:59:59.999' }),
+    ).toEqual([]);
+    // A date alone is midnight.
+    expect(await ids({ period_end: '2025-01-17' })).toEqual([]);
+    for (const zoned of ['2025-01-17T08:00:00.000Z', '2025-01-17T13:00:00+05:00']) {
+      const answer = await sim.call('GetTransactionList', { kkm_ofd_id: 6923, period_start: zoned });
+      expect(answer.response_code, zoned).toBe(2);
+    }
   });
 
   it('filters by command_type_list, shift_number, transaction_id, period and fiscal_id', async () => {

@@ -1,8 +1,9 @@
 /**
  * Seed 002 "Коды Ответов iKKM". The body of every web-api answer is one number: a new key (> 0),
  * 0 (ready) or one of these codes. On an error the HTTP status is 400 and the HTTP status
- * description carries "a short reason". Node (like HTTP/1.1 itself) only carries Latin-1 in the
- * reason phrase, so the reasons are short English texts; the Russian meaning is kept next to each.
+ * description carries "a short reason" (seed line 89). The reasons are the seed's own Russian
+ * descriptions, sent as UTF-8 bytes in the reason phrase (see `server.ts`); short English texts
+ * are available with `reasonLanguage: 'en'`.
  */
 export const Code = {
   /** неверный web-api ключ */
@@ -43,7 +44,32 @@ export const Code = {
   DeviceError: -99,
 } as const;
 
-const REASONS: ReadonlyMap<number, string> = new Map([
+/** The seed's "описание" column, verbatim (spelling included). */
+const REASONS_RU: ReadonlyMap<number, string> = new Map([
+  [Code.WrongKey, 'неверный web-api ключ'],
+  [Code.Busy, 'происходит регистрация или банковская операция'],
+  [Code.ShiftOver24h, 'смена привысила 24 часа'],
+  [Code.OfflineOver72h, 'офлайн период более 72 часов'],
+  [Code.LowBattery, 'низкий заряд батареи ккм'],
+  [Code.PrinterNotReady, 'принтер не готов'],
+  [Code.RequestError, 'ошибка запроса'],
+  [Code.MethodError, 'ошибка метода'],
+  [Code.ValueError, 'ошибка значений параметров'],
+  [Code.PaymentLessThanAmount, 'сумма cash (bank, tara, credit) меньше sale (buy...)'],
+  [Code.ShiftOfOtherCashier, 'смена открыта другим кассиром'],
+  [Code.PaymentLessThanTotal, 'значение cash меньше чем расчетная итоговая сумма'],
+  [
+    Code.NonCashExceedsTotal,
+    'банк или тара или кредит больше чем итоговая сумма (или чек уже оплачен наличностью)',
+  ],
+  [Code.TaxError, 'ошибка налога'],
+  [Code.NoCashInDrawer, 'нет наличности в кассе (возврат продажи, покупка)'],
+  [Code.SeniorCashierOnly, 'операцию может проводить только старший кассир'],
+  [Code.ItemdataError, 'ошибка обработки JSON запроса в itemdata'],
+  [Code.DeviceError, 'ошибка iKKM'],
+]);
+
+const REASONS_EN: ReadonlyMap<number, string> = new Map([
   [Code.WrongKey, 'Wrong web-api key'],
   [Code.Busy, 'Registration or bank operation in progress'],
   [Code.ShiftOver24h, 'Shift exceeded 24 hours'],
@@ -68,10 +94,16 @@ const REASONS: ReadonlyMap<number, string> = new Map([
 export const isOfdBlockCode = (code: number): boolean =>
   Number.isInteger(code) && code <= -100 && code >= -199;
 
-/** The HTTP status description for an error answer (Latin-1 safe). */
-export function shortReason(code: number): string {
-  const known = REASONS.get(code);
+/** The language of the reason phrases: the seed's Russian (default) or short English texts. */
+export type ReasonLanguage = 'ru' | 'en';
+
+/** The HTTP status description for an error answer. */
+export function shortReason(code: number, language: ReasonLanguage = 'ru'): string {
+  const known = (language === 'ru' ? REASONS_RU : REASONS_EN).get(code);
   if (known) return known;
-  if (isOfdBlockCode(code)) return `Blocked by OFD (OFD code ${-code - 100})`;
-  return 'iKKM error';
+  if (isOfdBlockCode(code))
+    return language === 'ru'
+      ? `ккм заблокирован ОФД (код ОФД ${-code - 100})`
+      : `Blocked by OFD (OFD code ${-code - 100})`;
+  return language === 'ru' ? 'ошибка iKKM' : 'iKKM error';
 }

@@ -74,6 +74,11 @@ export async function handleControl(
     case 'GET /_sim/journal':
       return answer({ entries: device.state.journal });
 
+    case 'POST /_sim/reboot':
+      // The device restarts: its in-memory replay and last document are gone, its fiscal memory stays.
+      device.reboot();
+      return answer({ ok: true, key: device.state.key, now: device.now() });
+
     case 'POST /_sim/reset':
       faults.clear();
       await device.reset();
@@ -116,6 +121,7 @@ function stateView(device: IkkmDevice, faults: FaultRegistry): Record<string, un
     offlineSince: state.offlineSince,
     clockOffsetMs: state.clockOffsetMs,
     busy: device.isBusy(),
+    replayKey: device.replayKey(),
     shiftOpenedAt: open?.openedAt ?? null,
     shiftCashierId: open?.cashierId ?? null,
     lastCheckNumber: state.lastDocumentNumber,
@@ -155,6 +161,10 @@ function readSettings(fields: Record<string, unknown>, device: IkkmDevice): Part
         if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
           return 'bankBusyMs must be a non-negative number';
         change.bankBusyMs = value;
+        break;
+      case 'acceptDecimals':
+        if (typeof value !== 'boolean') return 'acceptDecimals must be a boolean';
+        change.acceptDecimals = value;
         break;
       case 'printingMode':
         if (value !== 'internal' && value !== 'external')

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Code } from './answer-codes';
 import {
   codeAnswer,
+  emptyAnswer,
   fail,
   type HttpAnswer,
   jsonAnswer,
@@ -11,7 +12,7 @@ import {
   readyAnswer,
 } from './answers';
 import { DAY_MS, HOUR_MS, type SimClock } from './clock';
-import { formatTengeFixed, MAX_REGISTRATION_TIYN, parseTenge, parseWholeTenge } from './money';
+import { formatTengeFixed, MAX_REGISTRATION_TIYN, parseAmount, parseWholeTenge } from './money';
 import { type PrintSource, Printer, renderPrintText } from './printer';
 import { receiptLines } from './receipt-text';
 import { planRegistration, readRegistration } from './registration';
@@ -89,8 +90,18 @@ interface DocumentDraft {
 export class IkkmDevice {
   state: DeviceState;
   readonly printer = new Printer();
-  /** Keys already used by a key-rotating operation → the entry, to replay its answer (203). */
+  /**
+   * Keys already used by a key-rotating operation → the document made with it, for
+   * `/dump/transaction/<key>` (the device's fiscal memory: it survives a restart).
+   */
   private usedKeys = new Map<string, JournalEntry>();
+  /**
+   * The replay memory (seed line 22 "При повторном запросе, iKKM повторит ответ"): only the last
+   * key-rotating operation's key and answer, in memory only — lost when the device restarts
+   * (and on `POST /_sim/reboot`), as the seed's printLastDocument -7 "iKKM был перезагружен"
+   * shows such memory is.
+   */
+  private replay: { key: string; entry: JournalEntry } | undefined;
   private registering = false;
   /** Real time until which the bank application keeps the device busy. */
   private bankBusyUntil = 0;
@@ -100,6 +111,8 @@ export class IkkmDevice {
   constructor(private readonly options: DeviceOptions) {
     const saved = options.store.load();
     this.state = saved ?? initialState(options.initialKey, options.factorySerialNumber);
+    // A state saved before the setting existed: strict (seed -9, digits only).
+    this.state.settings.acceptDecimals ??= false;
     options.clock.offsetMs = this.state.clockOffsetMs;
     this.indexKeys();
   }
@@ -135,11 +148,14 @@ export class IkkmDevice {
   async register(request: WebApiRequest): Promise<HttpAnswer> {
     const auth = this.authorize(request, { replay: true });
     if (!auth.ok) return auth.answer;
-    const parsed = readRegistration(request);
+    const parsed = readRegistration(request, this.state.settings.acceptDecimals);
     if (!parsed.ok) return parsed.answer;
     const blocked = this.hardwareProblem() ?? this.fiscalBlock();
     if (blocked !== undefined) return codeAnswer(blocked);
-    const plan = planRegistration(parsed.value, this.state);
+    const plan = planRegistration(parsed.value, {
+      ...this.state,
+      acceptDecimals: this.state.settings.acceptDecimals,
+    });
     if (!plan.ok) return plan.answer;
     const { tax, ...rest } = plan.value;
     return this.commitDocument({ ...rest, taxId: tax.id }, auth.value);
@@ -222,7 +238,8 @@ export class IkkmDevice {
       `Z-отчёт, смена №${shift.number}`,
       `Наличных в кассе ${formatTengeFixed(this.state.cashWeHave)} тг`,
     ]);
-    return readyAnswer(this.state.lastDocumentNumber);
+    // Seed line 355: "Получение ответов не предусмотрено".
+    return emptyAnswer();
   }
 
   /** `/apixreport`: prints the current figures; no state change but a journal line. */
@@ -239,7 +256,7 @@ export class IkkmDevice {
       `X-отчёт, смена №${shiftNumber}`,
       `Наличных в кассе ${formatTengeFixed(this.state.cashWeHave)} тг`,
     ]);
-    return readyAnswer(this.state.lastDocumentNumber);
+    return emptyAnswer();
   }
 
   /** `/apiprint`: printer mode; `print` only in a POST body. */
@@ -253,7 +270,8 @@ export class IkkmDevice {
     if (problem !== undefined) return codeAnswer(problem);
     const rendered = renderPrintText(text, this.state.settings.printingMode);
     this.printer.print({ at: this.now(), source: 'apiprint', ...rendered });
-    return readyAnswer(this.state.lastDocumentNumber);
+    // The seed never states what /apiprint answers on success: no body.
+    return emptyAnswer();
   }
 
   /** `/apibank?amount=`: launches the bank application (answer 0); its result is not reported. */
@@ -262,7 +280,7 @@ export class IkkmDevice {
     if (!auth.ok) return auth.answer;
     const text = request.params.get('amount');
     if (text === undefined) return codeAnswer(Code.RequestError);
-    const amount = parseTenge(text);
+    const amount = parseAmount(text, this.state.settings.acceptDecimals);
     if (amount === undefined || amount === 0 || amount > MAX_REGISTRATION_TIYN)
       return codeAnswer(Code.ValueError);
     const at = this.now();
@@ -349,12 +367,29 @@ export class IkkmDevice {
     await this.commit(() => Object.assign(this.state.settings, change));
   }
 
+  /**
+   * A restart without restarting the process: what the device keeps only in memory is gone — the
+   * replay memory (a repeat of the last key now answers -1) and the last document for
+   * printLastDocument (-7). The fiscal memory (key, journal, `/dump/transaction`) stays.
+   */
+  reboot(): void {
+    this.replay = undefined;
+    this.lastDocument = undefined;
+    this.bankBusyUntil = 0;
+  }
+
+  /** The key whose repeat would be answered 203 now, if any. */
+  replayKey(): string | null {
+    return this.replay?.key ?? null;
+  }
+
   /** Back to the state of a new device with the initial key; the journal is emptied. */
   async reset(): Promise<void> {
     this.state = initialState(this.options.initialKey, this.options.factorySerialNumber);
     this.options.clock.offsetMs = 0;
     this.bankBusyUntil = 0;
     this.lastDocument = undefined;
+    this.replay = undefined;
     this.printer.clear();
     this.indexKeys();
     await this.options.store.save(this.state);
@@ -367,17 +402,19 @@ export class IkkmDevice {
   // ---- rules ----
 
   /**
-   * The key check every web-api call makes. For key-rotating operations a key that was already
-   * used replays that operation's answer with HTTP 203 ("iKKM повторит ответ, регистрация не будет
-   * продублирована"); everywhere else an old key is just wrong (-1).
+   * The key check every web-api call makes. For key-rotating operations the key of the last
+   * registration replays that registration's answer with HTTP 203 ("iKKM повторит ответ,
+   * регистрация не будет продублирована") — whatever the other parameters say, and only while the
+   * device remembers it (not after a restart). Any other used key, and a used key anywhere else,
+   * is just wrong (-1).
    */
   private authorize(request: WebApiRequest, options: { replay: boolean }): Outcome<string> {
     const key = request.params.get('key');
     if (key === undefined || key === '') return fail(Code.WrongKey);
     if (!/^\d+$/.test(key)) return fail(Code.ValueError);
-    if (options.replay) {
-      const used = this.usedKeys.get(key);
-      if (used && used.checkNumber !== undefined)
+    if (options.replay && this.replay?.key === key) {
+      const used = this.replay.entry;
+      if (used.checkNumber !== undefined)
         return { ok: false, answer: keyAnswer(used.newKey, used.checkNumber, true) };
     }
     if (key !== this.state.key) return fail(Code.WrongKey);
@@ -472,6 +509,7 @@ export class IkkmDevice {
     });
     if (!saved || !entry || entry.checkNumber === undefined) return codeAnswer(Code.DeviceError);
     this.usedKeys.set(keyUsed, entry);
+    this.replay = { key: keyUsed, entry };
     const paper = receiptLines(this.state, entry, this.options.utcOffsetMinutes);
     this.lastDocument = { lines: paper };
     const rendered =

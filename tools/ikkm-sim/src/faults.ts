@@ -14,7 +14,12 @@ export interface Fault {
   kind: FaultKind;
   /** Matching requests it still affects. */
   count: number;
-  /** Path prefix; null = any path outside /_sim. */
+  /**
+   * The paths it affects; null = any path outside /_sim. A path and everything below it, on
+   * segment boundaries: `/api` matches `/api` and `/api/…` but not `/apicheck/getInfo` (a heartbeat
+   * read must not take a fault meant for a registration). A trailing `*` is a plain prefix:
+   * `/api*` matches every path that starts with `/api`.
+   */
   match: string | null;
   delayMs: number;
   code: number;
@@ -50,9 +55,7 @@ export class FaultRegistry {
 
   /** The first fault matching this path, with one use consumed (removed when used up). */
   take(path: string): Fault | undefined {
-    const index = this.faults.findIndex((fault) =>
-      fault.match === null ? true : path.startsWith(fault.match),
-    );
+    const index = this.faults.findIndex((fault) => fault.match === null || matches(fault.match, path));
     const fault = this.faults[index];
     if (!fault) return undefined;
     fault.count -= 1;
@@ -69,4 +72,10 @@ export class FaultRegistry {
   list(): Fault[] {
     return this.faults.map((fault) => ({ ...fault }));
   }
+}
+
+function matches(match: string, path: string): boolean {
+  if (match.endsWith('*')) return path.startsWith(match.slice(0, -1));
+  const base = match.replace(/\/+$/, '');
+  return path === base || path.startsWith(`${base}/`) || (base === '' && path.startsWith('/'));
 }

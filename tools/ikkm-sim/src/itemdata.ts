@@ -1,4 +1,4 @@
-import { parseQuantity, parseTenge } from './money';
+import { parseAmount, parseQuantity } from './money';
 
 /**
  * Seed 002 "Itemdata для передачи товаров на сервер ОФД": a JSON array of positions
@@ -19,22 +19,36 @@ export type ItemdataPosition =
     }
   | { type: 'discount'; name: string; discount: number; text: string };
 
-/** The position list, or `undefined` for anything the device would answer -17 to. */
-export function parseItemdata(json: string): ItemdataPosition[] | undefined {
+/**
+ * The position list; `'json'` for anything the device would answer -17 to; `'value'` for a
+ * price, sum or discount that is not plain digits while the device does not accept decimals
+ * (-9 "передавать только цифры": itemdata is a parameter like the others, only `print` is
+ * exempt). A quantity may have decimals: the seed's reports say `qty` "может быть Double".
+ */
+export function parseItemdata(json: string, acceptDecimals = true): ItemdataPosition[] | 'json' | 'value' {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch {
-    return undefined;
+    return 'json';
   }
-  if (!Array.isArray(parsed)) return undefined;
+  if (!Array.isArray(parsed)) return 'json';
   const positions: ItemdataPosition[] = [];
+  let decimals = false;
   for (const raw of parsed) {
     const position = parsePosition(raw);
-    if (!position) return undefined;
+    if (!position) return 'json';
+    if (!acceptDecimals && !wholeAmounts(position)) decimals = true;
     positions.push(position);
   }
-  return positions;
+  return decimals ? 'value' : positions;
+}
+
+function wholeAmounts(position: ItemdataPosition): boolean {
+  const whole = (text: string) => parseAmount(text, false) !== undefined;
+  return position.type === 'discount'
+    ? whole(position.text)
+    : whole(position.texts.price) && whole(position.texts.sum);
 }
 
 function parsePosition(raw: unknown): ItemdataPosition | undefined {
@@ -47,7 +61,7 @@ function parsePosition(raw: unknown): ItemdataPosition | undefined {
   if (has('discount')) {
     if (has('price') || has('qty') || has('sum')) return undefined;
     const text = valueText(record['discount']);
-    const discount = text === undefined ? undefined : parseTenge(text);
+    const discount = text === undefined ? undefined : parseAmount(text, true);
     if (text === undefined || discount === undefined) return undefined;
     return { type: 'discount', name, discount, text };
   }
@@ -55,9 +69,9 @@ function parsePosition(raw: unknown): ItemdataPosition | undefined {
   const qty = valueText(record['qty']);
   const sum = valueText(record['sum']);
   if (price === undefined || qty === undefined || sum === undefined) return undefined;
-  const priceTiyn = parseTenge(price);
+  const priceTiyn = parseAmount(price, true);
   const qtyMilli = parseQuantity(qty);
-  const sumTiyn = parseTenge(sum);
+  const sumTiyn = parseAmount(sum, true);
   if (priceTiyn === undefined || qtyMilli === undefined || sumTiyn === undefined || qtyMilli === 0)
     return undefined;
   return { type: 'item', name, price: priceTiyn, qtyMilli, sum: sumTiyn, texts: { price, qty, sum } };

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { startIkkmSimulator } from './simulator';
 
 const USAGE =
-  'usage: ikkm-sim --port <port|0> --key <initial web-api key> --state-dir <dir> [--host 127.0.0.1] [--serial 011700029000]';
+  'usage: ikkm-sim --port <port|0> --key <initial web-api key> --state-dir <dir> [--host 127.0.0.1] [--serial 011700029000] [--accept-decimals] [--reasons ru|en]';
 
 async function main(): Promise<void> {
   let values: {
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     'state-dir'?: string;
     host?: string;
     serial?: string;
+    'accept-decimals'?: boolean;
+    reasons?: string;
     help?: boolean;
   };
   try {
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
         'state-dir': { type: 'string' },
         host: { type: 'string' },
         serial: { type: 'string' },
+        'accept-decimals': { type: 'boolean' },
+        reasons: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -41,6 +45,9 @@ async function main(): Promise<void> {
     return exitWithUsage(`--port must be 0…65535, got ${values.port}`);
   if (!values.key) return exitWithUsage('--key is required');
   if (!values['state-dir']) return exitWithUsage('--state-dir is required');
+  const reasons = values.reasons ?? 'ru';
+  if (reasons !== 'ru' && reasons !== 'en')
+    return exitWithUsage(`--reasons must be ru or en, got ${reasons}`);
 
   const simulator = await startIkkmSimulator({
     port,
@@ -48,6 +55,8 @@ async function main(): Promise<void> {
     stateDir: values['state-dir'],
     ...(values.host ? { host: values.host } : {}),
     ...(values.serial ? { factorySerialNumber: values.serial } : {}),
+    ...(values['accept-decimals'] ? { acceptDecimals: true } : {}),
+    reasonLanguage: reasons,
   });
   console.log(`ikkm-sim listening on ${simulator.url} key=${simulator.key}`);
 

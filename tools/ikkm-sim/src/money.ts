@@ -37,6 +37,19 @@ export function parseScaledDecimal(text: string, scale: number): number | undefi
 /** Tenge text ("2920", "2920.50") → tiyn; `undefined` when not a plain decimal with ≤ 2 decimals. */
 export const parseTenge = (text: string): number | undefined => parseScaledDecimal(text, 2);
 
+/**
+ * An amount parameter as the device reads it. Seed code -9 "ошибка значений параметров —
+ * передавать только цифры (кроме параметра print)": by default only digits, i.e. whole tenge
+ * (`2920.50` and even `2920.00` → undefined → -9). A device set to accept decimals
+ * (`acceptDecimals`) reads tenge with up to two decimals.
+ */
+export function parseAmount(text: string, acceptDecimals: boolean): number | undefined {
+  if (acceptDecimals) return parseTenge(text);
+  if (!/^\d{1,15}$/.test(text)) return undefined;
+  const value = Number(text) * TIYN_PER_TENGE;
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
 /** Seed 002 for /apideposit and /apiwithdraw: "cash положительное, целое число" (whole tenge). */
 export function parseWholeTenge(text: string): number | undefined {
   if (!/^\d{1,12}$/.test(text)) return undefined;

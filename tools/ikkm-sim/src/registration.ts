@@ -7,7 +7,7 @@ import {
   MAX_PAYMENT_TIYN,
   MAX_REGISTRATION_TIYN,
   mulDivRoundHalfUp,
-  parseTenge,
+  parseAmount,
 } from './money';
 import type { WebApiRequest } from './request';
 import {
@@ -60,21 +60,25 @@ const SUMMARY_TITLE: Record<RegistrationKind, string> = {
 
 /**
  * Reads the parameters of `/api`: exactly one registration type (-7 otherwise), digits only
- * (-9), `print`/`itemdata` only in a POST body (-7: the seed says "Метод передачи только POST").
+ * (-9; with `acceptDecimals` tenge with up to two decimals), `print`/`itemdata` only in a POST
+ * body (-7: the seed says "Метод передачи только POST").
  */
-export function readRegistration(request: WebApiRequest): Outcome<RegistrationRequest> {
+export function readRegistration(
+  request: WebApiRequest,
+  acceptDecimals = false,
+): Outcome<RegistrationRequest> {
   const kinds = REGISTRATION_KINDS.filter((kind) => request.params.has(kind));
   const [kind] = kinds;
   if (kind === undefined || kinds.length > 1) return fail(Code.RequestError);
 
-  const amount = parseTenge(request.params.get(kind) ?? '');
+  const amount = parseAmount(request.params.get(kind) ?? '', acceptDecimals);
   if (amount === undefined || amount <= 0 || amount > MAX_REGISTRATION_TIYN) return fail(Code.ValueError);
 
   const payments = emptyPayments();
   for (const payment of PAYMENT_KINDS) {
     const text = request.params.get(payment);
     if (text === undefined) continue;
-    const value = parseTenge(text);
+    const value = parseAmount(text, acceptDecimals);
     if (value === undefined || value > MAX_PAYMENT_TIYN) return fail(Code.ValueError);
     payments[payment] = value;
   }
@@ -102,7 +106,8 @@ export function readRegistration(request: WebApiRequest): Outcome<RegistrationRe
 }
 
 /**
- * Applies the seed's rules in this order: tax (-14), itemdata (-17), then the payment rules:
+ * Applies the seed's rules in this order: tax (-14), itemdata (-17; -9 for a price, sum or
+ * discount with decimals unless the device accepts them), then the payment rules:
  *  - Σ payments < amount → -10; Σ payments < total (tax added on top) → -12;
  *  - sale: any mix of cash, bank, tara, credit; bank+tara+credit > total, or non-cash given when
  *    cash alone already covers the total, → -13; change is given from cash only;
@@ -113,15 +118,17 @@ export function readRegistration(request: WebApiRequest): Outcome<RegistrationRe
  */
 export function planRegistration(
   request: RegistrationRequest,
-  device: { taxes: readonly Tax[]; defaultTaxId: number; cashWeHave: number },
+  device: { taxes: readonly Tax[]; defaultTaxId: number; cashWeHave: number; acceptDecimals?: boolean },
 ): Outcome<RegistrationPlan> {
   const tax = device.taxes.find((candidate) => candidate.id === (request.taxId ?? device.defaultTaxId));
   if (!tax) return fail(Code.TaxError);
 
   let positions: ItemdataPosition[] | undefined;
   if (request.itemdata !== undefined) {
-    positions = parseItemdata(request.itemdata);
-    if (!positions) return fail(Code.ItemdataError);
+    const parsed = parseItemdata(request.itemdata, device.acceptDecimals ?? true);
+    if (parsed === 'json') return fail(Code.ItemdataError);
+    if (parsed === 'value') return fail(Code.ValueError);
+    positions = parsed;
   }
 
   const { kind, amount, payments } = request;

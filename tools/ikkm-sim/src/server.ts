@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Code } from './answer-codes';
+import { Code, type ReasonLanguage, shortReason } from './answer-codes';
 import { codeAnswer, type HttpAnswer } from './answers';
 import { handleControl } from './control';
 import type { IkkmDevice } from './device';
@@ -7,13 +7,15 @@ import type { FaultRegistry } from './faults';
 import { MAX_BODY_BYTES, parseWebApiRequest, type WebApiRequest } from './request';
 
 /**
- * How a path takes part in the device's one-at-a-time rule (-2):
+ * How a path takes part in the device's one-at-a-time rule (-2 "происходит регистрация или
+ * банковская операция — повторите запрос позже"):
  *  - `exclusive`: a registration, report, print or bank launch — it holds the device while it
- *    runs, and is refused with -2 while anything else holds it;
- *  - `checked`: /apicheck — reports -2 while the device is held, holds nothing itself;
- *  - `free`: reads (getInfo, dump tables) answered even during a registration.
+ *    runs;
+ *  - `free`: everything else (/apicheck, getInfo, the dump tables) holds nothing.
+ * While the device is held, EVERY web-api request — free ones included — is answered -2: the seed
+ * promises no answer to anything during a registration, so the simulator gives none.
  */
-type Access = 'exclusive' | 'checked' | 'free';
+type Access = 'exclusive' | 'free';
 
 interface Route {
   access: Access;
@@ -28,7 +30,7 @@ export function resolveRoute(device: IkkmDevice, path: string): Route | undefine
     case '/api':
       return { access: 'exclusive', run: (request) => device.register(request) };
     case '/apicheck':
-      return { access: 'checked', run: (request) => device.check(request) };
+      return { access: 'free', run: (request) => device.check(request) };
     case '/apicheck/getInfo':
       return { access: 'free', run: (request) => device.info(request) };
     case '/apicheck/printLastDocument':
@@ -74,9 +76,20 @@ function decodeSegment(segment: string): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function createIkkmServer(device: IkkmDevice, faults: FaultRegistry): Server {
+export interface ServerOptions {
+  /** Language of the error reason phrases: the seed's Russian (default) or English. */
+  reasonLanguage?: ReasonLanguage;
+}
+
+export function createIkkmServer(
+  device: IkkmDevice,
+  faults: FaultRegistry,
+  options: ServerOptions = {},
+): Server {
+  const language = options.reasonLanguage ?? 'ru';
   const server = createServer((req, res) => {
-    handle(device, faults, req, res).catch((error: unknown) => {
+    const send = (target: ServerResponse, answer: HttpAnswer) => sendAnswer(target, answer, language);
+    handle(device, faults, req, res, send).catch((error: unknown) => {
       // Bad input must never take the device down: whatever slipped through is "-99 ошибка iKKM".
       console.error(`ikkm-sim: ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
       if (!res.headersSent && !res.destroyed) send(res, codeAnswer(Code.DeviceError));
@@ -85,11 +98,14 @@ export function createIkkmServer(device: IkkmDevice, faults: FaultRegistry): Ser
   return server;
 }
 
+type Send = (res: ServerResponse, answer: HttpAnswer) => void;
+
 async function handle(
   device: IkkmDevice,
   faults: FaultRegistry,
   req: IncomingMessage,
   res: ServerResponse,
+  send: Send,
 ): Promise<void> {
   const method = req.method ?? 'GET';
   const rawUrl = req.url ?? '/';
@@ -113,6 +129,8 @@ async function handle(
     return send(res, codeAnswer(Code.RequestError));
   }
   if (fault?.kind === 'error') return send(res, codeAnswer(fault.code));
+  // Any request while a registration or printing request runs: -2, before anything else.
+  if (device.isBusy()) return send(res, codeAnswer(Code.Busy));
 
   const parsed = parseWebApiRequest({ method, url: rawUrl, contentType: req.headers['content-type'], body });
   if (!parsed.ok) return send(res, parsed.answer);
@@ -127,16 +145,21 @@ async function handle(
     try {
       // The delay happens while the device is held: a slow registration, during which every
       // other request sees -2, as on the real device.
+      // The client may give up meanwhile: the request still runs and commits, as on a device
+      // that does not notice a closed connection until it tries to answer.
       if (delayMs > 0) await sleep(delayMs);
-      await runAndAnswer(route, request, dropAfter, req, res);
+      await runAndAnswer(route, request, dropAfter, req, res, send);
     } finally {
       device.unlock();
     }
     return;
   }
-  if (delayMs > 0) await sleep(delayMs);
-  if (route.access === 'checked' && device.isBusy()) return send(res, codeAnswer(Code.Busy));
-  await runAndAnswer(route, request, dropAfter, req, res);
+  if (delayMs > 0) {
+    await sleep(delayMs);
+    // A slow read that is overtaken by a registration is answered as any request then: -2.
+    if (device.isBusy()) return send(res, codeAnswer(Code.Busy));
+  }
+  await runAndAnswer(route, request, dropAfter, req, res, send);
 }
 
 async function runAndAnswer(
@@ -145,6 +168,7 @@ async function runAndAnswer(
   dropAfter: boolean,
   req: IncomingMessage,
   res: ServerResponse,
+  send: Send,
 ): Promise<void> {
   const answer = await route.run(request);
   // commit-then-drop: the operation is done and saved (run awaited the state store); the client
@@ -173,10 +197,16 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large' | 'a
   return size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(chunks);
 }
 
-function send(res: ServerResponse, answer: HttpAnswer): void {
+/**
+ * Writes one device answer. The reason phrase (seed: "HTTP status description") is sent as UTF-8
+ * bytes; node:http writes the status line as latin1, so the text is handed over as the latin1
+ * characters of its UTF-8 bytes (an ASCII text is unchanged).
+ */
+function sendAnswer(res: ServerResponse, answer: HttpAnswer, language: ReasonLanguage): void {
   if (res.destroyed) return;
   const body = Buffer.from(answer.body, 'utf8');
-  res.writeHead(answer.status, answer.statusText, {
+  const reason = answer.code !== undefined ? shortReason(answer.code, language) : answer.statusText;
+  res.writeHead(answer.status, Buffer.from(reason, 'utf8').toString('latin1'), {
     'content-type': answer.contentType,
     'content-length': body.length,
   });

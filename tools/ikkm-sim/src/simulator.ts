@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { ReasonLanguage } from './answer-codes';
 import { KAZAKHSTAN_UTC_OFFSET_MINUTES, SimClock } from './clock';
 import { IkkmDevice } from './device';
 import { FaultRegistry } from './faults';
@@ -21,6 +22,14 @@ export interface IkkmSimulatorOptions {
   factorySerialNumber?: string;
   /** Offset of the device's local time from UTC, for the dates it writes (default +300, Kazakhstan). */
   utcOffsetMinutes?: number;
+  /**
+   * Sets the device setting `acceptDecimals` at start (kept in the state like any setting). Left
+   * out, the device keeps its saved setting; a new device refuses decimals (-9, seed "передавать
+   * только цифры").
+   */
+  acceptDecimals?: boolean;
+  /** Language of the error reason phrases: the seed's Russian (default) or short English texts. */
+  reasonLanguage?: ReasonLanguage;
 }
 
 export interface IkkmSimulator {
@@ -50,8 +59,12 @@ export async function startIkkmSimulator(options: IkkmSimulatorOptions): Promise
     utcOffsetMinutes: options.utcOffsetMinutes ?? KAZAKHSTAN_UTC_OFFSET_MINUTES,
   });
   await device.init();
+  if (options.acceptDecimals !== undefined)
+    await device.updateSettings({ acceptDecimals: options.acceptDecimals });
   const faults = new FaultRegistry();
-  const server = createIkkmServer(device, faults);
+  const server = createIkkmServer(device, faults, {
+    ...(options.reasonLanguage ? { reasonLanguage: options.reasonLanguage } : {}),
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -140,6 +140,11 @@ export interface DeviceSettings {
   /** /apibank keeps the device busy (-2) this long: the bank application is in the foreground. */
   bankBusyMs: number;
   printingMode: 'internal' | 'external';
+  /**
+   * Amounts with decimals (tiyn) accepted. Off by default: seed code -9 says "передавать только
+   * цифры". A state saved before this setting existed reads as false.
+   */
+  acceptDecimals: boolean;
 }
 
 export interface DeviceState {
@@ -204,6 +209,7 @@ export function initialState(initialKey: string, factorySerialNumber = DEFAULT_S
       ofdBlockCode: null,
       bankBusyMs: 0,
       printingMode: 'internal',
+      acceptDecimals: false,
     },
     cashiers: [
       { id: ADMINISTRATOR_ID, name: 'Администратор', role: 'administrator' },

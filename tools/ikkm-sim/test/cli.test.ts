@@ -91,11 +91,22 @@ describe('CLI (npx tsx tools/ikkm-sim/src/main.ts)', () => {
     expect(again.output()).toContain('ikkm-sim: SIGINT, stopping');
   });
 
-  it('the simulator process itself exits with code 0 on SIGTERM (tsx started directly)', async () => {
+  it('the simulator process itself exits with code 0 on SIGTERM (tsx started directly); --accept-decimals, --reasons en', async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'ikkm-sim-cli-'));
     const tsx = spawn(
       join(repoRoot, 'node_modules/.bin/tsx'),
-      ['tools/ikkm-sim/src/main.ts', '--port', '0', '--key', '77778888', '--state-dir', stateDir],
+      [
+        'tools/ikkm-sim/src/main.ts',
+        '--port',
+        '0',
+        '--key',
+        '77778888',
+        '--state-dir',
+        stateDir,
+        '--accept-decimals',
+        '--reasons',
+        'en',
+      ],
       {
         cwd: repoRoot,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,6 +127,14 @@ describe('CLI (npx tsx tools/ikkm-sim/src/main.ts)', () => {
       });
     });
     expect((await call(url, '/apicheck', { key: '77778888' })).body).toBe('0');
+    expect(await call(url, '/apicheck', { key: '12345678' })).toEqual({
+      status: 400,
+      statusText: 'Wrong web-api key',
+      body: '-1',
+    });
+    expect((await call(url, '/api', { key: '77778888', sale: '10.5', cash: '10.5' }, 'POST')).status).toBe(
+      200,
+    );
     tsx.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

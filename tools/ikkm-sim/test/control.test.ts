@@ -64,6 +64,7 @@ describe('control API (/_sim)', () => {
   });
 
   it('GET /_sim/journal lists every fiscal registration exactly once, with tiyn totals and keys', async () => {
+    await device.control('POST', '/_sim/device', { acceptDecimals: true });
     const first = await device.sell('10.5');
     await device.call('/api', { key: INITIAL_KEY, sale: '10.5', cash: '10.5' }, 'POST'); // a repeat: 203
     await device.call('/apideposit', { key: first.body, cash: '100' });

@@ -31,7 +31,7 @@ describe('fault injection (POST /_sim/faults)', () => {
     await device.control('POST', '/_sim/faults', { kind: 'error', code: -6, match: '/api' });
     expect(await device.call('/api', sale, 'POST')).toEqual({
       status: 400,
-      statusText: 'Printer not ready',
+      statusText: 'принтер не готов',
       body: '-6',
     });
     expect(await device.journal()).toHaveLength(0);
@@ -40,7 +40,7 @@ describe('fault injection (POST /_sim/faults)', () => {
     await device.control('POST', '/_sim/faults', { kind: 'error', code: -150 });
     expect(await device.call('/api', sale, 'POST')).toEqual({
       status: 400,
-      statusText: 'Blocked by OFD (OFD code 50)',
+      statusText: 'ккм заблокирован ОФД (код ОФД 50)',
       body: '-150',
     });
     // The fault was used up: the same request now registers.
@@ -85,6 +85,18 @@ describe('fault injection (POST /_sim/faults)', () => {
     expect((await device.call('/apicheck', { key })).body).toBe('-5');
     expect((await device.call('/apicheck/getInfo', { key })).body).toBe('-5');
     expect((await device.call('/apicheck', { key })).body).toBe('0');
+    expect((await device.control<{ faults: unknown[] }>('GET', '/_sim/state')).faults).toEqual([]);
+  });
+
+  it('match works on path segments: /api is the registration, not /apicheck/getInfo; a trailing * is a plain prefix', async () => {
+    await device.control('POST', '/_sim/faults', { kind: 'error', code: -6, match: '/api' });
+    const key = await device.key();
+    expect((await device.call('/apicheck/getInfo', { key })).status).toBe(200);
+    expect((await device.call('/apideposit', { key, cash: '10' })).status).toBe(200);
+    expect((await device.call('/api', { ...sale, key: await device.key() }, 'POST')).body).toBe('-6');
+    await device.control('POST', '/_sim/faults', { kind: 'error', code: -5, count: 2, match: '/api*' });
+    expect((await device.call('/apicheck/getInfo', { key: await device.key() })).body).toBe('-5');
+    expect((await device.call('/apideposit/', { key: await device.key(), cash: '10' })).body).toBe('-5');
     expect((await device.control<{ faults: unknown[] }>('GET', '/_sim/state')).faults).toEqual([]);
   });
 

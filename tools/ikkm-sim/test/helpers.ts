@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { type IkkmSimulator, startIkkmSimulator } from '../src/index';
 
@@ -30,6 +31,8 @@ export interface TestDevice {
   /** A sale with the current key; returns the new key and check number. */
   sell(amount: string, extra?: Record<string, string>): Promise<DeviceAnswer>;
   restart(): Promise<void>;
+  /** `POST /_sim/reboot`: the device forgets its replay memory and last document, in-process. */
+  reboot(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +56,10 @@ export interface JournalView {
   ofd?: { status: number; submittedAt: number | null; onlineCode: string };
 }
 
+/**
+ * One web-api exchange over node:http (fetch/undici mangles a non-ASCII reason phrase; node:http
+ * hands its bytes over one character per byte, which `utf8Reason` turns back into the text).
+ */
 export async function call(
   baseUrl: string,
   path: string,
@@ -60,19 +67,58 @@ export async function call(
   method: 'GET' | 'POST' = 'GET',
 ): Promise<DeviceAnswer> {
   const form = new URLSearchParams(params).toString();
-  const response =
+  const url =
     method === 'GET'
-      ? await fetch(`${baseUrl}${path}${form ? `${path.includes('?') ? '&' : '?'}${form}` : ''}`)
-      : await fetch(`${baseUrl}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-          body: form,
-        });
-  return { status: response.status, statusText: response.statusText, body: await response.text() };
+      ? `${baseUrl}${path}${form ? `${path.includes('?') ? '&' : '?'}${form}` : ''}`
+      : `${baseUrl}${path}`;
+  const body = method === 'POST' ? Buffer.from(form, 'utf8') : undefined;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method,
+        agent: false,
+        headers: body
+          ? {
+              'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+              'content-length': body.length,
+            }
+          : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: utf8Reason(res.statusMessage ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The reason phrase as the device meant it: its bytes are UTF-8 (Russian reasons), and an HTTP
+ * client hands them over one character per byte (latin1).
+ */
+export function utf8Reason(latin1: string): string {
+  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(latin1, 'latin1'));
 }
 
 export async function startTestDevice(
-  options: { stateDir?: string; key?: string; now?: () => number } = {},
+  options: {
+    stateDir?: string;
+    key?: string;
+    now?: () => number;
+    acceptDecimals?: boolean;
+    reasonLanguage?: 'ru' | 'en';
+  } = {},
 ): Promise<TestDevice> {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'ikkm-sim-test-'));
   const start = () =>
@@ -81,6 +127,8 @@ export async function startTestDevice(
       key: options.key ?? INITIAL_KEY,
       stateDir,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.acceptDecimals !== undefined ? { acceptDecimals: options.acceptDecimals } : {}),
+      ...(options.reasonLanguage ? { reasonLanguage: options.reasonLanguage } : {}),
     });
   let sim = await start();
 
@@ -118,6 +166,9 @@ export async function startTestDevice(
     },
     async sell(amount, extra = {}) {
       return call(sim.url, '/api', { key: await device.key(), sale: amount, cash: amount, ...extra }, 'POST');
+    },
+    async reboot() {
+      await device.control('POST', '/_sim/reboot');
     },
     async restart() {
       await sim.close();

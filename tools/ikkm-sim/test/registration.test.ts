@@ -57,26 +57,48 @@ describe('/api registration (seed "Регистрация через API")', () 
     expect((await device.journal()).map((entry) => entry.checkNumber)).toEqual([1, 2]);
   });
 
-  it('a repeat with an already used key answers 203 with the same answer and registers nothing', async () => {
+  it('a repeat with the last used key answers 203 with the same answer and registers nothing', async () => {
     const first = await device.call('/api', { key: INITIAL_KEY, sale: '2920', cash: '3000' }, 'POST');
     const repeat = await device.call('/api', { key: INITIAL_KEY, sale: '2920', cash: '3000' }, 'POST');
     expect(repeat).toEqual({ status: 203, statusText: first.statusText, body: first.body });
     expect(await device.journal()).toHaveLength(1);
     expect(await device.key()).toBe(first.body);
+    // The device does not compare the rest of the request: another sale with that key is
+    // answered with the first one's answer, and registers nothing.
+    const other = await device.call('/api', { key: INITIAL_KEY, sale: '999', cash: '999' }, 'POST');
+    expect(other).toEqual({ status: 203, statusText: '1', body: first.body });
+    expect(await device.journal()).toHaveLength(1);
 
-    // An older key still replays its own answer; the current key still works.
+    // Only the last used key is replayed: once the key moved on again, an older key is wrong.
     const second = await device.call('/api', { key: first.body, sale: '1', cash: '1' }, 'POST');
-    const olderRepeat = await device.call('/api', { key: INITIAL_KEY, sale: '999', cash: '999' });
-    expect(olderRepeat).toEqual({ status: 203, statusText: '1', body: first.body });
+    const olderRepeat = await device.call('/api', { key: INITIAL_KEY, sale: '2920', cash: '3000' }, 'POST');
+    expect(olderRepeat).toEqual({ status: 400, statusText: 'неверный web-api ключ', body: '-1' });
     const secondRepeat = await device.call('/api', { key: first.body, sale: '1', cash: '1' });
     expect(secondRepeat).toEqual({ status: 203, statusText: '2', body: second.body });
     expect(await device.journal()).toHaveLength(2);
+    expect((await device.control<{ replayKey: string }>('GET', '/_sim/state')).replayKey).toBe(first.body);
+  });
+
+  it('forgets the replay on a reboot: the last used key is then wrong (-1); the document stays findable', async () => {
+    const first = await device.sell('100');
+    await device.reboot();
+    expect((await device.control<{ replayKey: string | null }>('GET', '/_sim/state')).replayKey).toBeNull();
+    expect(await device.call('/api', { key: INITIAL_KEY, sale: '100', cash: '100' }, 'POST')).toMatchObject({
+      status: 400,
+      body: '-1',
+    });
+    expect(await device.json('/dump/transaction/' + INITIAL_KEY, { key: first.body })).toMatchObject({
+      docid: '1',
+    });
+    expect((await device.call('/apicheck/printLastDocument', { key: first.body })).body).toBe('-7');
+    expect(await device.journal()).toHaveLength(1);
+    expect(await device.key()).toBe(first.body);
   });
 
   it('-1 for a key the device never issued (and for a missing key); nothing registered, key unchanged', async () => {
     for (const params of [{ key: '99998888' }, {}] as Record<string, string>[]) {
       const answer = await device.call('/api', { ...params, sale: '100', cash: '100' }, 'POST');
-      expect(answer).toEqual({ status: 400, statusText: 'Wrong web-api key', body: '-1' });
+      expect(answer).toEqual({ status: 400, statusText: 'неверный web-api ключ', body: '-1' });
     }
     expect(await device.journal()).toHaveLength(0);
     expect(await device.key()).toBe(INITIAL_KEY);
@@ -98,7 +120,51 @@ describe('/api registration (seed "Регистрация через API")', () 
     expect(state.cashWeHave).toBe(1_000_000 - 50_000 - 50_000 + 50_000);
   });
 
-  it('keeps tiyn exactly: sale 2920.5 paid 3000.25', async () => {
+  it('refuses amounts with decimals by default (-9 "передавать только цифры"), itemdata prices and sums too', async () => {
+    const cases: Record<string, string>[] = [
+      { sale: '2920.5', cash: '3000' },
+      { sale: '2920.00', cash: '3000' },
+      { sale: '2920', cash: '3000.25' },
+      { sale: '2920', cash: '2000', bank: '920.5' },
+      {
+        sale: '100',
+        cash: '100',
+        itemdata: JSON.stringify([{ name: 'Чай', price: '50.5', qty: '2', sum: '101' }]),
+      },
+      {
+        sale: '100',
+        cash: '100',
+        itemdata: JSON.stringify([{ name: 'Чай', price: '50', qty: '2', sum: '100.00' }]),
+      },
+      { sale: '100', cash: '100', itemdata: JSON.stringify([{ name: 'Чай', price: 40.5, qty: 2, sum: 81 }]) },
+      { sale: '100', cash: '100', itemdata: JSON.stringify([{ name: 'скидка', discount: '0.5' }]) },
+    ];
+    for (const params of cases) {
+      const answer = await device.call('/api', { key: INITIAL_KEY, ...params }, 'POST');
+      expect(answer, JSON.stringify(params)).toEqual({
+        status: 400,
+        statusText: 'ошибка значений параметров',
+        body: '-9',
+      });
+    }
+    expect((await device.call('/apibank', { key: INITIAL_KEY, amount: '10.5' })).body).toBe('-9');
+    // A fractional quantity is not an amount: the reports say qty "может быть Double".
+    const weighed = await device.call(
+      '/api',
+      {
+        key: INITIAL_KEY,
+        sale: '300',
+        cash: '300',
+        itemdata: JSON.stringify([{ name: 'Сыр', price: '200', qty: '1.5', sum: '300' }]),
+      },
+      'POST',
+    );
+    expect(weighed.status).toBe(200);
+    expect(await device.journal()).toHaveLength(1);
+  });
+
+  it('keeps tiyn exactly when the device accepts decimals: sale 2920.5 paid 3000.25', async () => {
+    await device.control('POST', '/_sim/device', { acceptDecimals: true });
     const answer = await device.call('/api', { key: INITIAL_KEY, sale: '2920.5', cash: '3000.25' }, 'POST');
     expect(answer.status).toBe(200);
     const [entry] = await device.journal();
@@ -111,10 +177,10 @@ describe('/api registration (seed "Регистрация через API")', () 
     ).toBe(200);
     const over = await device.call(
       '/api',
-      { key: await device.key(), sale: '20000000.01', cash: '20000001' },
+      { key: await device.key(), sale: '20000001', cash: '20000001' },
       'POST',
     );
-    expect(over).toEqual({ status: 400, statusText: 'Parameter value error', body: '-9' });
+    expect(over).toEqual({ status: 400, statusText: 'ошибка значений параметров', body: '-9' });
   });
 
   it('-9 for values that are not plain digits', async () => {
@@ -150,7 +216,7 @@ describe('/api registration (seed "Регистрация через API")', () 
       const answer = await device.call('/api', { key: INITIAL_KEY, ...params }, method);
       expect(answer, JSON.stringify(params)).toEqual({
         status: 400,
-        statusText: 'Request error',
+        statusText: 'ошибка запроса',
         body: '-7',
       });
     }
@@ -162,10 +228,14 @@ describe('payment rules', () => {
   it('-10 when the payments are less than the sale', async () => {
     const answer = await device.call(
       '/api',
-      { key: INITIAL_KEY, sale: '1000', cash: '500', bank: '499.99' },
+      { key: INITIAL_KEY, sale: '1000', cash: '500', bank: '499' },
       'POST',
     );
-    expect(answer).toEqual({ status: 400, statusText: 'Payment less than amount', body: '-10' });
+    expect(answer).toEqual({
+      status: 400,
+      statusText: 'сумма cash (bank, tara, credit) меньше sale (buy...)',
+      body: '-10',
+    });
     expect((await device.call('/api', { key: INITIAL_KEY, sale: '1000' }, 'POST')).body).toBe('-10');
   });
 
@@ -200,7 +270,11 @@ describe('payment rules', () => {
       { key: INITIAL_KEY, sale: '1000', cash: '1000', tax: '3' },
       'POST',
     );
-    expect(short).toEqual({ status: 400, statusText: 'Cash less than calculated total', body: '-12' });
+    expect(short).toEqual({
+      status: 400,
+      statusText: 'значение cash меньше чем расчетная итоговая сумма',
+      body: '-12',
+    });
     const paid = await device.call(
       '/api',
       { key: INITIAL_KEY, sale: '1000', cash: '1050', tax: '3' },
@@ -213,7 +287,7 @@ describe('payment rules', () => {
 
   it('-13 when bank/tara/credit exceed the total or the cheque is already paid in cash', async () => {
     const cases: Record<string, string>[] = [
-      { sale: '1000', bank: '1000.01' },
+      { sale: '1000', bank: '1001' },
       { sale: '1000', credit: '600', tara: '500' },
       { sale: '1000', cash: '1000', bank: '100' },
     ];
@@ -221,7 +295,7 @@ describe('payment rules', () => {
       const answer = await device.call('/api', { key: INITIAL_KEY, ...params }, 'POST');
       expect(answer, JSON.stringify(params)).toEqual({
         status: 400,
-        statusText: 'Bank, tara or credit exceeds total',
+        statusText: 'банк или тара или кредит больше чем итоговая сумма (или чек уже оплачен наличностью)',
         body: '-13',
       });
     }
@@ -244,7 +318,11 @@ describe('payment rules', () => {
   it('-15 when the drawer cannot pay a sale return or a cash purchase', async () => {
     for (const kind of ['saleReturn', 'buy']) {
       const answer = await device.call('/api', { key: INITIAL_KEY, [kind]: '100', cash: '100' }, 'POST');
-      expect(answer).toEqual({ status: 400, statusText: 'No cash in drawer', body: '-15' });
+      expect(answer).toEqual({
+        status: 400,
+        statusText: 'нет наличности в кассе (возврат продажи, покупка)',
+        body: '-15',
+      });
     }
     await device.sell('100');
     expect(
@@ -257,7 +335,7 @@ describe('payment rules', () => {
       await device.call('/api', { key: INITIAL_KEY, sale: '100', cash: '100', tax: '99' }, 'POST'),
     ).toEqual({
       status: 400,
-      statusText: 'Tax error',
+      statusText: 'ошибка налога',
       body: '-14',
     });
     expect(
@@ -339,7 +417,11 @@ describe('itemdata and print', () => {
         { key: INITIAL_KEY, sale: '10', cash: '10', itemdata },
         'POST',
       );
-      expect(answer, itemdata).toEqual({ status: 400, statusText: 'Itemdata JSON error', body: '-17' });
+      expect(answer, itemdata).toEqual({
+        status: 400,
+        statusText: 'ошибка обработки JSON запроса в itemdata',
+        body: '-17',
+      });
     }
     expect(await device.journal()).toHaveLength(0);
   });

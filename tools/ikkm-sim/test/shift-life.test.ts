@@ -38,12 +38,12 @@ describe('shift life', () => {
     const key = await device.key();
     expect(await device.call('/api', { key, sale: '100', cash: '100' }, 'POST')).toEqual({
       status: 400,
-      statusText: 'Shift exceeded 24 hours',
+      statusText: 'смена привысила 24 часа',
       body: '-3',
     });
     expect((await device.call('/apicheck', { key })).body).toBe('-3');
     expect((await device.call('/apideposit', { key, cash: '10' })).body).toBe('-3');
-    expect(await device.call('/apizreport', { key })).toMatchObject({ status: 200, body: '0' });
+    expect(await device.call('/apizreport', { key })).toMatchObject({ status: 200, body: '' });
     expect((await device.sell('100')).status).toBe(200);
     expect(await state()).toMatchObject({ shiftOpen: true, shiftNumber: 2 });
   });
@@ -67,7 +67,7 @@ describe('shift life', () => {
     const key = await device.key();
     expect(await device.call('/api', { key, sale: '100', cash: '100' }, 'POST')).toEqual({
       status: 400,
-      statusText: 'Offline period over 72 hours',
+      statusText: 'офлайн период более 72 часов',
       body: '-4',
     });
     expect((await device.call('/apicheck', { key })).body).toBe('-4');
@@ -98,7 +98,7 @@ describe('shift life', () => {
     const key = await device.key();
     expect(await device.call('/api', { key, sale: '100', cash: '100' }, 'POST')).toEqual({
       status: 400,
-      statusText: 'Shift opened by another cashier',
+      statusText: 'смена открыта другим кассиром',
       body: '-11',
     });
     expect((await device.call('/apicheck', { key })).body).toBe('-11');
@@ -116,13 +116,16 @@ describe('shift life', () => {
     await device.control('POST', '/_sim/faults', { kind: 'delay', match: '/api', delayMs: 400 });
     const slow = device.call('/api', { key: INITIAL_KEY, sale: '100', cash: '100' }, 'POST');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const busy = { status: 400, statusText: 'Registration or bank operation in progress', body: '-2' };
+    const busy = { status: 400, statusText: 'происходит регистрация или банковская операция', body: '-2' };
     expect(await device.call('/api', { key: INITIAL_KEY, sale: '200', cash: '200' }, 'POST')).toEqual(busy);
     expect(await device.call('/apicheck', { key: INITIAL_KEY })).toEqual(busy);
     expect(await device.call('/apideposit', { key: INITIAL_KEY, cash: '10' })).toEqual(busy);
     expect((await device.control<{ busy: boolean }>('GET', '/_sim/state')).busy).toBe(true);
-    // Reads are still answered.
-    expect((await device.call('/apicheck/getInfo', { key: INITIAL_KEY })).status).toBe(200);
+    // Reads too: the seed promises no answer to anything while a registration runs.
+    expect(await device.call('/apicheck/getInfo', { key: INITIAL_KEY })).toEqual(busy);
+    expect(await device.call('/dump/table/shifts', { key: INITIAL_KEY })).toEqual(busy);
+    expect(await device.call('/dump/transaction/1', { key: INITIAL_KEY })).toEqual(busy);
+    expect(await device.call('/nothing', { key: INITIAL_KEY })).toEqual(busy);
 
     const answer = await slow;
     expect(answer.status).toBe(200);
@@ -142,9 +145,9 @@ describe('shift life', () => {
 
   it('-5 low battery, -6 printer not ready, -1xx OFD block: apicheck reports them and registrations are refused', async () => {
     const cases: [Record<string, unknown>, string, string][] = [
-      [{ batteryPerc: 5 }, '-5', 'Low battery'],
-      [{ printerReady: false }, '-6', 'Printer not ready'],
-      [{ ofdBlockCode: -103 }, '-103', 'Blocked by OFD (OFD code 3)'],
+      [{ batteryPerc: 5 }, '-5', 'низкий заряд батареи ккм'],
+      [{ printerReady: false }, '-6', 'принтер не готов'],
+      [{ ofdBlockCode: -103 }, '-103', 'ккм заблокирован ОФД (код ОФД 3)'],
     ];
     for (const [settings, code, reason] of cases) {
       await device.control('POST', '/_sim/reset');

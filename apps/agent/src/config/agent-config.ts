@@ -49,8 +49,27 @@ export const agentConfigSchema = z.object({
       maxAgeHours: z.number().positive().default(72),
     })
     .default({ maxCount: 10_000, maxBytes: 50 * 1024 * 1024, maxAgeHours: 72 }),
-  /** How long a lost device answer is retried through reconciliation before giving the register a rest. */
-  reconcileRetryMaxMs: z.number().int().positive().default(30_000),
+  /**
+   * A command in doubt is reconciled after 1 s, then 2 s, 4 s … up to this pause (default 5 min),
+   * for as long as it stays in doubt.
+   */
+  reconcileRetryMaxMs: z.number().int().positive().default(300_000),
+  /**
+   * Finished commands the journal keeps (to answer a repeated id from the journal): reported ones
+   * go after `retentionDays`, or sooner, oldest first, beyond `maxReported` — but never within a
+   * day of their deadline. Pruned at start and every hour. `maxSizeMb` caps the database file:
+   * past it a new command is not acknowledged (the broker keeps it) and an alert is raised,
+   * instead of the disk filling up under the store's other programs.
+   */
+  journal: z
+    .object({
+      retentionDays: z.number().positive().default(30),
+      maxReported: z.number().int().positive().default(100_000),
+      maxSizeMb: z.number().min(1).default(2048),
+    })
+    .default({ retentionDays: 30, maxReported: 100_000, maxSizeMb: 2048 }),
+  /** How long a command waits for a register that answers "busy" before it fails (never past its deadline). */
+  busyWaitMs: z.number().int().positive().default(60_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Until the cloud sends its list (`config`); from then on the journal keeps the cloud's. */
   registers: registerSetupListSchema,

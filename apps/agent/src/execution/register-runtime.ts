@@ -14,11 +14,45 @@ export interface RegisterRuntime {
 }
 
 export function createRegisterRuntime(config: RegisterConfig, journal: Journal): RegisterRuntime {
-  const taxTable = config.taxTable.map((entry) => ({
+  const runtime: RegisterRuntime = {
+    config,
+    driver: createDriver(config, journal, () => runtime.config),
+    queue: new SerialQueue(),
+    taxTable: taxTableOf(config),
+    health: undefined,
+  };
+  return runtime;
+}
+
+/** The register's new settings, from the next command on (the caller decides when that is). */
+export function reconfigureRegister(
+  runtime: RegisterRuntime,
+  config: RegisterConfig,
+  journal: Journal,
+): void {
+  runtime.config = config;
+  runtime.driver = createDriver(config, journal, () => runtime.config);
+  runtime.taxTable = taxTableOf(config);
+  runtime.health = undefined;
+}
+
+function taxTableOf(config: RegisterConfig): TaxTableEntry[] {
+  return config.taxTable.map((entry) => ({
     rate: percentToMilliPercent(entry.percent),
     ...(entry.name ? { name: entry.name } : {}),
     ...(entry.registerCode ? { registerCode: entry.registerCode } : {}),
   }));
+}
+
+/**
+ * `current` is read at every key load: a device key entered by an operator reaches a command in
+ * doubt at its next look at the device, whatever the register's queue is doing.
+ */
+function createDriver(
+  config: RegisterConfig,
+  journal: Journal,
+  current: () => RegisterConfig,
+): RegisterDriver {
   let driver: RegisterDriver;
   if (config.kind === 'ikkm') {
     driver = new IkkmDriver({
@@ -26,7 +60,10 @@ export function createRegisterRuntime(config: RegisterConfig, journal: Journal):
       // The rotating key lives in the journal database, next to the commands that used it; the
       // device already forgot the old one, so the new one is on disk before anything else runs.
       keyStore: {
-        load: () => journal.loadKey(config.id) ?? config.initialKey,
+        load: () => {
+          const live = current();
+          return journal.loadKey(config.id) ?? (live.kind === 'ikkm' ? live.initialKey : config.initialKey);
+        },
         save: async (key) => {
           journal.saveKey(config.id, key);
           await journal.durable();
@@ -38,6 +75,7 @@ export function createRegisterRuntime(config: RegisterConfig, journal: Journal):
       ...(config.minRequestIntervalMs !== undefined
         ? { minRequestIntervalMs: config.minRequestIntervalMs }
         : {}),
+      ...(config.acceptsDecimals ? { acceptsDecimals: true } : {}),
     });
   } else {
     driver = new CashCoreDriver({
@@ -45,7 +83,8 @@ export function createRegisterRuntime(config: RegisterConfig, journal: Journal):
       accessCode: config.accessCode,
       kkmOfdId: config.kkmOfdId,
       ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
+      ...(config.processingWindowMs ? { processingWindowMs: config.processingWindowMs } : {}),
     });
   }
-  return { config, driver, queue: new SerialQueue(), taxTable, health: undefined };
+  return driver;
 }

@@ -4,6 +4,14 @@ import { type PresenceEnvelope, topics } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/agent-config';
 
+/**
+ * Thrown (or rejected) by `onMessage` when the message could not be stored: it is not acknowledged,
+ * and it is offered to `onMessage` again after a growing pause until it is stored.
+ */
+export class NotStoredError extends Error {
+  override name = 'NotStoredError';
+}
+
 export interface IncomingMessage {
   topic: string;
   payload: Buffer;
@@ -84,21 +92,35 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     const client = mqtt.connect(this.config.mqtt.url, this.options());
     this.client = client;
     client.handleMessage = (packet, done) => {
-      // A message its handler cannot take is still acknowledged: redelivering it would fail the same way.
-      const failed = (error: unknown) => {
-        this.log.error({ err: error, topic: packet.topic }, 'incoming message handler failed');
-        done();
+      const message = {
+        topic: packet.topic,
+        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
       };
-      try {
-        const handled = this.onMessage({
-          topic: packet.topic,
-          payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
-        });
-        if (handled) handled.then(() => done(), failed);
-        else done();
-      } catch (error) {
-        failed(error);
-      }
+      const attempt = (pause: number) => {
+        // A message its handler cannot take is still acknowledged: redelivering it would fail the
+        // same way. One it could not store (the disk) is not: it is offered again after a pause,
+        // unacknowledged meanwhile (the broker keeps it; a crash now only means a redelivery).
+        // Further incoming messages wait behind it; outgoing heartbeats and results do not.
+        const failed = (error: unknown) => {
+          if (!(error instanceof NotStoredError)) {
+            this.log.error({ err: error, topic: packet.topic }, 'incoming message handler failed');
+            done();
+            return;
+          }
+          setTimeout(() => {
+            // A new connection gets the message again from the broker.
+            if (this.client === client && this.connected) attempt(Math.min(pause * 2, 30_000));
+          }, pause).unref();
+        };
+        try {
+          const handled = this.onMessage(message);
+          if (handled) handled.then(() => done(), failed);
+          else done();
+        } catch (error) {
+          failed(error);
+        }
+      };
+      attempt(500);
     };
     client.on('connect', (connack) => {
       // Nagle's algorithm would hold each small MQTT packet (PUBACK, result) for the broker's

@@ -6,9 +6,10 @@
  *   received         the command is journaled, before its PUBACK and before any device call
  *   checkpoint       the reconciliation checkpoint is written, the device call not yet sent
  *   device-answered  the device committed and answered, the result is not yet stored
+ *   in-doubt         a fiscal call's answer was lost and the command entered doubt, before any reconciliation
  *   done             the result is stored, not yet published
  */
-export type CrashPoint = 'received' | 'checkpoint' | 'device-answered' | 'done';
+export type CrashPoint = 'received' | 'checkpoint' | 'device-answered' | 'in-doubt' | 'done';
 
 const armed = process.env['KASSA_AGENT_CRASH_AT'] as CrashPoint | undefined;
 

@@ -9,6 +9,8 @@ export interface HealthReport {
   uptimeSec: number;
   link: 'up' | 'down';
   journalDepth: number;
+  /** Commands in doubt: a fiscal call was sent and its outcome is not proven yet. */
+  inDoubt: { commandId: string; registerId: string; since: string; needs?: string }[];
   outbox: { count: number; bytes: number; oldestAgeSec: number | null };
   registers: {
     id: string;

@@ -12,6 +12,17 @@ export function createAgentMetrics() {
       labelNames: ['type', 'outcome'] as const,
       registers: [registry],
     }),
+    reconciliations: new Counter({
+      name: 'kassa_agent_reconciliations_total',
+      help: 'Reconciliations of commands whose outcome was unknown, by verdict (done, notDone, inDoubt)',
+      labelNames: ['verdict'] as const,
+      registers: [registry],
+    }),
+    inDoubt: new Gauge({
+      name: 'kassa_agent_commands_in_doubt',
+      help: 'Commands in doubt: a fiscal call was sent and its outcome is not proven yet',
+      registers: [registry],
+    }),
     duplicates: new Counter({
       name: 'kassa_agent_duplicate_commands_total',
       help: 'Command ids received again (answered from the journal, device not called)',

@@ -54,7 +54,7 @@ export class CashCoreClient {
       if (!exchange.ok) return exchange;
       const envelope = parseEnvelope(exchange.body);
       if (!envelope) return garbled(method, exchange.status, exchange.body, options);
-      if (envelope.response_code !== 0) return deviceRefusal(envelope);
+      if (envelope.response_code !== 0) return deviceRefusal(envelope, options);
       return { ok: true, data: envelope.response_data as T };
     });
   }
@@ -146,7 +146,12 @@ function parseEnvelope(body: Buffer): Envelope | undefined {
   return { response_code: code, response_data: (parsed as Record<string, unknown>)['response_data'] };
 }
 
-function deviceRefusal(envelope: Envelope): CashCoreCallResult<never> {
+/**
+ * A non-zero `response_code`. To a fiscal call, the codes that do not prove that nothing happened
+ * (1, 4, 19, 22, 24, 29, 66, 69: `CASH_CORE_OUTCOME_UNKNOWN_CODES`) are RESULT_UNKNOWN, with the
+ * device's code and text kept; to a read, 66/69 are REGISTER_BUSY.
+ */
+function deviceRefusal(envelope: Envelope, options: CallOptions = {}): CashCoreCallResult<never> {
   const data = envelope.response_data;
   const text =
     typeof data === 'string' ? data : data === undefined || data === null ? '' : JSON.stringify(data);
@@ -154,9 +159,16 @@ function deviceRefusal(envelope: Envelope): CashCoreCallResult<never> {
     ok: false,
     sent: true,
     code: envelope.response_code,
-    error: cashCoreError(envelope.response_code, text),
+    error: cashCoreError(envelope.response_code, text, { fiscal: options.fiscal === true }),
   };
 }
+
+/** 66 operation_in_progress, 69 kkm_is_busy_too_long: the core is still running a call. */
+export const CASH_CORE_BUSY_CODES: ReadonlySet<number> = new Set([66, 69]);
+
+/** Whether an error is the core's "still running a call" answer (to a read: REGISTER_BUSY). */
+export const isCashCoreBusy = (error: CanonicalError): boolean =>
+  error.device?.kind === 'cash-core' && CASH_CORE_BUSY_CODES.has(error.device.code);
 
 function garbled(
   method: string,

@@ -93,6 +93,8 @@ export interface KkmState {
   cashSum: number | undefined;
   revenue: number | undefined;
   nonNullableSums: (number | undefined)[];
+  /** The same sums when the shift opened: the difference is the shift's turnover per operation. */
+  startShiftNonNullableSums: (number | undefined)[];
   offlineTicketNumber: number | undefined;
   localName: string | undefined;
   vendorId: string | undefined;
@@ -117,6 +119,7 @@ export function readKkm(raw: Json): KkmState {
     cashSum: minorOf(raw['cash_sum']),
     revenue: minorOf(raw['revenue']),
     nonNullableSums: list(raw['non_nullable_sums']).map(minorOf),
+    startShiftNonNullableSums: list(raw['start_shift_non_nullable_sums']).map(minorOf),
     offlineTicketNumber: int(raw['offline_ticket_number']),
     localName: str(raw['local_name']),
     vendorId: str(raw['vendor_id']),
@@ -274,28 +277,36 @@ export function readTransactionEntry(raw: unknown): TransactionEntry | undefined
 }
 
 /**
- * Counters of the open shift from its transaction list (register.info: a read, no X report needed).
- * The list's short bodies give counts and sums; discounts and markups are not in them (0).
+ * Counters of the open shift without an X report (register.info), from what seed 003 defines
+ * exactly: the counts from the transaction list's headers and `operation` fields; the sales and
+ * sale-return sums from the register's non-nullable sums (`non_nullable_sums` −
+ * `start_shift_non_nullable_sums`, indexed by OperationTypeEnum); the money placement sums from
+ * their full bodies (GetTransaction's MoneyPlacementObject, `placementSums`). The list's own `sum`
+ * and `payments` are never read: the seed does not say what they hold. Discounts and markups are
+ * not known without a report (0).
  */
-export function transactionCounters(entries: TransactionEntry[], kkm: KkmState): ShiftCounters {
+export function transactionCounters(
+  entries: TransactionEntry[],
+  kkm: KkmState,
+  placementSums: ReadonlyMap<number, number>,
+): ShiftCounters {
+  const turnover = (operation: number) =>
+    Math.max(0, (kkm.nonNullableSums[operation] ?? 0) - (kkm.startShiftNonNullableSums[operation] ?? 0));
   const counters: ShiftCounters = {
     ...emptyShiftCounters(),
     cashBalance: kkm.cashSum ?? 0,
     progressiveTotalSales: kkm.nonNullableSums[OPERATION.SELL] ?? 0,
     progressiveTotalReturns: kkm.nonNullableSums[OPERATION.SELL_RETURN] ?? 0,
+    sumSales: turnover(OPERATION.SELL),
+    sumReturns: turnover(OPERATION.SELL_RETURN),
   };
   for (const entry of entries) {
-    const sum = minorOf(entry.body['sum']) ?? 0;
     const operation = int(entry.body['operation']);
     if (entry.command === COMMAND.TICKET) {
-      if (operation === OPERATION.SELL) {
-        counters.countSales += 1;
-        counters.sumSales += sum;
-      } else if (operation === OPERATION.SELL_RETURN) {
-        counters.countReturns += 1;
-        counters.sumReturns += sum;
-      }
+      if (operation === OPERATION.SELL) counters.countSales += 1;
+      else if (operation === OPERATION.SELL_RETURN) counters.countReturns += 1;
     } else if (entry.command === COMMAND.MONEY_PLACEMENT) {
+      const sum = placementSums.get(entry.id) ?? 0;
       if (operation === MONEY_PLACEMENT.DEPOSIT) {
         counters.countInsert += 1;
         counters.sumInsert += sum;

@@ -87,7 +87,7 @@ export function deviceRequest(request: HttpRequest): Promise<HttpOutcome> {
             ok: true,
             answer: {
               status: response.statusCode ?? 0,
-              statusText: response.statusMessage ?? '',
+              statusText: decodeReasonPhrase(response.statusMessage ?? ''),
               body: Buffer.concat(chunks),
               contentType: response.headers['content-type'] ?? '',
             },
@@ -110,4 +110,28 @@ export function deviceRequest(request: HttpRequest): Promise<HttpOutcome> {
     }, request.timeoutMs);
     req.end(body);
   });
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The HTTP reason phrase as the device meant it. node:http hands the status line's bytes over
+ * one character per byte (latin1); a device that writes Cyrillic there (the iKKM's "short
+ * reason", seed 002) sends UTF-8 bytes. Decoded as UTF-8 only when those bytes are valid UTF-8;
+ * anything else is left as received.
+ */
+export function decodeReasonPhrase(text: string): string {
+  let high = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    // Not one byte per character: already decoded, leave it.
+    if (code > 0xff) return text;
+    if (code >= 0x80) high = true;
+  }
+  if (!high) return text; // ASCII: nothing to decode
+  try {
+    return UTF8.decode(Buffer.from(text, 'latin1'));
+  } catch {
+    return text;
+  }
 }

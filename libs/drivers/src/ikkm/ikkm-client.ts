@@ -6,10 +6,35 @@ import { SerialQueue } from '../serial-queue';
 /** Seed 002: "Установите таймаут запроса 10 секунд". */
 export const IKKM_DEFAULT_TIMEOUT_MS = 10_000;
 
-/** One web-api answer: HTTP 200/203 with a non-negative number, or a negative code. */
+export type IkkmMethod = 'GET' | 'POST';
+
+/**
+ * One web-api answer.
+ * - `ok`: HTTP 2xx whose body is not a negative code. `value` is the body (trimmed): a new key,
+ *   `0`, or — for the calls the seed gives no answer to (Z, X, print) — anything, even empty.
+ * - not `ok` with `code`: the device refused (body = negative code, seed "Коды Ответов").
+ * - not `ok` without `code`: no answer (`sent` tells whether the request may have reached the
+ *   device) or an answer that is not the seed's (`unexpected`).
+ */
 export type IkkmAnswer =
   | { ok: true; status: number; statusText: string; value: string; repeated: boolean }
-  | { ok: false; error: CanonicalError; sent: boolean; code?: number; status?: number; statusText?: string };
+  | {
+      ok: false;
+      error: CanonicalError;
+      sent: boolean;
+      code?: number;
+      status?: number;
+      statusText?: string;
+      /** The device answered, but not as the seed says it answers (e.g. no key from `/api`). */
+      unexpected?: boolean;
+    };
+
+export interface IkkmRequest {
+  method: IkkmMethod;
+  path: string;
+  /** Every parameter sent, `key` included. */
+  params: Record<string, string>;
+}
 
 export interface IkkmClientOptions {
   baseUrl: string;
@@ -19,10 +44,29 @@ export interface IkkmClientOptions {
   minRequestIntervalMs?: number;
 }
 
+export interface IkkmCallOptions {
+  /** GET (query string) or POST (form body). Default POST. */
+  method?: IkkmMethod;
+  /** The key to send instead of the stored one (a reconciliation repeat, a lookup). */
+  key?: string;
+  /**
+   * `key`: the answer must be a new web-api key (`/api`, `/apideposit`, `/apiwithdraw`); a 2xx
+   * without one is `unexpected`. `any`: any 2xx body is an answer (seed: no answer provided).
+   */
+  expect?: 'key' | 'any';
+  /** Sees the exact request before it is sent (the journal checkpoint); awaited. */
+  beforeSend?: (request: IkkmRequest) => Promise<void> | void;
+  /**
+   * Runs inside the device queue right after the answer, before any other request: where a new
+   * key is saved (and the checkpoint amended), so nothing can use the old key meanwhile.
+   */
+  afterAnswer?: (answer: IkkmAnswer, request: IkkmRequest) => Promise<void> | void;
+}
+
 /**
  * HTTP to the iKKM. Every call goes through one queue; `call` interprets the web-api answer
  * convention (body = one number: new key / 0 ready / negative code; status text = check number
- * or short reason), `getJson` reads the dump tables.
+ * or short reason), `getJson` reads getInfo and the dump tables.
  */
 export class IkkmClient {
   private readonly queue = new SerialQueue();
@@ -39,58 +83,62 @@ export class IkkmClient {
     this.minIntervalMs = options.minRequestIntervalMs ?? 0;
   }
 
+  /** The stored key, read in the device queue (after any rotation queued before). */
+  currentKey(): Promise<string> {
+    return this.queue.run(async () => this.keyStore.load());
+  }
+
   /**
-   * A web-api call whose body is a single number, POST form-encoded (print/itemdata need POST).
-   * The key is read inside the device queue, so no other request can slip in between reading it
-   * and a rotation. `rotatesKey` calls save the new key (the answer) before anything else runs;
-   * `beforeSend` sees the exact request first (the journal checkpoint); `key` overrides the
-   * stored key (a reconciliation repeat).
+   * A web-api call whose body is a single number (or nothing). The key is read inside the device
+   * queue, so no other request can slip in between reading it and a rotation.
    */
   call(
     path: string,
     params: Record<string, string>,
-    options: {
-      rotatesKey?: boolean;
-      key?: string;
-      beforeSend?: (request: { key: string; params: Record<string, string> }) => Promise<void> | void;
-    } = {},
-  ): Promise<IkkmAnswer & { keyUsed: string }> {
+    options: IkkmCallOptions = {},
+  ): Promise<IkkmAnswer & { request: IkkmRequest }> {
     return this.queue.run(async () => {
       const key = options.key ?? (await this.keyStore.load());
-      const withKey = { key, ...params };
-      await options.beforeSend?.({ key, params: withKey });
-      await this.pace();
-      const outcome = await deviceRequest({
-        method: 'POST',
-        url: `${this.baseUrl}${path}`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-        body: new URLSearchParams(withKey).toString(),
-        timeoutMs: this.timeoutMs,
-      });
-      const answer = interpret(outcome);
-      if (answer.ok && options.rotatesKey) await this.keyStore.save(answer.value);
-      return { ...answer, keyUsed: key };
+      const request: IkkmRequest = { method: options.method ?? 'POST', path, params: { key, ...params } };
+      await options.beforeSend?.(request);
+      const answer = await this.send(request, options.expect ?? 'key');
+      await options.afterAnswer?.(answer, request);
+      return { ...answer, request };
     });
   }
 
-  /** A dump table or getInfo: JSON on success, a web-api number (negative code) on failure. */
+  /** Sends a request recorded earlier exactly as it was (a reconciliation repeat). */
+  repeat(
+    request: IkkmRequest,
+    options: Pick<IkkmCallOptions, 'expect' | 'afterAnswer'> = {},
+  ): Promise<IkkmAnswer & { request: IkkmRequest }> {
+    return this.queue.run(async () => {
+      const answer = await this.send(request, options.expect ?? 'key');
+      await options.afterAnswer?.(answer, request);
+      return { ...answer, request };
+    });
+  }
+
+  /** getInfo or a dump table: JSON on success, a web-api number (negative code) on failure. */
   getJson<T>(
     path: string,
     params: Record<string, string> = {},
-  ): Promise<{ ok: true; value: T } | { ok: false; error: CanonicalError }> {
+  ): Promise<{ ok: true; value: T } | { ok: false; error: CanonicalError; code?: number }> {
     return this.queue.run(async () => {
       const key = params['key'] ?? (await this.keyStore.load());
       await this.pace();
-      const query = new URLSearchParams({ key, ...params }).toString();
+      const query = new URLSearchParams({ ...params, key }).toString();
       const outcome = await deviceRequest({
         method: 'GET',
-        url: `${this.baseUrl}${path}${query ? `?${query}` : ''}`,
+        url: `${this.baseUrl}${path}?${query}`,
         timeoutMs: this.timeoutMs,
       });
       if (!outcome.ok) return { ok: false, error: outcome.error };
       const text = outcome.answer.body.toString('utf8').trim();
-      if (/^-\d+$/.test(text))
-        return { ok: false, error: ikkmError(Number(text), outcome.answer.statusText) };
+      if (/^-\d+$/.test(text)) {
+        const code = Number(text);
+        return { ok: false, code, error: ikkmError(code, outcome.answer.statusText) };
+      }
       try {
         return { ok: true, value: JSON.parse(text) as T };
       } catch {
@@ -105,6 +153,23 @@ export class IkkmClient {
     });
   }
 
+  private async send(request: IkkmRequest, expect: 'key' | 'any'): Promise<IkkmAnswer> {
+    await this.pace();
+    const form = new URLSearchParams(request.params).toString();
+    const outcome = await deviceRequest(
+      request.method === 'GET'
+        ? { method: 'GET', url: `${this.baseUrl}${request.path}?${form}`, timeoutMs: this.timeoutMs }
+        : {
+            method: 'POST',
+            url: `${this.baseUrl}${request.path}`,
+            headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+            body: form,
+            timeoutMs: this.timeoutMs,
+          },
+    );
+    return interpret(outcome, expect);
+  }
+
   private async pace(): Promise<void> {
     const wait = this.lastRequestAt + this.minIntervalMs - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -112,21 +177,27 @@ export class IkkmClient {
   }
 }
 
-function interpret(outcome: Awaited<ReturnType<typeof deviceRequest>>): IkkmAnswer {
+function interpret(outcome: Awaited<ReturnType<typeof deviceRequest>>, expect: 'key' | 'any'): IkkmAnswer {
   if (!outcome.ok) return { ok: false, error: outcome.error, sent: outcome.sent };
   const { status, statusText } = outcome.answer;
   const text = outcome.answer.body.toString('utf8').trim();
-  if (!/^-?\d+$/.test(text)) {
-    return {
-      ok: false,
-      sent: true,
-      status,
-      statusText,
-      error: canonicalError('DEVICE_ERROR', `неожиданный ответ iKKM (HTTP ${status}): ${text.slice(0, 120)}`),
-    };
+  if (/^-\d+$/.test(text)) {
+    const code = Number(text);
+    return { ok: false, sent: true, code, status, statusText, error: ikkmError(code, statusText) };
   }
-  const value = Number(text);
-  if (value < 0)
-    return { ok: false, sent: true, code: value, status, statusText, error: ikkmError(value, statusText) };
-  return { ok: true, status, statusText, value: text, repeated: status === 203 };
+  const success = status >= 200 && status < 300;
+  const isKey = /^\d+$/.test(text) && /[1-9]/.test(text);
+  if (success && (expect === 'any' || isKey))
+    return { ok: true, status, statusText, value: text, repeated: status === 203 };
+  return {
+    ok: false,
+    sent: true,
+    unexpected: true,
+    status,
+    statusText,
+    error: canonicalError(
+      'DEVICE_ERROR',
+      `неожиданный ответ iKKM (HTTP ${status} ${statusText}): «${text.slice(0, 120)}»`,
+    ),
+  };
 }

@@ -6,8 +6,12 @@ import {
   type CommandOutcome,
   type CommandResult,
   type DeviceWarning,
+  ikkmAmountToMinor,
+  ikkmCodeInfo,
+  milliToIkkmQuantity,
   minorToIkkmAmount,
-  milliToQuantityNumber,
+  minorToIkkmDigits,
+  minorToMajorString,
   type PaymentKind,
   type RegisterCapabilities,
   type RegisterHealth,
@@ -21,7 +25,7 @@ import type {
   ReconcileVerdict,
   RegisterDriver,
 } from '../register-driver';
-import { type IkkmAnswer, IkkmClient } from './ikkm-client';
+import { type IkkmAnswer, IkkmClient, type IkkmMethod, type IkkmRequest } from './ikkm-client';
 import {
   intOf,
   type IkkmInfo,
@@ -44,12 +48,25 @@ export interface IkkmDriverConfig {
   /** The device writes local time without a zone; Kazakhstan is UTC+5 (300), the default. */
   utcOffsetMinutes?: number;
   now?: () => Date;
+  /**
+   * The device is set to accept amounts with tiyn. Default false: seed 002 code -9 "передавать
+   * только цифры", so amounts go as whole tenge and one with tiyn is refused before sending.
+   */
+  acceptsDecimals?: boolean;
+  /**
+   * How long after a Z report was sent a still-open shift does not yet prove it was not done
+   * (the device gives no answer to a Z, seed line 355). Default: the seed's request timeout, 10 s.
+   */
+  zReportWindowMs?: number;
 }
 
 export const IKKM_DEFAULT_UTC_OFFSET_MINUTES = 300;
 
 /** Seed 002: itemdata carries at most 79 positions; beyond that the device sends one summary line. */
 export const IKKM_MAX_ITEMDATA = 79;
+
+/** Seed 002 line 16: "Установите таймаут запроса 10 секунд". */
+const IKKM_PROCESSING_WINDOW_MS = 10_000;
 
 const PAYMENT_PARAM: Partial<Record<PaymentKind, string>> = {
   cash: 'cash',
@@ -58,7 +75,27 @@ const PAYMENT_PARAM: Partial<Record<PaymentKind, string>> = {
   credit: 'credit',
 };
 
-type Keyed = { keyUsed: string; answer: IkkmAnswer };
+/** Seed 002 `/dump/table/shifts/<n>/cheques` `chequeType`: 0 продажа, 1 покупка, 2 возврат продажи, 3 возврат покупки. */
+const CHEQUE_TYPE = { sale: '0', buy: '1', saleReturn: '2', buyReturn: '3' } as const;
+
+/** The calls that rotate the key (seed lines 20, 369, 407): registration and cash in/out. */
+const ROTATING_PATHS = new Set(['/api', '/apideposit', '/apiwithdraw']);
+
+/**
+ * Refusals of a same-key repeat that say nothing about whether the first send was registered:
+ * the device may check these before it looks at the key — and they are the seed's "try later"
+ * (-2) or device conditions that come and go (-5, -6, -99).
+ */
+const REPEAT_TRY_LATER = new Set([-2, -5, -6, -99]);
+/**
+ * Refusals that depend on the request alone. The repeat is the first send byte for byte: had the
+ * first been registered its content was valid, so it cannot be refused for its content now — a
+ * refusal proves it was refused then too. Settled: failed.
+ */
+const REPEAT_REFUSED_CONTENT = new Set([-7, -8, -9, -10, -12, -13, -17]);
+
+type IkkmCheckpoint = Extract<ReconcileCheckpoint, { kind: 'ikkm' }>;
+type Json<T> = { ok: true; value: T } | { ok: false; error: CanonicalError; code?: number };
 
 /** iKKM web-api device (seed 002) behind the register interface. */
 export class IkkmDriver implements RegisterDriver {
@@ -98,6 +135,8 @@ export class IkkmDriver implements RegisterDriver {
       ],
       receiptOperations: ['sale', 'saleReturn', 'buy', 'buyReturn'],
       paymentKinds: ['cash', 'card', 'tara', 'credit'],
+      // Seed 002 line 26: on a return "значение cash должно быть равно сумме чека".
+      returnPaymentKinds: ['cash'],
       maxItemsDetailed: IKKM_MAX_ITEMDATA,
       shiftOpensWithFirstDocument: true,
       receiptImages: false,
@@ -106,7 +145,35 @@ export class IkkmDriver implements RegisterDriver {
   }
 
   async execute(command: CanonicalCommand, context: ExecuteContext): Promise<CommandOutcome> {
-    const outcome = await this.dispatch(command, context);
+    // A fiscal call may be on its way from the moment its checkpoint is stored.
+    let sent = false;
+    const tracked: ExecuteContext = {
+      commandId: context.commandId,
+      checkpoint: async (data) => {
+        await context.checkpoint(data);
+        sent = true;
+      },
+    };
+    let outcome: CommandOutcome;
+    try {
+      outcome = await this.dispatch(command, tracked);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      outcome = {
+        ok: false,
+        error: sent
+          ? canonicalError(
+              'RESULT_UNKNOWN',
+              `ошибка драйвера iKKM после отправки запроса на кассу: ${message}; результат проверяется сверкой`,
+            )
+          : canonicalError('INTERNAL', `ошибка драйвера iKKM (на кассу ничего не отправлено): ${message}`),
+      };
+    }
+    if (!outcome.ok && outcome.error.code === 'RESULT_UNKNOWN' && !sent) {
+      // No fiscal call was checkpointed (a read, an X report, a reprint): a lost answer there is
+      // not a command in doubt — RESULT_UNKNOWN is kept for checkpointed fiscal calls.
+      outcome = { ok: false, error: canonicalError('DEVICE_TIMEOUT', outcome.error.message) };
+    }
     this.lastError = outcome.ok ? undefined : outcome.error;
     return outcome;
   }
@@ -145,6 +212,8 @@ export class IkkmDriver implements RegisterDriver {
         );
       case 'receipt.image':
         return fail('NOT_SUPPORTED', 'iKKM не отдаёт изображение чека');
+      case 'command.resolve':
+        return fail('NOT_SUPPORTED', 'решение оператора применяет агент, а не касса');
     }
   }
 
@@ -156,38 +225,63 @@ export class IkkmDriver implements RegisterDriver {
    */
   private async openShift(): Promise<CommandOutcome> {
     const info = await this.info();
-    if (!info.ok) return info;
+    if (!info.ok) return { ok: false, error: info.error };
     return { ok: true, result: this.resultFromInfo('shift.open', info.value) };
   }
 
+  /**
+   * Z report (seed: GET `/apizreport?key=`). The device gives no answer ("Получение ответов не
+   * предусмотрено", line 355) and keeps the key (line 349), so any 2xx is only "received": the
+   * shift state read through getInfo afterwards decides.
+   */
   private async closeShift(
     type: 'shift.close' | 'shift.forceClose',
     context: ExecuteContext,
   ): Promise<CommandOutcome> {
     const before = await this.info();
-    if (!before.ok) return before;
+    if (!before.ok) return { ok: false, error: before.error };
     const shiftNumber = intOf(before.value.currentShiftID) ?? 0;
     if (before.value.currentShiftStatus !== 'opened') {
       return fail('SHIFT_NOT_OPEN', `смена ${shiftNumber} на iKKM уже закрыта`);
     }
+    const lastChequeId = intOf(before.value.lastClosedChequeId);
+    const at = this.now().toISOString();
     // The Z report does not rotate the key, so the checkpoint keeps the shift to look at instead.
     const answer = await this.client.call(
       '/apizreport',
       {},
       {
+        method: 'GET',
+        expect: 'any',
         beforeSend: (request) =>
           context.checkpoint({
             kind: 'ikkm',
-            keyUsed: request.key,
-            path: '/apizreport',
+            keyUsed: request.params['key'] ?? '',
+            path: request.path,
+            method: request.method,
             params: request.params,
+            at,
             shiftNumber,
             shiftOpen: true,
+            ...(lastChequeId !== undefined ? { lastChequeId } : {}),
           }),
       },
     );
-    if (!answer.ok) return { ok: false, error: answer.error };
-    return this.closedShiftResult(type, shiftNumber, answer);
+    if (!answer.ok) {
+      // A refusal (-2 busy included) registered nothing; no answer at all is not proof either way.
+      if (answer.code !== undefined || !answer.sent) return { ok: false, error: answer.error };
+      return unknownResult(`Z-отчёт отправлен, ответ не получен: ${answer.error.message}`);
+    }
+    const after = await this.info();
+    if (!after.ok)
+      return unknownResult(
+        `Z-отчёт отправлен (iKKM не даёт ответа на него), состояние смены прочитать не удалось: ${after.error.message}`,
+      );
+    if (!shiftClosedSince(after.value, shiftNumber))
+      return unknownResult(
+        `Z-отчёт отправлен, но смена ${shiftNumber} ещё открыта; iKKM не отвечает на Z-отчёт (описание web-api, стр. 355) — состояние будет проверено ещё раз`,
+      );
+    return this.closedShiftResult(type, shiftNumber, { status: answer.status, body: answer.value });
   }
 
   private async closedShiftResult(
@@ -211,48 +305,78 @@ export class IkkmDriver implements RegisterDriver {
   }
 
   private async receipt(command: CommandOf<'receipt'>, context: ExecuteContext): Promise<CommandOutcome> {
-    const params: Record<string, string> = {};
-    params[command.operation] = minorToIkkmAmount(command.total);
+    const prepared = this.receiptParams(command);
+    if (!prepared.ok) return prepared;
+    const keyed = await this.keyedCall('/api', 'POST', prepared.params, context);
+    if (!keyed.ok) return keyed;
+    return this.receiptResult(command, keyed.answer, keyed.request);
+  }
+
+  /** The `/api` parameters, or why the iKKM cannot take this receipt (nothing is sent then). */
+  private receiptParams(
+    command: CommandOf<'receipt'>,
+  ): { ok: true; params: Record<string, string> } | { ok: false; error: CanonicalError } {
+    const refuse = (code: Parameters<typeof canonicalError>[0], message: string) => ({
+      ok: false as const,
+      error: canonicalError(code, message),
+    });
+    const isReturn = command.operation === 'saleReturn' || command.operation === 'buyReturn';
+    // Integer minor units per device parameter; merged once, converted once.
+    const byParam = new Map<string, number>();
     for (const payment of command.payments) {
       const param = PAYMENT_PARAM[payment.kind];
-      if (!param) {
-        return fail(
+      if (!param)
+        return refuse(
           'PAYMENT_TYPE_UNSUPPORTED',
           `iKKM не принимает оплату вида «${payment.kind}» (только cash, bank, tara, credit)`,
         );
-      }
-      const previous = params[param] ? Number(params[param]) * 100 : 0;
-      params[param] = minorToIkkmAmount(previous + payment.amount);
+      if (isReturn && param !== 'cash')
+        return refuse(
+          'PAYMENT_TYPE_UNSUPPORTED',
+          `iKKM проводит возврат только наличными: «при возврате покупки или продажи значение cash должно быть равно сумме чека»; оплата «${payment.kind}» невозможна`,
+        );
+      byParam.set(param, (byParam.get(param) ?? 0) + payment.amount);
     }
+    if (isReturn && (byParam.get('cash') ?? 0) !== command.total)
+      return refuse(
+        'INVALID_REQUEST',
+        `iKKM: при возврате наличные (${minorToMajorString(byParam.get('cash') ?? 0)}) должны быть равны сумме чека (${minorToMajorString(command.total)})`,
+      );
+
     const taxCodes = new Set(
       [...command.taxes, ...command.items.flatMap((item) => item.taxes)].map((tax) => tax.registerCode ?? ''),
     );
     taxCodes.delete('');
-    if (taxCodes.size > 1) {
-      return fail(
+    if (taxCodes.size > 1)
+      return refuse(
         'TAX_ERROR',
         `iKKM применяет один налог на чек, а в чеке их ${taxCodes.size}: ${[...taxCodes].join(', ')}`,
       );
-    }
     const [taxCode] = [...taxCodes];
-    if (taxCode !== undefined) {
-      if (!/^\d+$/.test(taxCode)) return fail('TAX_ERROR', `код налога iKKM должен быть числом: ${taxCode}`);
-      params['tax'] = taxCode;
-    }
-    params['itemdata'] = JSON.stringify(itemData(command));
-    if (command.footerLines.length > 0) params['print'] = command.footerLines.join('\n');
+    if (taxCode !== undefined && !/^\d+$/.test(taxCode))
+      return refuse('TAX_ERROR', `код налога iKKM должен быть числом: ${taxCode}`);
 
-    const keyed = await this.keyedCall('/api', params, context);
-    if (!keyed.answer.ok) return { ok: false, error: keyed.answer.error };
-    return this.receiptResult(command, keyed);
+    const money = new IkkmAmounts(this.config.acceptsDecimals === true);
+    const params: Record<string, string> = {};
+    params[command.operation] = money.text(command.total, 'сумма чека');
+    for (const [param, amount] of byParam) params[param] = money.text(amount, `оплата ${param}`);
+    if (taxCode !== undefined) params['tax'] = taxCode;
+    params['itemdata'] = JSON.stringify(itemData(command, money));
+    if (command.footerLines.length > 0) params['print'] = command.footerLines.join('\n');
+    const problem = money.problem();
+    if (problem) return refuse('INVALID_REQUEST', problem);
+    return { ok: true, params };
   }
 
-  private async receiptResult(command: CommandOf<'receipt'>, keyed: Keyed): Promise<CommandOutcome> {
-    const answer = keyed.answer;
-    if (!answer.ok) return { ok: false, error: answer.error };
+  private async receiptResult(
+    command: CommandOf<'receipt'>,
+    answer: Extract<IkkmAnswer, { ok: true }>,
+    request: IkkmRequest,
+  ): Promise<CommandOutcome> {
     const checkNumber = intOf(answer.statusText.trim());
     const newKey = answer.value;
-    const transaction = await this.client.getJson<IkkmTransaction>(`/dump/transaction/${keyed.keyUsed}`, {
+    const keyUsed = request.params['key'] ?? '';
+    const transaction = await this.client.getJson<IkkmTransaction>(`/dump/transaction/${keyUsed}`, {
       key: newKey,
     });
     const info = await this.info();
@@ -282,41 +406,51 @@ export class IkkmDriver implements RegisterDriver {
     return { ok: true, result };
   }
 
+  /** Seed: GET `/apiwithdraw/?key=&cash=`, `/apideposit?key=&cash=`; "cash положительное, целое число". */
   private async moneyPlacement(
     command: CommandOf<'cash.in'> | CommandOf<'cash.out'>,
     context: ExecuteContext,
   ): Promise<CommandOutcome> {
-    // Seed 002: "Значение параметра cash положительное, целое число" — whole tenge only.
-    if (command.amount % 100 !== 0) {
-      return fail('INVALID_REQUEST', 'iKKM вносит и снимает только целые тенге (сумма без тиынов)');
+    const cash = minorToIkkmDigits(command.amount);
+    if (cash === undefined) {
+      return fail(
+        'INVALID_REQUEST',
+        `iKKM вносит и снимает только целые тенге («cash положительное, целое число»): ${minorToMajorString(command.amount)} содержит тиыны`,
+      );
     }
     const path = command.type === 'cash.in' ? '/apideposit' : '/apiwithdraw';
-    const keyed = await this.keyedCall(path, { cash: String(command.amount / 100) }, context);
-    return this.moneyPlacementResult(command.type, keyed);
+    const keyed = await this.keyedCall(path, 'GET', { cash }, context);
+    if (!keyed.ok) return keyed;
+    return this.moneyPlacementResult(command.type, keyed.answer);
   }
 
-  private async moneyPlacementResult(type: 'cash.in' | 'cash.out', keyed: Keyed): Promise<CommandOutcome> {
-    const answer = keyed.answer;
-    if (!answer.ok) return { ok: false, error: answer.error };
+  private async moneyPlacementResult(
+    type: 'cash.in' | 'cash.out',
+    answer: Extract<IkkmAnswer, { ok: true }>,
+  ): Promise<CommandOutcome> {
     const info = await this.info();
+    const documentNumber = intOf(answer.statusText.trim());
     return {
       ok: true,
       result: {
         ...(info.ok ? this.resultFromInfo(type, info.value) : { type }),
-        ...(intOf(answer.statusText.trim()) !== undefined
-          ? { documentNumber: intOf(answer.statusText.trim()) }
-          : {}),
+        ...(documentNumber !== undefined ? { documentNumber } : {}),
         replayed: answer.repeated,
         raw: { status: answer.status, statusText: answer.statusText, key: answer.value },
       },
     };
   }
 
+  /**
+   * X report (seed: GET `/apixreport?key=`; no answer provided, line 355). It changes nothing the
+   * web-api can read back, so a 2xx is all there is to confirm; the figures come from the shift report.
+   */
   private async xReport(): Promise<CommandOutcome> {
-    const answer = await this.client.call('/apixreport', {});
+    const answer = await this.client.call('/apixreport', {}, { method: 'GET', expect: 'any' });
     if (!answer.ok) return { ok: false, error: answer.error };
+    const raw = { status: answer.status, body: answer.value };
     const info = await this.info();
-    if (!info.ok) return { ok: true, result: { type: 'report.x', raw: answer } };
+    if (!info.ok) return { ok: true, result: { type: 'report.x', raw } };
     const shiftNumber = intOf(info.value.currentShiftID) ?? 0;
     const report = await this.client.getJson<IkkmShiftReport>(`/dump/table/shifts/${shiftNumber}/report`);
     return {
@@ -324,7 +458,7 @@ export class IkkmDriver implements RegisterDriver {
       result: {
         ...this.resultFromInfo('report.x', info.value),
         ...(report.ok ? { counters: shiftReportToCounters(report.value) } : {}),
-        raw: { answer, report: report.ok ? report.value : undefined },
+        raw: { answer: raw, report: report.ok ? report.value : undefined },
       },
     };
   }
@@ -346,7 +480,7 @@ export class IkkmDriver implements RegisterDriver {
 
   private async registerInfo(): Promise<CommandOutcome> {
     const info = await this.info();
-    if (!info.ok) return info;
+    if (!info.ok) return { ok: false, error: info.error };
     return {
       ok: true,
       result: {
@@ -372,33 +506,59 @@ export class IkkmDriver implements RegisterDriver {
     return { ok: true, result: { type: 'operators.list', operators, raw: cashiers.value } };
   }
 
+  /** Seed: GET `/apicheck/printLastDocument?key=`; -7 = the iKKM was restarted or is new. */
   private async reprint(command: CommandOf<'receipt.reprint'>): Promise<CommandOutcome> {
     if (!('last' in command.document)) {
       return fail('NOT_SUPPORTED', 'iKKM может повторно напечатать только последний документ');
     }
-    const answer = await this.client.call('/apicheck/printLastDocument', {});
-    if (!answer.ok) return { ok: false, error: answer.error };
-    return { ok: true, result: { type: 'receipt.reprint', raw: answer } };
+    const answer = await this.client.call(
+      '/apicheck/printLastDocument',
+      {},
+      { method: 'GET', expect: 'any' },
+    );
+    if (!answer.ok) {
+      if (answer.code === -7)
+        return fail(
+          'NOT_FOUND',
+          'iKKM не может повторить последний документ: касса была перезагружена или новая (iKKM -7)',
+        );
+      return { ok: false, error: answer.error };
+    }
+    return {
+      ok: true,
+      result: { type: 'receipt.reprint', raw: { status: answer.status, body: answer.value } },
+    };
   }
 
   // ---- status ----
 
   async status(): Promise<RegisterHealth> {
-    const info = await this.info();
-    if (!info.ok) {
-      this.lastError = info.error;
-      return {
-        reachable:
-          info.error.code !== 'REGISTER_UNREACHABLE' &&
-          info.error.code !== 'DEVICE_TIMEOUT' &&
-          info.error.code !== 'RESULT_UNKNOWN',
-        checkedAt: this.now().toISOString(),
-        offlineQueue: 0,
-        warnings: warningsForError(info.error),
-        lastError: info.error,
-      };
+    try {
+      const info = await this.info();
+      if (!info.ok) return this.unhealthy(info.error);
+      return await this.healthFrom(info.value);
+    } catch (error) {
+      return this.unhealthy(
+        canonicalError(
+          'INTERNAL',
+          `ошибка драйвера iKKM: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
     }
-    return this.healthFrom(info.value);
+  }
+
+  private unhealthy(error: CanonicalError): RegisterHealth {
+    this.lastError = error;
+    return {
+      reachable:
+        error.code !== 'REGISTER_UNREACHABLE' &&
+        error.code !== 'DEVICE_TIMEOUT' &&
+        error.code !== 'RESULT_UNKNOWN',
+      checkedAt: this.now().toISOString(),
+      offlineQueue: 0,
+      warnings: warningsForError(error),
+      lastError: error,
+    };
   }
 
   private async healthFrom(info: IkkmInfo): Promise<RegisterHealth> {
@@ -430,6 +590,12 @@ export class IkkmDriver implements RegisterDriver {
     if (this.lastError)
       for (const w of warningsForError(this.lastError)) if (!warnings.includes(w)) warnings.push(w);
     const identity = this.identityFromInfo(info);
+    let cashBalance: number | undefined;
+    try {
+      cashBalance = ikkmMoney(info.cashWeHave);
+    } catch {
+      cashBalance = undefined;
+    }
     return {
       reachable: true,
       checkedAt: now.toISOString(),
@@ -440,7 +606,7 @@ export class IkkmDriver implements RegisterDriver {
         ...(info.cashierName ? { cashier: info.cashierName } : {}),
       },
       ...(hoursLeft !== undefined ? { shiftHoursLeft: hoursLeft } : {}),
-      cashBalance: ikkmMoney(info.cashWeHave),
+      ...(cashBalance !== undefined ? { cashBalance } : {}),
       offlineQueue: queue,
       warnings,
       ...(this.lastError ? { lastError: this.lastError } : {}),
@@ -450,80 +616,380 @@ export class IkkmDriver implements RegisterDriver {
 
   // ---- reconciliation ----
 
+  /**
+   * Decides, from what seed 002 states and nothing more, whether an interrupted call took effect:
+   * - Z report: the shift state (getInfo), the Z keeps the key (line 349);
+   * - key-rotating calls: the same request again, with the same key (line 22: "При повторном
+   *   запросе, iKKM повторит ответ, регистрация не будет продублирована"):
+   *   200/203 → done with the device's own document (line 89); -2, no answer, -5, -6, -99 → in doubt;
+   *   -1 → the key moved on: look the document up (`/dump/transaction/<key used>?key=<current>`,
+   *   lines 278-296) and verify it in the shift's cheque list (lines 193-211);
+   *   a refusal of the request's content → done, failed; a device condition → in doubt.
+   * Never throws: a failure of its own is in doubt too.
+   */
   async reconcile(entry: ReconcileEntry): Promise<ReconcileVerdict> {
+    try {
+      return await this.reconcileCheckpoint(entry);
+    } catch (error) {
+      return {
+        state: 'inDoubt',
+        evidence: `сверка iKKM прервана ошибкой драйвера: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+  }
+
+  private async reconcileCheckpoint(entry: ReconcileEntry): Promise<ReconcileVerdict> {
     const checkpoint = entry.checkpoint;
     if (!checkpoint || checkpoint.kind !== 'ikkm') {
       // Nothing was sent before the crash (no checkpoint) — or it was a read.
       return { state: 'notDone', reason: 'no device call was recorded for this command' };
     }
     if (checkpoint.path === '/apizreport') return this.reconcileZReport(entry, checkpoint);
-    if (entry.deadlinePassed) {
-      // Past the deadline we may only look. A used key is refused (-1): the device rotated it,
-      // so the registration happened; the repeat below then only replays its answer (203).
-      const probe = await this.client.call('/apicheck', {}, { key: checkpoint.keyUsed });
-      if (probe.ok)
-        return { state: 'notDone', reason: 'the key used is still the current key: nothing was registered' };
-      if (probe.code !== -1) return { state: 'unknown', reason: probe.error.message };
+    if (!ROTATING_PATHS.has(checkpoint.path))
+      return {
+        state: 'inDoubt',
+        needs: 'operator',
+        evidence: `неизвестный вызов в контрольной точке: ${checkpoint.path}`,
+      };
+    if (checkpoint.staleKey) {
+      const { answeredKey, documentNumber } = checkpoint.staleKey;
+      return {
+        state: 'notDone',
+        reason:
+          `единственная отправка этой команды (ключ ${checkpoint.keyUsed}) получила ответ 203 — повтор ` +
+          `документа №${documentNumber ?? '?'} прежней регистрации; повтор iKKM не регистрирует ` +
+          `(«регистрация не будет продублирована»), значит по этой команде не зарегистрировано ничего; ` +
+          `ключ синхронизирован (${answeredKey})`,
+      };
     }
-    // Seed 002: a repeat with the same key repeats the answer (203) and never registers twice;
-    // if the first request never arrived, this one registers it — exactly once either way.
-    const { key: keyUsed, ...params } = checkpoint.params;
-    const answer = await this.client.call(checkpoint.path, params, {
-      key: keyUsed ?? checkpoint.keyUsed,
-      rotatesKey: true,
+    const keyUsed = checkpoint.params['key'] ?? checkpoint.keyUsed;
+    const request: IkkmRequest = {
+      method: checkpoint.method ?? 'POST',
+      path: checkpoint.path,
+      params: { ...checkpoint.params, key: keyUsed },
+    };
+    const answer = await this.client.repeat(request, {
+      expect: 'key',
+      afterAnswer: async (repeated) => {
+        if (repeated.ok) await this.config.keyStore.save(repeated.value);
+      },
     });
-    if (!answer.ok && answer.code === undefined) return { state: 'unknown', reason: answer.error.message };
-    const keyed: Keyed = { keyUsed: checkpoint.keyUsed, answer };
     const command = entry.command;
-    let outcome: CommandOutcome;
-    if (command.type === 'receipt') outcome = await this.receiptResult(command, keyed);
-    else if (command.type === 'cash.in' || command.type === 'cash.out')
-      outcome = await this.moneyPlacementResult(command.type, keyed);
-    else
-      outcome = answer.ok
-        ? { ok: true, result: { type: command.type, raw: answer } }
-        : { ok: false, error: answer.error };
-    return { state: 'done', outcome };
+
+    if (answer.ok) {
+      if (!answer.repeated) {
+        // 200: the first send had never been registered; this repeat registered it, once.
+        return { state: 'done', outcome: await this.keyedResult(command, answer, request) };
+      }
+      // 203: the device repeats the answer of the registration made with this key.
+      if (command.type === 'receipt') {
+        const checkNumber = intOf(answer.statusText.trim());
+        const verified =
+          checkNumber === undefined
+            ? ({ kind: 'unverifiable', why: 'в ответе 203 нет номера чека' } as const)
+            : await this.verifyCheque(command, checkpoint, checkNumber, answer.value);
+        if (verified.kind === 'retry')
+          return {
+            state: 'inDoubt',
+            evidence: `касса повторила ответ (203), проверка чека отложена: ${verified.why}`,
+          };
+        if (verified.kind === 'mismatch')
+          return {
+            state: 'inDoubt',
+            needs: 'operator',
+            evidence:
+              `касса ответила на повтор с ключом ${keyUsed} документом №${checkNumber}, но это не этот чек: ` +
+              `${verified.why}. Этим ключом, по-видимому, провёл документ другой клиент; решите по кассовой ленте и ОФД`,
+          };
+      }
+      return { state: 'done', outcome: await this.keyedResult(command, answer, request) };
+    }
+
+    const describe = describeAnswer(answer);
+    if (answer.code === undefined) {
+      return {
+        state: 'inDoubt',
+        evidence: `повтор запроса с ключом ${keyUsed}: ${describe}; результат неизвестен, сверка будет повторена`,
+      };
+    }
+    const code = answer.code;
+    if (code === -1) return this.keyMovedOn(command, checkpoint, keyUsed);
+    if (REPEAT_TRY_LATER.has(code))
+      return {
+        state: 'inDoubt',
+        evidence: `повтор запроса с ключом ${keyUsed}: ${describe} — касса не проверяла ключ, повторим позже`,
+      };
+    if (REPEAT_REFUSED_CONTENT.has(code))
+      // The exact same request is refused for its content: the first send was refused too.
+      return { state: 'done', outcome: { ok: false, error: answer.error } };
+    // -3, -4, -11, -14, -15, -16, -100…-199 and unknown codes: a device condition that may have
+    // arisen after the first send — the device may check it before the key, so it proves nothing.
+    const action = ikkmCodeInfo(code).action;
+    return {
+      state: 'inDoubt',
+      evidence:
+        `повтор запроса с ключом ${keyUsed}: ${describe}; это состояние кассы, а не ответ о документе — ` +
+        `повторим после устранения${action ? ` (${action})` : ''}`,
+    };
   }
 
+  /**
+   * -1 on a same-key repeat: the device no longer takes the key used. Either a registration was
+   * made with it (the key rotates only then, lines 20, 407) or the device forgot the answer (a
+   * restart). Only the device's current key can look the document up.
+   */
+  private async keyMovedOn(
+    command: CanonicalCommand,
+    checkpoint: IkkmCheckpoint,
+    keyUsed: string,
+  ): Promise<ReconcileVerdict> {
+    const current = await this.client.currentKey();
+    if (current === keyUsed)
+      return {
+        state: 'inDoubt',
+        needs: 'deviceKey',
+        evidence:
+          `iKKM больше не принимает ключ ${keyUsed}, с которым отправлена команда (-1): ключ сменился — ` +
+          `этим ключом что-то зарегистрировано, либо касса перезагружена и не помнит ответ. Текущий ключ кассы ` +
+          `неизвестен: введите его, чтобы найти документ (/dump/transaction/${keyUsed})`,
+      };
+    const lookup = await this.client.getJson<IkkmTransaction>(`/dump/transaction/${keyUsed}`, {
+      key: current,
+    });
+    if (!lookup.ok) {
+      if (lookup.code === -1)
+        return {
+          state: 'inDoubt',
+          needs: 'deviceKey',
+          evidence: `ключ ${keyUsed} не принят (-1), и введённый ключ ${current} тоже не принят для поиска документа (-1): введите текущий ключ кассы`,
+        };
+      if (lookup.code === undefined || REPEAT_TRY_LATER.has(lookup.code))
+        return {
+          state: 'inDoubt',
+          evidence: `ключ ${keyUsed} не принят (-1); поиск документа не удался: ${lookup.error.message}; повторим позже`,
+        };
+      return {
+        state: 'inDoubt',
+        needs: 'operator',
+        evidence: `ключ ${keyUsed} не принят (-1), а документ с этим ключом касса не нашла (${lookup.error.message}); решите по кассовой ленте и ОФД`,
+      };
+    }
+    const transaction = lookup.value;
+    const docid = intOf(transaction.docid);
+    if (docid === undefined)
+      return {
+        state: 'inDoubt',
+        needs: 'operator',
+        evidence: `ключ ${keyUsed} не принят (-1); /dump/transaction не назвал номер документа: ${JSON.stringify(transaction).slice(0, 200)}`,
+      };
+    if (command.type !== 'receipt')
+      return {
+        state: 'inDoubt',
+        needs: 'operator',
+        evidence:
+          `ключом ${keyUsed} проведён документ №${docid}, но web-api не позволяет проверить, что это именно эта ` +
+          `операция (${command.type}): внесения и изъятия не входят в список чеков смены. Решите по кассовой ленте`,
+      };
+    const verified = await this.verifyCheque(command, checkpoint, docid, current);
+    if (verified.kind === 'retry')
+      return {
+        state: 'inDoubt',
+        evidence: `ключом ${keyUsed} проведён документ №${docid}; сверка со списком чеков отложена: ${verified.why}`,
+      };
+    if (verified.kind !== 'match')
+      return {
+        state: 'inDoubt',
+        needs: 'operator',
+        evidence: `ключом ${keyUsed} проведён документ №${docid}, но подтвердить, что это этот чек, нельзя: ${verified.why}`,
+      };
+    const identity = await this.identity();
+    const paid = command.payments.reduce((acc, p) => acc + p.amount, 0);
+    return {
+      state: 'done',
+      outcome: {
+        ok: true,
+        result: {
+          type: 'receipt',
+          total: command.total,
+          change: Math.max(0, paid - command.total),
+          checkNumber: docid,
+          documentNumber: docid,
+          shiftNumber: verified.shiftNumber,
+          ...(transaction.onlineCode ? { fiscalId: String(transaction.onlineCode) } : {}),
+          ...(transaction.status !== undefined ? { offline: transaction.status === 0 } : {}),
+          ...(command.rrn ? { rrn: command.rrn } : {}),
+          ...(identity ? { identity } : {}),
+          replayed: true,
+          raw: { via: '/dump/transaction', keyUsed, transaction, cheque: verified.cheque },
+        },
+      },
+    };
+  }
+
+  /**
+   * Finds cheque `docid` in the cheque lists of the last shifts (seed lines 193-211) and checks it
+   * is this receipt: `chequeType` is the operation, and the sum of its `saleSum` is the receipt's
+   * total or the sum of the positions sent (the seed does not say how discounts are listed).
+   */
+  private async verifyCheque(
+    command: CommandOf<'receipt'>,
+    checkpoint: IkkmCheckpoint,
+    docid: number,
+    key: string,
+  ): Promise<
+    | { kind: 'match'; shiftNumber: number; cheque: unknown }
+    | { kind: 'mismatch' | 'unverifiable' | 'retry'; why: string }
+  > {
+    const info = await this.client.getJson<IkkmInfo>('/apicheck/getInfo', { key });
+    if (!info.ok) return { kind: failureKind(info), why: `getInfo: ${info.error.message}` };
+    const lastShift = intOf(info.value.currentShiftID) ?? 0;
+    for (let shift = lastShift; shift >= Math.max(1, lastShift - 3); shift -= 1) {
+      const cheques = await this.client.getJson<ChequeRow[]>(`/dump/table/shifts/${shift}/cheques`, { key });
+      if (!cheques.ok) {
+        if (cheques.code === -7) continue; // no such shift
+        return { kind: failureKind(cheques), why: `список чеков смены ${shift}: ${cheques.error.message}` };
+      }
+      const row = (Array.isArray(cheques.value) ? cheques.value : []).find(
+        (candidate) => intOf(candidate.chequeId) === docid,
+      );
+      if (!row) continue;
+      const type = String(row.chequeType);
+      if (type !== CHEQUE_TYPE[command.operation])
+        return {
+          kind: 'mismatch',
+          why: `чек №${docid} имеет тип ${type}, а эта операция — ${command.operation} (тип ${CHEQUE_TYPE[command.operation]})`,
+        };
+      const listed = chequeSum(row);
+      const sent = sentSums(checkpoint, command);
+      if (listed === undefined || !sent.includes(listed))
+        return {
+          kind: 'mismatch',
+          why: `сумма чека №${docid} по списку чеков ${listed === undefined ? 'не читается' : minorToMajorString(listed)}, а у этой операции ${sent.map(minorToMajorString).join(' / ')}`,
+        };
+      return { kind: 'match', shiftNumber: shift, cheque: row };
+    }
+    return {
+      kind: 'unverifiable',
+      why: `чек №${docid} не найден в списках чеков смен ${Math.max(1, lastShift - 3)}…${lastShift}`,
+    };
+  }
+
+  /**
+   * Z report: it keeps the key (seed line 349) and gives no answer (line 355), so the shift state
+   * decides: closed or a newer shift → done; still open → in doubt while the Z may still be
+   * processing (the seed's 10 s request timeout after it was sent), then not done.
+   */
   private async reconcileZReport(
     entry: ReconcileEntry,
-    checkpoint: Extract<ReconcileCheckpoint, { kind: 'ikkm' }>,
+    checkpoint: IkkmCheckpoint,
   ): Promise<ReconcileVerdict> {
     const info = await this.info();
-    if (!info.ok) return { state: 'unknown', reason: info.error.message };
+    if (!info.ok)
+      return {
+        state: 'inDoubt',
+        evidence: `Z-отчёт: состояние смены прочитать не удалось: ${info.error.message}`,
+      };
     const shiftBefore = checkpoint.shiftNumber ?? 0;
-    const current = intOf(info.value.currentShiftID) ?? 0;
-    const closedNow = info.value.currentShiftStatus !== 'opened';
-    if (current > shiftBefore || (current === shiftBefore && closedNow)) {
+    if (shiftClosedSince(info.value, shiftBefore)) {
       return {
         state: 'done',
         outcome: await this.closedShiftResult(entry.command.type, shiftBefore, { reconciled: true }),
       };
     }
-    return { state: 'notDone', reason: `shift ${shiftBefore} is still open` };
+    const sentAt = checkpoint.at ? Date.parse(checkpoint.at) : Number.NaN;
+    const window = this.config.zReportWindowMs ?? IKKM_PROCESSING_WINDOW_MS;
+    if (Number.isFinite(sentAt) && this.now().getTime() - sentAt < window)
+      return {
+        state: 'inDoubt',
+        evidence: `смена ${shiftBefore} ещё открыта, но Z-отчёт отправлен ${checkpoint.at} и может ещё выполняться`,
+      };
+    return { state: 'notDone', reason: `смена ${shiftBefore} по-прежнему открыта: Z-отчёт не выполнен` };
   }
 
   // ---- helpers ----
 
   /**
-   * A call that rotates the web-api key: the key used goes to the checkpoint before the call, the
-   * new key to the key store after it, before anyone sees the answer.
+   * A call that rotates the web-api key. The checkpoint (the exact request) is stored before the
+   * call; the new key is saved right after the answer, inside the device queue. A 203 on this,
+   * the command's first send, is not our document: the stored key was stale and the device only
+   * repeated an earlier registration's answer (seed line 22) — the checkpoint is amended first,
+   * then the answered key saved, and the outcome is RESULT_UNKNOWN (reconcile: not done).
    */
   private async keyedCall(
     path: string,
+    method: IkkmMethod,
     extra: Record<string, string>,
     context: ExecuteContext,
-  ): Promise<Keyed> {
+  ): Promise<
+    | { ok: true; answer: Extract<IkkmAnswer, { ok: true }>; request: IkkmRequest }
+    | { ok: false; error: CanonicalError }
+  > {
+    const at = this.now().toISOString();
+    let checkpoint: IkkmCheckpoint | undefined;
     const answer = await this.client.call(path, extra, {
-      rotatesKey: true,
-      beforeSend: (request) =>
-        context.checkpoint({ kind: 'ikkm', keyUsed: request.key, path, params: request.params }),
+      method,
+      expect: 'key',
+      beforeSend: async (request) => {
+        checkpoint = {
+          kind: 'ikkm',
+          keyUsed: request.params['key'] ?? '',
+          path,
+          method,
+          params: request.params,
+          at,
+        };
+        await context.checkpoint(checkpoint);
+      },
+      afterAnswer: async (reply) => {
+        if (!reply.ok) return;
+        if (reply.repeated && checkpoint) {
+          const documentNumber = intOf(reply.statusText.trim());
+          await context.checkpoint({
+            ...checkpoint,
+            staleKey: {
+              answeredKey: reply.value,
+              ...(documentNumber !== undefined ? { documentNumber } : {}),
+            },
+          });
+        }
+        await this.config.keyStore.save(reply.value);
+      },
     });
-    return { keyUsed: answer.keyUsed, answer };
+    const keyUsed = answer.request.params['key'] ?? '';
+    if (answer.ok) {
+      if (!answer.repeated) return { ok: true, answer, request: answer.request };
+      return unknownError(
+        `iKKM ответила 203 (повтор) на первую отправку команды: сохранённый web-api ключ ${keyUsed} устарел, ` +
+          `касса лишь повторила ответ прежнего документа №${answer.statusText.trim()} — это не результат этой команды. ` +
+          `Ключ синхронизирован (${answer.value}); команда будет сверена и проведена заново`,
+      );
+    }
+    // A refusal registered nothing (-2 is REGISTER_BUSY: wait and run it again).
+    if (answer.code !== undefined) return { ok: false, error: answer.error };
+    if (!answer.sent) return { ok: false, error: answer.error };
+    return unknownError(
+      `запрос ${path} отправлен на iKKM: ${describeAnswer(answer)}; результат проверяется сверкой`,
+    );
   }
 
-  private async info(): Promise<{ ok: true; value: IkkmInfo } | { ok: false; error: CanonicalError }> {
+  private async keyedResult(
+    command: CanonicalCommand,
+    answer: Extract<IkkmAnswer, { ok: true }>,
+    request: IkkmRequest,
+  ): Promise<CommandOutcome> {
+    if (command.type === 'receipt') return this.receiptResult(command, answer, request);
+    if (command.type === 'cash.in' || command.type === 'cash.out')
+      return this.moneyPlacementResult(command.type, answer);
+    return {
+      ok: true,
+      result: {
+        type: command.type,
+        raw: { status: answer.status, statusText: answer.statusText, key: answer.value },
+      },
+    };
+  }
+
+  private info(): Promise<Json<IkkmInfo>> {
     return this.client.getJson<IkkmInfo>('/apicheck/getInfo');
   }
 
@@ -564,46 +1030,75 @@ export class IkkmDriver implements RegisterDriver {
   }
 }
 
+/** Seed 002 `/dump/table/shifts/<n>/cheques` row. */
+interface ChequeRow {
+  chequeId?: number | string;
+  chequeType?: string | number;
+  chequeSales?: { saleSum?: number | string }[];
+}
+
+/**
+ * Amounts as the device takes them: whole tenge as digits (seed -9 "передавать только цифры"), or
+ * tenge with tiyn when the device is set to accept decimals. Collects the first amount that cannot
+ * be sent instead of sending it rounded.
+ */
+class IkkmAmounts {
+  private refused: string | undefined;
+  constructor(private readonly acceptsDecimals: boolean) {}
+
+  text(value: number, what: string): string {
+    if (this.acceptsDecimals) return minorToIkkmAmount(value);
+    const digits = minorToIkkmDigits(value);
+    if (digits !== undefined) return digits;
+    this.refused ??=
+      `iKKM принимает суммы только в целых тенге (код -9: «передавать только цифры»): ` +
+      `${what} ${minorToMajorString(value)} содержит тиыны. Округлите суммы до тенге или включите приём дробных сумм в настройках кассы`;
+    return minorToIkkmAmount(value);
+  }
+
+  problem(): string | undefined {
+    return this.refused;
+  }
+}
+
 /** Seed 002 itemdata: positions as strings; discounts as their own lines; > 79 → one summary line. */
-function itemData(command: CommandOf<'receipt'>): Record<string, string>[] {
-  const lines: Record<string, string>[] = [];
+function itemData(command: CommandOf<'receipt'>, money: IkkmAmounts): Record<string, string>[] {
+  const lines: (() => Record<string, string>)[] = [];
   for (const item of command.items) {
-    lines.push({
+    lines.push(() => ({
       name: item.name,
-      price: minorToIkkmAmount(item.price),
-      qty: String(milliToQuantityNumber(item.quantity)),
-      sum: minorToIkkmAmount(item.sum),
-    });
+      price: money.text(item.price, `цена «${item.name}»`),
+      qty: milliToIkkmQuantity(item.quantity),
+      sum: money.text(item.sum, `сумма «${item.name}»`),
+    }));
     if (item.discount > 0)
-      lines.push({ name: ` скидка ${item.name} `, discount: minorToIkkmAmount(item.discount) });
+      lines.push(() => ({
+        name: ` скидка ${item.name} `,
+        discount: money.text(item.discount, `скидка на «${item.name}»`),
+      }));
     if (item.markup > 0)
-      lines.push({
+      lines.push(() => ({
         name: ` наценка ${item.name} `,
-        price: minorToIkkmAmount(item.markup),
+        price: money.text(item.markup, `наценка на «${item.name}»`),
         qty: '1',
-        sum: minorToIkkmAmount(item.markup),
-      });
+        sum: money.text(item.markup, `наценка на «${item.name}»`),
+      }));
   }
   if (command.discount > 0)
-    lines.push({ name: ' скидка на чек ', discount: minorToIkkmAmount(command.discount) });
+    lines.push(() => ({ name: ' скидка на чек ', discount: money.text(command.discount, 'скидка на чек') }));
   if (command.markup > 0)
-    lines.push({
+    lines.push(() => ({
       name: ' наценка на чек ',
-      price: minorToIkkmAmount(command.markup),
+      price: money.text(command.markup, 'наценка на чек'),
       qty: '1',
-      sum: minorToIkkmAmount(command.markup),
-    });
+      sum: money.text(command.markup, 'наценка на чек'),
+    }));
+  // Only what is actually sent is converted: past 79 positions the lines are not sent at all.
   if (lines.length > IKKM_MAX_ITEMDATA) {
-    return [
-      {
-        name: OPERATION_TITLES[command.operation],
-        price: minorToIkkmAmount(command.total),
-        qty: '1',
-        sum: minorToIkkmAmount(command.total),
-      },
-    ];
+    const total = money.text(command.total, 'сумма чека');
+    return [{ name: OPERATION_TITLES[command.operation], price: total, qty: '1', sum: total }];
   }
-  return lines;
+  return lines.map((line) => line());
 }
 
 const OPERATION_TITLES = {
@@ -612,6 +1107,56 @@ const OPERATION_TITLES = {
   buy: 'Покупка',
   buyReturn: 'Возврат покупки',
 } as const;
+
+/** Σ `saleSum` of a listed cheque, in tiyn; undefined when it cannot be read exactly. */
+function chequeSum(row: ChequeRow): number | undefined {
+  if (!Array.isArray(row.chequeSales) || row.chequeSales.length === 0) return undefined;
+  let sum = 0;
+  try {
+    for (const sale of row.chequeSales) {
+      if (sale.saleSum === undefined || sale.saleSum === '') return undefined;
+      sum += ikkmAmountToMinor(sale.saleSum);
+    }
+  } catch {
+    return undefined;
+  }
+  return sum;
+}
+
+/** The sums a listed cheque of this command may show: its total, or the positions sent without discounts. */
+function sentSums(checkpoint: IkkmCheckpoint, command: CommandOf<'receipt'>): number[] {
+  const sums = new Set<number>([command.total]);
+  try {
+    const positions = JSON.parse(checkpoint.params['itemdata'] ?? '[]') as Record<string, string>[];
+    let gross = 0;
+    for (const position of Array.isArray(positions) ? positions : [])
+      if (position['sum'] !== undefined) gross += ikkmAmountToMinor(position['sum']);
+    if (gross > 0) sums.add(gross);
+  } catch {
+    // The total alone.
+  }
+  return [...sums];
+}
+
+/** Closed since the checkpoint: the shift the Z was sent for is closed, or a newer one exists. */
+function shiftClosedSince(info: IkkmInfo, shiftBefore: number): boolean {
+  const current = intOf(info.currentShiftID) ?? 0;
+  return current > shiftBefore || (current === shiftBefore && info.currentShiftStatus === 'closed');
+}
+
+/** A read failed: busy or unreachable can be asked again; anything else will not change by waiting. */
+function failureKind(read: { error: CanonicalError; code?: number }): 'retry' | 'unverifiable' {
+  if (read.code === undefined || REPEAT_TRY_LATER.has(read.code)) return 'retry';
+  return 'unverifiable';
+}
+
+function describeAnswer(answer: Extract<IkkmAnswer, { ok: false }>): string {
+  if (answer.code !== undefined) {
+    const info = ikkmCodeInfo(answer.code);
+    return `iKKM ${answer.code} «${answer.statusText || info.text}»`;
+  }
+  return answer.error.message;
+}
 
 /** The device writes local time `yyyy-MM-dd HH:mm:ss` without a zone. */
 function deviceTimeToIso(value: string, utcOffsetMinutes: number): string | undefined {
@@ -623,6 +1168,13 @@ function deviceTimeToIso(value: string, utcOffsetMinutes: number): string | unde
     utcOffsetMinutes * 60_000;
   return new Date(utc).toISOString();
 }
+
+const unknownError = (message: string): { ok: false; error: CanonicalError } => ({
+  ok: false,
+  error: canonicalError('RESULT_UNKNOWN', message),
+});
+
+const unknownResult = async (message: string): Promise<CommandOutcome> => unknownError(message);
 
 const fail = async (
   code: Parameters<typeof canonicalError>[0],

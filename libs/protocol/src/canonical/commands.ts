@@ -71,6 +71,19 @@ export const reprintSchema = z.object({
   document: documentRefSchema,
 });
 
+/**
+ * An operator's decision on a command in doubt, for when the device can never tell: the agent
+ * settles that command with it (and stops reconciling it) without calling the register.
+ */
+export const resolveCommandSchema = z.object({
+  type: z.literal('command.resolve'),
+  commandId: z.string().min(8).max(128),
+  /** `done`: the register did make the document; `notDone`: it did not. */
+  decision: z.enum(['done', 'notDone']),
+  fiscalId: z.string().min(1).max(64).optional(),
+  note: z.string().max(500).optional(),
+});
+
 export const canonicalCommandSchema = z.discriminatedUnion('type', [
   openShiftSchema,
   closeShiftSchema,
@@ -86,6 +99,7 @@ export const canonicalCommandSchema = z.discriminatedUnion('type', [
   listOperatorsSchema,
   receiptImageSchema,
   reprintSchema,
+  resolveCommandSchema,
 ]);
 export type CanonicalCommand = z.infer<typeof canonicalCommandSchema>;
 export type CanonicalCommandInput = z.input<typeof canonicalCommandSchema>;

@@ -9,6 +9,8 @@ export interface CashCoreCodeInfo {
   constant: string;
   description: string;
   canonical: CanonicalErrorCode | null;
+  /** What an operator should do, when the seed's description alone would mislead. */
+  advice?: string;
 }
 
 export const CASH_CORE_CODES: readonly CashCoreCodeInfo[] = [
@@ -145,10 +147,14 @@ export const CASH_CORE_CODES: readonly CashCoreCodeInfo[] = [
   { code: 40, constant: 'kkm_ofd_id_is_already_in_use', description: '', canonical: 'INVALID_REQUEST' },
   { code: 41, constant: 'kkm_vendor_id_is_already_in_use', description: '', canonical: 'INVALID_REQUEST' },
   {
+    // The register's token at the OFD (KKMObject / SaveKKM `ofd_token`, "Токен кассы в ОФД";
+    // KKMObject `is_invalid_token`), not the operator's PIN or authorization token (that is 5).
     code: 42,
     constant: 'invalid_kkm_token',
     description: 'некорректный токен кассы',
-    canonical: 'INVALID_CREDENTIALS',
+    canonical: 'REGISTER_NOT_CONFIGURED',
+    advice:
+      'ОФД не принимает токен кассы: получите новый токен кассы в личном кабинете ОФД и сохраните его в кассовом ядре (поле «Токен кассы в ОФД», SaveKKM ofd_token); PIN-код кассира здесь ни при чём',
   },
   {
     code: 43,
@@ -452,18 +458,40 @@ export function cashCoreCodeInfo(code: number): CashCoreCodeInfo {
   );
 }
 
-/** The canonical error for a non-zero `response_code`; `deviceText` is any text the core answered with. */
-export function cashCoreError(code: number, deviceText?: string): CanonicalError {
+/**
+ * Codes that, answered to a call that may change fiscal state (TradeOperation, MoneyPlacement,
+ * ZXReport, SaveOperator, DeleteOperator), do not prove that nothing happened: 1 unknown_result,
+ * 4 method_execution_exception, 19 db_error, 22 save_error, 24 receive_error, 29 operation_failed,
+ * 66 operation_in_progress and 69 kkm_is_busy_too_long ("Касса до сих пор выполняет предыдущую
+ * операцию"). The outcome is unknown: the command is reconciled, never sent again blindly. To a
+ * read they are what the table says (66/69 REGISTER_BUSY: nothing happened, ask again).
+ */
+export const CASH_CORE_OUTCOME_UNKNOWN_CODES: ReadonlySet<number> = new Set([1, 4, 19, 22, 24, 29, 66, 69]);
+
+/**
+ * The canonical error for a non-zero `response_code`; `deviceText` is any text the core answered
+ * with. `fiscal`: the answer is to a call that may change fiscal state, so the codes of
+ * `CASH_CORE_OUTCOME_UNKNOWN_CODES` are RESULT_UNKNOWN (the device's code and text kept).
+ */
+export function cashCoreError(
+  code: number,
+  deviceText?: string,
+  options: { fiscal?: boolean } = {},
+): CanonicalError {
   const info = cashCoreCodeInfo(code);
   const text = deviceText && deviceText.trim() !== '' ? deviceText : info.description || info.constant;
+  const device = { kind: 'cash-core' as const, code, constant: info.constant, text };
+  const what = `${info.description || info.constant} (cash core ${code} ${info.constant})`;
+  if (options.fiscal && CASH_CORE_OUTCOME_UNKNOWN_CODES.has(code)) {
+    return canonicalError(
+      'RESULT_UNKNOWN',
+      `${what}: результат операции на кассе неизвестен, повторно не отправляется — нужна сверка`,
+      device,
+    );
+  }
   return canonicalError(
     info.canonical ?? 'DEVICE_ERROR',
-    `${info.description || info.constant} (cash core ${code} ${info.constant})`,
-    {
-      kind: 'cash-core',
-      code,
-      constant: info.constant,
-      text,
-    },
+    info.advice ? `${what}: ${info.advice}` : what,
+    device,
   );
 }

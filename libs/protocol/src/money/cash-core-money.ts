@@ -38,4 +38,7 @@ export const cashCoreRequestPercentToMilliPercent = (percent: number | string): 
 export const cashCoreAnswerPercentToMilliPercent = (percent: number): MilliPercent => percent;
 
 export const milliToCashCoreRequestQuantity = (quantity: Milli): number => scaledToDecimalNumber(quantity, 3);
+/** A request quantity (`2`, `0.333`) back in thousandths, to compare it with an answer's. */
+export const cashCoreRequestQuantityToMilli = (quantity: number | string): Milli =>
+  decimalToScaled(quantity, 3);
 export const cashCoreAnswerQuantityToMilli = (quantity: number): Milli => quantity;

@@ -1,5 +1,5 @@
 import { decimalToScaled, scaledToDecimalString } from './decimal';
-import type { Minor } from './minor-units';
+import { MINOR_PER_MAJOR, type Milli, type Minor } from './minor-units';
 
 /**
  * Seed 002 (iKKM web-api): amounts are tenge written as plain numbers (`sale=2920`, `cash=3000`;
@@ -12,3 +12,23 @@ export function minorToIkkmAmount(value: Minor): string {
 }
 
 export const ikkmAmountToMinor = (value: number | string): Minor => decimalToScaled(value, 2);
+
+/** The amount has no tiyn: it can be written with digits only. */
+export const isWholeTenge = (value: Minor): boolean =>
+  Number.isSafeInteger(value) && value % MINOR_PER_MAJOR === 0;
+
+/**
+ * Seed 002, code -9 "ошибка значений параметров — передавать только цифры (кроме параметра
+ * print)": whole tenge as digits only (`292000` → `"2920"`); `undefined` when the amount has tiyn
+ * (it cannot be written with digits only) or is negative.
+ */
+export function minorToIkkmDigits(value: Minor): string | undefined {
+  if (!isWholeTenge(value) || value < 0) return undefined;
+  return minorToIkkmAmount(value);
+}
+
+/** An itemdata `qty` (seed: "может быть Double"): thousandths → shortest exact decimal text. */
+export function milliToIkkmQuantity(value: Milli): string {
+  const text = scaledToDecimalString(value, 3);
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}

@@ -45,6 +45,35 @@ export const resultStatusSchema = z.enum([
 ]);
 export type ResultStatus = z.infer<typeof resultStatusSchema>;
 
+/** One thing learned while reconciling a command in doubt, as the agent wrote it down. */
+export const doubtEvidenceSchema = z.object({ at: isoTime, text: z.string().max(1000) });
+export type DoubtEvidence = z.infer<typeof doubtEvidenceSchema>;
+
+/**
+ * What an operator has to do before a command in doubt can be settled: `deviceKey` — the iKKM no
+ * longer accepts the stored web-api key, enter the device's current key; `operator` — the device
+ * cannot tell (any more), a person decides from the register's paper and the OFD.
+ */
+export const doubtNeedsSchema = z.enum(['deviceKey', 'operator']);
+export type DoubtNeeds = z.infer<typeof doubtNeedsSchema>;
+
+/**
+ * A command in doubt on the agent: a fiscal call was sent and it is not proven whether it took
+ * effect. Not a result: the command is still alive and the agent keeps reconciling it.
+ */
+export const commandInDoubtSchema = z.object({
+  commandId: z.string(),
+  registerId: z.string(),
+  type: z.string(),
+  since: isoTime,
+  attempts: z.number().int().nonnegative(),
+  /** The latest evidence first, at most 20 lines. */
+  evidence: z.array(doubtEvidenceSchema).max(20),
+  /** What an operator must do before the device can settle it (`deviceKey`), or decide (`operator`). */
+  needs: doubtNeedsSchema.optional(),
+});
+export type CommandInDoubt = z.infer<typeof commandInDoubtSchema>;
+
 /** agent → cloud. One per command id (re-sent identically on duplicates and after reconnects). */
 export const resultEnvelopeSchema = z.object({
   v: version,
@@ -59,6 +88,10 @@ export const resultEnvelopeSchema = z.object({
   deviceMs: z.number().nonnegative().optional(),
   /** The result was recovered after a crash or lost answer rather than observed live. */
   reconciled: z.boolean().optional(),
+  /** What reconciliation learned on the way, when the command was in doubt. */
+  evidence: z.array(doubtEvidenceSchema).max(20).optional(),
+  /** Settled by an operator's `command.resolve`, not by the device. */
+  resolvedBy: z.literal('operator').optional(),
 });
 export type ResultEnvelope = z.infer<typeof resultEnvelopeSchema>;
 
@@ -73,7 +106,15 @@ export const presenceEnvelopeSchema = z.object({
 export type PresenceEnvelope = z.infer<typeof presenceEnvelopeSchema>;
 
 export const agentAlertSchema = z.object({
-  kind: z.enum(['journalBacklog', 'journalBytes', 'journalAge', 'registerUnreachable', 'config']),
+  kind: z.enum([
+    'journalBacklog',
+    'journalBytes',
+    'journalAge',
+    'registerUnreachable',
+    'config',
+    'commandInDoubt',
+    'journalWrite',
+  ]),
   message: z.string(),
 });
 
@@ -93,6 +134,8 @@ export const heartbeatEnvelopeSchema = z.object({
     }),
   ),
   alerts: z.array(agentAlertSchema).default([]),
+  /** Commands in doubt right now (fiscal call sent, outcome not proven): the cloud shows them. */
+  inDoubt: z.array(commandInDoubtSchema).max(1000).default([]),
 });
 export type HeartbeatEnvelope = z.infer<typeof heartbeatEnvelopeSchema>;
 

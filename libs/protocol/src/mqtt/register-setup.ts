@@ -35,6 +35,11 @@ export const registerSetupSchema = z.discriminatedUnion('kind', [
     minRequestIntervalMs: z.number().int().nonnegative().optional(),
     /** The device's clock zone (it reports local time without one); Kazakhstan: UTC+5 = 300. */
     utcOffsetMinutes: z.number().int().min(-720).max(840).default(300),
+    /**
+     * Seed 002 (code -9) allows digits only: amounts go in whole tenge and one with tiyn is refused
+     * before it is sent. Set when this device is known to accept decimal amounts.
+     */
+    acceptsDecimals: z.boolean().optional(),
   }),
   z.object({
     ...registerBase,
@@ -42,6 +47,11 @@ export const registerSetupSchema = z.discriminatedUnion('kind', [
     /** PIN or token sent in `Authorization`. */
     accessCode: z.string().min(1),
     kkmOfdId: z.number().int().positive(),
+    /**
+     * How long a fiscal call whose answer was lost may still be running on the core: no "not
+     * done" verdict before it has passed (the driver's default when absent).
+     */
+    processingWindowMs: z.number().int().positive().optional(),
   }),
 ]);
 export type RegisterSetup = z.infer<typeof registerSetupSchema>;
