@@ -269,7 +269,7 @@ describe('admin API: access, validation, documents, reports, audit', () => {
 
   it('pages 2,000 documents newest first, each exactly once, with and without filters', async () => {
     const base = Date.parse('2026-11-20T12:00:00.000Z');
-    const statuses = ['done', 'done', 'failed', 'pending', 'unknown'] as const;
+    const statuses = ['done', 'done', 'failed', 'pending', 'inDoubt'] as const;
     const rows = Array.from({ length: 2_000 }, (_, i) => {
       const status = statuses[i % statuses.length]!;
       return {
@@ -337,10 +337,12 @@ describe('admin API: access, validation, documents, reports, audit', () => {
     );
     await expectFiltered(`&storeId=${storeId}&kind=cash.in`, 113, (r) => r.kind === 'cash.in');
     await expectFiltered(
-      '&operation=saleReturn&status=failed,unknown',
+      '&operation=saleReturn&status=failed,inDoubt',
       29,
-      (r) => r.operation === 'saleReturn' && (r.status === 'failed' || r.status === 'unknown'),
+      (r) => r.operation === 'saleReturn' && (r.status === 'failed' || r.status === 'inDoubt'),
     );
+    // `unknown`, the status's name before `inDoubt`, still filters the same documents.
+    await expectFiltered('&status=unknown', 200, (r) => r.status === 'inDoubt');
     await expectFiltered('&amountMin=5000&amountMax=9000', 200, (r) => r.total >= 5_000 && r.total <= 9_000);
     const from = new Date(base - 100 * 60_000);
     const to = new Date(base - 50 * 60_000);

@@ -87,7 +87,13 @@ export class CloudWorld {
     this.pgPort = await freePort();
     this.mqttPort = await freePort();
     this.httpPort = await freePort();
-    this.ikkm = await startIkkmSimulator({ port: 0, key: '11112222', stateDir: join(this.dir.path, 'ikkm') });
+    // Seed 000's own example has tiyn (123.45): this iKKM is one that takes decimal amounts.
+    this.ikkm = await startIkkmSimulator({
+      port: 0,
+      key: '11112222',
+      stateDir: join(this.dir.path, 'ikkm'),
+      acceptDecimals: true,
+    });
     this.cashCore = await startCashCoreSimulator({
       port: 0,
       stateDir: join(this.dir.path, 'cc'),
@@ -175,7 +181,13 @@ export class CloudWorld {
         kind: 'ikkm',
         name: 'iKKM 1',
         config: storeRegisterConfig(
-          { kind: 'ikkm', url: this.ikkm.url, initialKey: '11112222', minRequestIntervalMs: 0 },
+          {
+            kind: 'ikkm',
+            url: this.ikkm.url,
+            initialKey: '11112222',
+            minRequestIntervalMs: 0,
+            acceptsDecimals: true,
+          },
           taxTable,
           this.box,
         ) as object,
@@ -242,6 +254,7 @@ export class CloudWorld {
             initialKey: '11112222',
             taxTable,
             minRequestIntervalMs: 0,
+            acceptsDecimals: true,
           },
           {
             id: cashCore.id,

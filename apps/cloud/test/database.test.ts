@@ -33,6 +33,18 @@ describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Cli
     } finally {
       firstRelease.remove();
     }
+    // A document the first release recorded as `unknown` (a RESULT_UNKNOWN result).
+    const old = createPrismaClient(server.url);
+    await old.$executeRawUnsafe(`
+      WITH o AS (INSERT INTO "Organisation" (id, name, "updatedAt") VALUES ('org-old', 'old', now()) RETURNING id),
+           s AS (INSERT INTO "Store" (id, "organisationId", name, "updatedAt") SELECT 'store-old', id, 'old', now() FROM o RETURNING id),
+           r AS (INSERT INTO "Register" (id, "storeId", kind, name, config, "updatedAt")
+                 SELECT 'reg-old', id, 'ikkm', 'old', '{}'::jsonb, now() FROM s RETURNING id)
+      INSERT INTO "FiscalDocument" (id, "registerId", "idempotencyKey", "commandId", kind, status, "originChannel",
+                                    "requestedAt", "completedAt", error)
+      SELECT 'doc-old', id, 'k-old', 'cmd-old', 'receipt', 'unknown', 'sale', '2026-11-23 10:00:00',
+             '2026-11-23 10:00:20', '{"code":"RESULT_UNKNOWN","message":"no answer"}'::jsonb FROM r`);
+    await old.$disconnect();
     const applied = await applyMigrations(server.url);
     expect(applied).toEqual(folders.slice(1));
     expect(await applyMigrations(server.url)).toEqual([]);
@@ -40,6 +52,15 @@ describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Cli
     const rows = await prisma.$queryRaw<{ migration_name: string; finished: boolean }[]>`
       SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations ORDER BY migration_name`;
     expect(rows).toEqual(folders.map((migration_name) => ({ migration_name, finished: true })));
+    // `unknown` is now `inDoubt`, in doubt since its result, with the result's error as evidence.
+    const upgraded = await prisma.fiscalDocument.findUniqueOrThrow({ where: { id: 'doc-old' } });
+    expect(upgraded).toMatchObject({
+      status: 'inDoubt',
+      doubtSince: new Date('2026-11-23T10:00:20Z'),
+      doubtEvidence: [{ at: '2026-11-23T10:00:20.000Z', text: 'no answer' }],
+      completedAt: null,
+    });
+    await prisma.fiscalDocument.delete({ where: { id: 'doc-old' } });
     // The engine's advisory lock goes with its connection: nothing may hold it once a run is over,
     // or the next run (another cloud starting) waits for it and times out.
     const locks = await prisma.$queryRaw<{ held: bigint }[]>`

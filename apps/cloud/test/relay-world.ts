@@ -42,7 +42,13 @@ export async function createRelayWorld(agentId = 'store-7'): Promise<RelayWorld>
     cloudUser: { username: 'cloud', password: 'cloud-secret' },
     credentials: { findByUsername: async (u) => (u === agentId ? { agentId, passwordHash } : null) },
   });
-  const ikkm = await startIkkmSimulator({ port: 0, key: '11112222', stateDir: join(dir.path, 'ikkm') });
+  // Seed 000's own example has tiyn (123.45): this iKKM is one that takes decimal amounts.
+  const ikkm = await startIkkmSimulator({
+    port: 0,
+    key: '11112222',
+    stateDir: join(dir.path, 'ikkm'),
+    acceptDecimals: true,
+  });
   const cashCore = await startCashCoreSimulator({
     port: 0,
     stateDir: join(dir.path, 'cc'),
@@ -64,7 +70,14 @@ export async function createRelayWorld(agentId = 'store-7'): Promise<RelayWorld>
       http: { port: 0 },
       heartbeatIntervalSec: 1,
       registers: [
-        { id: 'r-ikkm', kind: 'ikkm', url: ikkm.url, initialKey: '11112222', taxTable: [{ percent: 12 }] },
+        {
+          id: 'r-ikkm',
+          kind: 'ikkm',
+          url: ikkm.url,
+          initialKey: '11112222',
+          acceptsDecimals: true,
+          taxTable: [{ percent: 12 }],
+        },
         {
           id: 'r-cc',
           kind: 'cash-core',

@@ -189,6 +189,8 @@ export class DemoLauncher {
       IKKM_INITIAL_KEY,
       '--state-dir',
       this.paths.ikkmDir,
+      // Seed 000's and 001's examples have tiyn: the demo iKKM is one that takes them.
+      '--accept-decimals',
     ]);
     this.simulators.push(sim);
     const match = await sim.waitForLine(/listening on (http:\/\/\S+) key=(\d+)/, 60_000);

@@ -54,7 +54,12 @@ export async function seedDemo(options: {
       taxTable: TAX_TABLE,
     }));
   const registers = [
-    await register('ikkm', { kind: 'ikkm', url: targets.ikkm.url, initialKey: targets.ikkm.key }),
+    await register('ikkm', {
+      kind: 'ikkm',
+      url: targets.ikkm.url,
+      initialKey: targets.ikkm.key,
+      acceptsDecimals: true,
+    }),
     await register('cash-core', {
       kind: 'cash-core',
       url: targets.cashCore.url,

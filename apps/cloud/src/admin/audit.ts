@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Prisma } from '../generated/prisma/client';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { Database } from '../platform/database';
 import type { JwtClaims } from '../security/secret-box';
 
@@ -13,8 +13,10 @@ export class AuditLog {
     action: string,
     target?: string,
     details?: unknown,
+    /** A transaction's client, when the entry must commit with the change it describes. */
+    client: Pick<PrismaClient, 'auditLog'> = this.database.prisma,
   ): Promise<void> {
-    await this.database.prisma.auditLog.create({
+    await client.auditLog.create({
       data: {
         organisationId: admin.org,
         actor: admin.email,

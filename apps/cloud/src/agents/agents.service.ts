@@ -14,6 +14,8 @@ export interface AgentView {
   version: string | null;
   lastSeenAt: Date | null;
   journalDepth: number | null;
+  /** Commands the agent has in doubt, as its last heartbeat said (null before the first one). */
+  inDoubt: number | null;
   alerts: unknown[];
   registerIds: string[];
   disabled: boolean;
@@ -27,6 +29,7 @@ const agentInclude = {
 /** What the last heartbeat said (LiveState keeps it in `Agent.lastHeartbeat`). */
 interface StoredHeartbeat {
   journalDepth?: number;
+  inDoubt?: number;
   alerts?: unknown[];
 }
 
@@ -52,6 +55,7 @@ function toView(row: {
     version: row.version,
     lastSeenAt: row.lastSeenAt,
     journalDepth: heartbeat.journalDepth ?? null,
+    inDoubt: heartbeat.inDoubt ?? (row.lastHeartbeat ? 0 : null),
     alerts: heartbeat.alerts ?? [],
     registerIds: row.registers.map((r) => r.id),
     disabled: row.disabledAt !== null,

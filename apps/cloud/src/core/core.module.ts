@@ -40,7 +40,7 @@ export class CoreModule {
         {
           provide: DocumentLedger,
           useFactory: (db: Database, events: CloudEvents, directory: RegisterDirectory) =>
-            new DocumentLedger(db.prisma, events, directory),
+            new DocumentLedger(db.prisma, events, directory, logger),
           inject: [Database, CloudEvents, RegisterDirectory],
         },
         {
@@ -48,8 +48,8 @@ export class CoreModule {
           useFactory: async (db: Database, ledger: DocumentLedger) => {
             // Agents' presence is re-announced on connect; nothing is online until it says so.
             await db.prisma.agent.updateMany({ data: { online: false } });
-            const messaging = await Messaging.start(config, db, (_agentId, envelope) =>
-              ledger.recordSent(envelope),
+            const messaging = await Messaging.start(config, db, (agentId, envelope) =>
+              ledger.recordSent(envelope, agentId),
             );
             messaging.relay.on('result', (result) => {
               ledger

@@ -1,14 +1,55 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import {
   type CanonicalCommand,
   type CommandEnvelope,
+  type CommandInDoubt,
   commandOutcomeToSaleAnswer,
+  describeError,
+  type DoubtEvidence,
   type ResultEnvelope,
+  type SaleAnswer,
 } from '@kassa-relay/protocol';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { DocumentStatus } from '../generated/prisma/enums';
 import type { CloudEvents } from '../platform/cloud-events';
 import type { RegisterDirectory } from '../registers/register-directory';
+
+/**
+ * Why a result was not applied: `unknownCommand` — no document has its command id; `notOwner` — it
+ * did not come from the agent that serves the document's register (or names another register);
+ * `duplicate` — the document already holds this very outcome (an agent re-sends results after a
+ * reconnect); `final` — the document is done or failed and a final document never changes;
+ * `resolved` — an operator already decided it.
+ */
+export const IGNORED_RESULT_REASONS = [
+  'unknownCommand',
+  'notOwner',
+  'duplicate',
+  'final',
+  'resolved',
+] as const;
+export type IgnoredResultReason = (typeof IGNORED_RESULT_REASONS)[number];
+
+/** What the ledger did with a result, and the document as it stands afterwards. */
+export type RecordedResult =
+  | { applied: true; status: DocumentStatus; answer: SaleAnswer | null }
+  | { applied: false; reason: IgnoredResultReason; status?: DocumentStatus; answer?: SaleAnswer | null };
+
+/** The status a result gives its document: a RESULT_UNKNOWN error (older agents) is a doubt, not a failure. */
+export function resultDocumentStatus(result: Pick<ResultEnvelope, 'outcome'>): 'done' | 'failed' | 'inDoubt' {
+  if (result.outcome.ok) return 'done';
+  return result.outcome.error.code === 'RESULT_UNKNOWN' ? 'inDoubt' : 'failed';
+}
+
+/**
+ * The document's agent: the one its command was published to (older documents: the register's
+ * agent). SQL over `d` (the document) and `r` (its register).
+ */
+const ownedBy = (agentId: string) =>
+  Prisma.sql`(d."agentId" = ${agentId} OR (d."agentId" IS NULL AND r."agentId" = ${agentId}))`;
+
+type ReturnedRow = { id: string; registerId: string; kind: string; status: DocumentStatus; answer: unknown };
 
 /** Command ids of `/sale` documents (derived from the idempotency key): their row keeps the POS answer. */
 export const SALE_COMMAND_PREFIX = 'sale-';
@@ -70,8 +111,11 @@ export function documentFields(envelope: CommandEnvelope) {
  * up waiting, or after the cloud restarted.
  */
 export class DocumentLedger {
-  /** Results being written: the relay's listener and a waiting POS request share one write. */
-  private readonly recording = new Map<string, Promise<void>>();
+  /** Results being written, by agent and command: the relay's listener and a waiting POS request share one write. */
+  private readonly recording = new Map<
+    string,
+    { result: ResultEnvelope; recording: Promise<RecordedResult> }
+  >();
   /** Shifts known to have a row: a receipt's result then needs no shift write at all. */
   private readonly knownShifts = new Set<string>();
 
@@ -79,12 +123,14 @@ export class DocumentLedger {
     private readonly prisma: PrismaClient,
     private readonly events: CloudEvents,
     private readonly directory: RegisterDirectory,
+    private readonly logger?: Logger,
   ) {}
 
-  async recordSent(envelope: CommandEnvelope): Promise<void> {
+  async recordSent(envelope: CommandEnvelope, agentId?: string): Promise<void> {
     await this.insertSent(envelope, {
       idempotencyKey: envelope.id,
       originChannel: envelope.origin?.channel ?? 'system',
+      ...(agentId ? { agentId } : {}),
     });
   }
 
@@ -95,7 +141,8 @@ export class DocumentLedger {
    */
   async insertSent(
     envelope: CommandEnvelope,
-    document: { idempotencyKey: string; originChannel: string },
+    /** `agentId`: the agent it is published to — the only one whose results and heartbeats settle it. */
+    document: { idempotencyKey: string; originChannel: string; agentId?: string },
   ): Promise<boolean> {
     const c = documentColumns(envelope);
     const jsonOrNull = (value: unknown) =>
@@ -103,26 +150,28 @@ export class DocumentLedger {
     const count = await this.prisma.$executeRaw`
       INSERT INTO "FiscalDocument" (
         "id", "registerId", "idempotencyKey", "commandId", "kind", "operation", "items", "payments", "total",
-        "originChannel", "originActor", "requestedAt", "command", "deadline"
+        "originChannel", "originActor", "agentId", "requestedAt", "command", "deadline"
       ) VALUES (
         ${randomUUID()}, ${envelope.registerId}, ${document.idempotencyKey}, ${envelope.id}, ${c.kind},
         ${c.operation ?? null}, ${jsonOrNull(c.items)}::jsonb, ${jsonOrNull(c.payments)}::jsonb,
-        ${c.total ?? null}::int, ${document.originChannel}, ${c.originActor}, ${c.requestedAt},
-        ${jsonOrNull(c.command)}::jsonb, ${c.deadline}
+        ${c.total ?? null}::int, ${document.originChannel}, ${c.originActor}, ${document.agentId ?? null},
+        ${c.requestedAt}, ${jsonOrNull(c.command)}::jsonb, ${c.deadline}
       ) ON CONFLICT DO NOTHING`;
     return count === 1;
   }
 
   /**
    * Commands still pending for an agent whose deadline has not passed, as published. A broker that
-   * lost its queue (a restarted embedded broker) would otherwise leave them pending forever.
+   * lost its queue (a restarted embedded broker) would otherwise leave them pending forever. Only
+   * those published to this agent: one sent to an agent the register has left since may have run
+   * there, and must not run again here.
    */
   async pendingFor(agentId: string): Promise<CommandEnvelope[]> {
     const rows = await this.prisma.fiscalDocument.findMany({
       where: {
         status: 'pending',
         deadline: { gt: new Date() },
-        register: { agentId },
+        OR: [{ agentId }, { agentId: null, register: { agentId } }],
         NOT: { command: { equals: Prisma.DbNull } },
       },
       orderBy: { requestedAt: 'asc' },
@@ -132,27 +181,49 @@ export class DocumentLedger {
     return rows.map((row) => row.command as unknown as CommandEnvelope);
   }
 
-  /** Completes the result's document; concurrent calls for the same result share one write. */
-  recordResult(result: ResultEnvelope): Promise<void> {
-    const running = this.recording.get(result.commandId);
-    if (running) return running;
-    const recording = this.writeResult(result).finally(() => this.recording.delete(result.commandId));
-    this.recording.set(result.commandId, recording);
+  /**
+   * Completes the result's document; concurrent calls for the same result share one write. A result
+   * is applied only when it comes from the document's agent (the one serving the register, that the
+   * command was published to) and only while the document is pending or in doubt: anything else is
+   * logged, counted (`result.ignored`) and changes nothing.
+   */
+  recordResult(result: ResultEnvelope): Promise<RecordedResult> {
+    const key = `${result.agentId}|${result.commandId}`;
+    const running = this.recording.get(key);
+    // The relay's listener and a waiting POS request hand over the very same envelope: one write.
+    if (running?.result === result) return running.recording;
+    // Another result for the same command (a re-sent duplicate, a late one) is written after it.
+    const recording = (running ? running.recording.catch(() => undefined) : Promise.resolve())
+      .then(() => this.writeResult(result))
+      .finally(() => {
+        if (this.recording.get(key)?.recording === recording) this.recording.delete(key);
+      });
+    this.recording.set(key, { result, recording });
     return recording;
   }
 
-  private async writeResult(result: ResultEnvelope): Promise<void> {
+  private async writeResult(result: ResultEnvelope): Promise<RecordedResult> {
     const outcome = result.outcome;
-    const status = outcome.ok ? 'done' : outcome.error.code === 'RESULT_UNKNOWN' ? 'unknown' : 'failed';
+    const status = resultDocumentStatus(result);
     const completedAt = new Date(result.completedAt);
     const deviceMs = result.deviceMs === undefined ? null : Math.round(result.deviceMs);
-    // A /sale document also keeps the answer its client got, for repeats of the same document.
-    const answer = result.commandId.startsWith(SALE_COMMAND_PREFIX)
-      ? JSON.stringify(commandOutcomeToSaleAnswer(outcome))
-      : null;
+    const evidence = result.evidence?.length ? JSON.stringify(result.evidence) : null;
+    // A /sale document also keeps the answer its client got, for repeats of the same document;
+    // a document in doubt has no answer yet (a repeat is told to ask again).
+    const answer =
+      result.commandId.startsWith(SALE_COMMAND_PREFIX) && status !== 'inDoubt'
+        ? JSON.stringify(commandOutcomeToSaleAnswer(outcome))
+        : null;
+    // Applied only from the register's own agent, and only to a document still open.
+    const owned = Prisma.sql`
+      FROM "Register" r
+      WHERE d."commandId" = ${result.commandId} AND d."registerId" = ${result.registerId}
+        AND r.id = d."registerId" AND ${ownedBy(result.agentId)}
+        AND d."status" IN ('pending', 'inDoubt')
+      RETURNING d.id, d."registerId", d.kind, d."status"::text AS "status", d.answer`;
     // One statement (UPDATE … RETURNING) at the full command rate, written as SQL: Prisma's model
     // API spends about a millisecond of CPU per JSON-carrying write, more than the write itself.
-    let rows: { id: string; registerId: string; kind: string; status: DocumentStatus }[];
+    let rows: ReturnedRow[];
     if (outcome.ok) {
       const r = outcome.result;
       // The receipt image is large and has its own endpoint; the raw device answer is kept.
@@ -161,27 +232,42 @@ export class DocumentLedger {
         image: r.image ? { contentType: r.image.contentType, bytes: r.image.base64.length } : undefined,
       });
       rows = await this.prisma.$queryRaw`
-        UPDATE "FiscalDocument" SET
-          "status" = ${status}::"DocumentStatus", "completedAt" = ${completedAt}, "deviceMs" = ${deviceMs}::int,
+        UPDATE "FiscalDocument" d SET
+          "status" = 'done', "completedAt" = ${completedAt}, "deviceMs" = ${deviceMs}::int,
           "fiscalId" = ${r.fiscalId ?? null}, "checkNumber" = ${r.checkNumber ?? null}::int,
           "documentNumber" = ${r.documentNumber ?? null}::int,
           "shiftNumber" = ${r.shiftNumber ?? r.shift?.number ?? null}::int, "qrPayload" = ${r.qrPayload ?? null},
-          "change" = COALESCE(${r.change ?? null}::int, "change"), "total" = COALESCE(${r.total ?? null}::int, "total"),
-          "deviceAnswer" = ${deviceAnswer}::jsonb, "answer" = COALESCE(${answer}::jsonb, "answer")
-        WHERE "commandId" = ${result.commandId}
-        RETURNING "id", "registerId", "kind", "status"::text AS "status"`;
+          "change" = COALESCE(${r.change ?? null}::int, d."change"), "total" = COALESCE(${r.total ?? null}::int, d."total"),
+          "deviceAnswer" = ${deviceAnswer}::jsonb, "answer" = COALESCE(${answer}::jsonb, d."answer"),
+          "doubtEvidence" = COALESCE(${evidence}::jsonb, d."doubtEvidence")
+        ${owned}`;
+    } else if (status === 'inDoubt') {
+      // An older agent's RESULT_UNKNOWN: not a failure — the document waits for proof or an operator.
+      const line: DoubtEvidence = { at: result.completedAt, text: describeError(outcome.error) };
+      rows = await this.prisma.$queryRaw`
+        UPDATE "FiscalDocument" d SET
+          "status" = 'inDoubt', "deviceMs" = ${deviceMs}::int, "error" = ${JSON.stringify(outcome.error)}::jsonb,
+          "doubtSince" = COALESCE(d."doubtSince", ${completedAt}),
+          "doubtEvidence" = COALESCE(${evidence}::jsonb, ${JSON.stringify([line])}::jsonb || COALESCE(d."doubtEvidence", '[]'::jsonb)),
+          "doubtUpdatedAt" = ${new Date()}
+        ${owned}`;
     } else {
       rows = await this.prisma.$queryRaw`
-        UPDATE "FiscalDocument" SET
-          "status" = ${status}::"DocumentStatus", "completedAt" = ${completedAt}, "deviceMs" = ${deviceMs}::int,
-          "error" = ${JSON.stringify(outcome.error)}::jsonb, "answer" = COALESCE(${answer}::jsonb, "answer")
-        WHERE "commandId" = ${result.commandId}
-        RETURNING "id", "registerId", "kind", "status"::text AS "status"`;
+        UPDATE "FiscalDocument" d SET
+          "status" = 'failed', "completedAt" = ${completedAt}, "deviceMs" = ${deviceMs}::int,
+          "error" = ${JSON.stringify(outcome.error)}::jsonb, "answer" = COALESCE(${answer}::jsonb, d."answer"),
+          "doubtEvidence" = COALESCE(${evidence}::jsonb, d."doubtEvidence")
+        ${owned}`;
     }
     const document = rows[0];
-    if (!document) return;
+    if (!document) return this.ignored(result, status);
     const organisationId = (await this.directory.find(document.registerId))?.organisationId;
-    if (!organisationId) return;
+    const recorded: RecordedResult = {
+      applied: true,
+      status: document.status,
+      answer: (document.answer as SaleAnswer | null) ?? null,
+    };
+    if (!organisationId) return recorded;
     this.events.emit('document.changed', {
       organisationId,
       registerId: document.registerId,
@@ -190,6 +276,105 @@ export class DocumentLedger {
       kind: document.kind,
     });
     if (outcome.ok) await this.recordShift(document.registerId, organisationId, outcome.result);
+    return recorded;
+  }
+
+  /** A result that changed nothing: why, logged and announced (for /metrics), and the document as it is. */
+  private async ignored(
+    result: ResultEnvelope,
+    status: 'done' | 'failed' | 'inDoubt',
+  ): Promise<RecordedResult> {
+    const row = await this.prisma.fiscalDocument.findUnique({
+      where: { commandId: result.commandId },
+      select: {
+        id: true,
+        registerId: true,
+        status: true,
+        answer: true,
+        fiscalId: true,
+        resolvedAt: true,
+        agentId: true,
+        register: { select: { agentId: true } },
+      },
+    });
+    const fiscalId = result.outcome.ok ? (result.outcome.result.fiscalId ?? null) : null;
+    const reason: IgnoredResultReason = !row
+      ? 'unknownCommand'
+      : row.registerId !== result.registerId || (row.agentId ?? row.register.agentId) !== result.agentId
+        ? 'notOwner'
+        : row.resolvedAt
+          ? 'resolved'
+          : row.status === status && (status !== 'done' || row.fiscalId === fiscalId)
+            ? 'duplicate'
+            : 'final';
+    const context = {
+      reason,
+      commandId: result.commandId,
+      agentId: result.agentId,
+      registerId: result.registerId,
+      resultStatus: result.status,
+      ...(row ? { documentId: row.id, documentStatus: row.status } : {}),
+    };
+    if (reason === 'duplicate') this.logger?.debug(context, 'result ignored: the document already has it');
+    else if (reason === 'resolved')
+      this.logger?.info(context, 'result ignored: an operator already decided this document');
+    else this.logger?.warn(context, 'result ignored: it may not change this document');
+    this.events.emit('result.ignored', { reason, commandId: result.commandId, agentId: result.agentId });
+    // Whoever is waiting for this command learns the document as it stands — never from a stranger.
+    return reason === 'notOwner' || !row
+      ? { applied: false, reason }
+      : { applied: false, reason, status: row.status, answer: (row.answer as SaleAnswer | null) ?? null };
+  }
+
+  /**
+   * The agent's list of commands in doubt (every heartbeat): their documents become `inDoubt` with
+   * the evidence so far — only this agent's documents (of registers it serves), only while pending
+   * or in doubt, and only when something changed (a steady heartbeat writes nothing). Announced live.
+   */
+  async recordDoubts(agentId: string, entries: CommandInDoubt[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const list = JSON.stringify(
+      entries.map((entry) => ({
+        commandId: entry.commandId,
+        registerId: entry.registerId,
+        since: entry.since,
+        attempts: entry.attempts,
+        evidence: entry.evidence,
+        needs: entry.needs ?? null,
+      })),
+    );
+    const rows = await this.prisma.$queryRaw<{ id: string; registerId: string; kind: string }[]>`
+      UPDATE "FiscalDocument" d SET
+        "status" = 'inDoubt',
+        "doubtSince" = COALESCE(d."doubtSince", x.since AT TIME ZONE 'UTC'),
+        "doubtAttempts" = x.attempts, "doubtEvidence" = x.evidence, "doubtNeeds" = x.needs,
+        "doubtUpdatedAt" = ${new Date()}
+      FROM jsonb_to_recordset(${list}::jsonb)
+             AS x("commandId" text, "registerId" text, since timestamptz, attempts int, evidence jsonb, needs text),
+           "Register" r
+      WHERE d."commandId" = x."commandId" AND d."registerId" = x."registerId"
+        AND r.id = d."registerId" AND ${ownedBy(agentId)}
+        AND d."status" IN ('pending', 'inDoubt')
+        AND (d."status" <> 'inDoubt' OR d."doubtAttempts" IS DISTINCT FROM x.attempts
+             OR d."doubtEvidence" IS DISTINCT FROM x.evidence OR d."doubtNeeds" IS DISTINCT FROM x.needs)
+      RETURNING d.id, d."registerId", d.kind`;
+    for (const row of rows) {
+      const organisationId = (await this.directory.find(row.registerId))?.organisationId;
+      if (!organisationId) continue;
+      this.events.emit('document.changed', {
+        organisationId,
+        registerId: row.registerId,
+        documentId: row.id,
+        status: 'inDoubt',
+        kind: row.kind,
+      });
+    }
+    return rows.length;
+  }
+
+  /** Documents in doubt right now (the /metrics gauge). */
+  countInDoubt(): Promise<number> {
+    return this.prisma.fiscalDocument.count({ where: { status: 'inDoubt' } });
   }
 
   /** Shifts and Z reports from results that carry them (open/close shift, X/Z reports, receipts). */

@@ -1,14 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { DocumentLedger, IGNORED_RESULT_REASONS } from '../documents/document-ledger';
+import { CloudEvents } from '../platform/cloud-events';
 import { CommandRelay } from '../relay/command-relay';
 
-/** Prometheus metrics: commands relayed by type and outcome, round-trip latency, agents online. */
+/**
+ * Prometheus metrics: commands relayed by type and outcome, round-trip latency, agents online,
+ * documents in doubt, results the ledger refused.
+ */
 @Injectable()
 export class CloudMetrics {
   private readonly registry = new Registry();
   private readonly sent = new Map<string, { at: number; type: string }>();
 
-  constructor(relay: CommandRelay) {
+  constructor(relay: CommandRelay, ledger: DocumentLedger, events: CloudEvents) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kassa_cloud_' });
     const results = new Counter({
       name: 'kassa_cloud_command_results_total',
@@ -31,6 +36,25 @@ export class CloudMetrics {
         this.set([...relay.presence.values()].filter((p) => p.state === 'online').length);
       },
     });
+    new Gauge({
+      name: 'kassa_cloud_documents_in_doubt',
+      help: 'Fiscal documents in doubt: a fiscal call was sent and it is not proven whether it took effect',
+      registers: [this.registry],
+      async collect() {
+        // A database that is away must not take /metrics down with it: the last value stays.
+        const count = await ledger.countInDoubt().catch(() => undefined);
+        if (count !== undefined) this.set(count);
+      },
+    });
+    const ignored = new Counter({
+      name: 'kassa_cloud_results_ignored_total',
+      help: 'Results not applied: from an agent that does not serve the register, for a final or operator-resolved document, duplicates, unknown commands',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    // Every reason shows from the start (0), so an alert rule can watch it.
+    for (const reason of IGNORED_RESULT_REASONS) ignored.inc({ reason }, 0);
+    events.on('result.ignored', ({ reason }) => ignored.inc({ reason }));
     relay.on('sent', (envelope) => {
       this.sent.set(envelope.id, { at: performance.now(), type: envelope.command.type });
       if (this.sent.size > 100_000) this.sent.clear();

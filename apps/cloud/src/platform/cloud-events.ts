@@ -8,6 +8,8 @@ export type CloudEventMap = {
     { organisationId: string; registerId: string; documentId: string; status: string; kind: string },
   ];
   'shift.changed': [{ organisationId: string; registerId: string; shiftNumber: number }];
+  /** A result the ledger refused to apply (not from the register's agent, or for a final document). */
+  'result.ignored': [{ reason: string; commandId: string; agentId: string }];
 };
 
 /** The in-process event bus; one instance per cloud. */

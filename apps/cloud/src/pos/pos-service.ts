@@ -10,6 +10,7 @@ import {
   type DocumentRef,
   parseSaleRequest,
   parseWsRequest,
+  type ResultEnvelope,
   saleAnswerForError,
   type SaleAnswer,
   saleIdempotencyKey,
@@ -19,10 +20,10 @@ import {
   wsErrorAnswer,
   wsRequestToCommand,
 } from '@kassa-relay/protocol';
-import { SALE_COMMAND_PREFIX } from '../documents/document-ledger';
+import { resultDocumentStatus, SALE_COMMAND_PREFIX } from '../documents/document-ledger';
 import type { CommandRelay, RelayOutcome } from '../relay/command-relay';
 import type { RegisterRoute } from './register-route';
-import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
+import type { SaleDocument, SaleDocumentStore, StoredOutcome } from './sale-document-store';
 
 export interface PosServiceOptions {
   /** How long a POS request waits for the register before answering "still in progress". */
@@ -36,6 +37,25 @@ export const saleCommandId = (registerId: string, idempotencyKey: string): strin
   `${SALE_COMMAND_PREFIX}${createHash('sha256').update(`${registerId}|${idempotencyKey}`).digest('hex').slice(0, 40)}`;
 
 const INTERNAL_TEXT = 'внутренняя ошибка облака, операция не выполнена; повторите запрос позже';
+const STILL_RUNNING_TEXT = 'документ ещё фискализируется, повторите запрос позже';
+
+/**
+ * A `/sale` document in doubt: the fiscal call reached the register and it is not yet proven whether
+ * it printed. Not final: the client must not fiscalize the document again, only repeat this same
+ * request (same docTime, docNumber, amount) later — that repeat never opens a new command.
+ */
+export const IN_DOUBT_SALE_TEXT =
+  'результат документа проверяется на кассе: НЕ фискализируйте документ повторно — повторите этот же запрос (тот же docTime, docNumber и amount) позже, чтобы получить результат';
+/** The same for a `/sale` without docTime: a repeat would be a new document, so it must not be repeated. */
+const IN_DOUBT_SALE_UNKEYED_TEXT =
+  'результат документа проверяется на кассе: НЕ фискализируйте документ повторно — запрос без docTime при повторе станет новым документом; результат будет виден в панели управления';
+/** Seed 000: the in-progress error for a command in doubt (WS frames carry no idempotency key). */
+const inDoubtWsText = (commandId: string) =>
+  `результат операции проверяется на кассе (команда ${commandId}): НЕ выполняйте операцию повторно — результат будет виден в панели управления`;
+
+/** Seed 001 code 5 for a document in doubt. */
+export const inDoubtSaleAnswer = (keyed = true): SaleAnswer =>
+  saleAnswerForError(canonicalError('IN_PROGRESS', keyed ? IN_DOUBT_SALE_TEXT : IN_DOUBT_SALE_UNKEYED_TEXT));
 
 /**
  * The answer to a frame whose handling failed inside the cloud (e.g. the database is away): the
@@ -102,19 +122,33 @@ export class PosService {
     if (!this.relay.isOnline(route.agentId)) return wsErrorAnswer(request.event, this.offline(route, false));
     const outcome = await this.dispatch(route, converted.value, actor, 'ws');
     if (outcome.state === 'pending') {
+      const inDoubt = (await this.store.statusOf?.(outcome.commandId)) === 'inDoubt';
       return wsErrorAnswer(
         request.event,
-        canonicalError('IN_PROGRESS', `операция ещё выполняется (команда ${outcome.commandId})`),
+        canonicalError(
+          'IN_PROGRESS',
+          inDoubt
+            ? inDoubtWsText(outcome.commandId)
+            : `операция ещё выполняется (команда ${outcome.commandId})`,
+        ),
       );
     }
+    // An older agent's RESULT_UNKNOWN is a doubt too: not final, not to be repeated.
+    if (resultDocumentStatus(outcome.result) === 'inDoubt')
+      return wsErrorAnswer(
+        request.event,
+        canonicalError('IN_PROGRESS', inDoubtWsText(outcome.result.commandId)),
+      );
     return commandOutcomeToWsAnswer(request, outcome.result.outcome, route.identity);
   }
 
   /**
    * `POST /sale`. Seed 001: with `docTime`, the register + docTime + docNumber + amount is unique.
    * A repeat of a fiscalized document is reprinted (never fiscalized again) and answers the stored
-   * answer — the same fiscalID; a repeat of one still running waits for it; a repeat of one the
-   * register refused is a new attempt.
+   * answer — the same fiscalID; a repeat of one still running waits for it; a repeat of one in
+   * doubt is told to ask again later (never re-sent); only a repeat of one proven not made (the
+   * register refused it, it expired unstarted, an operator decided it was not printed) is a new
+   * attempt.
    */
   async handleSale(route: RegisterRoute, body: string | Buffer, actor: string): Promise<SaleAnswer> {
     const store = this.store;
@@ -136,7 +170,7 @@ export class PosService {
     // Insert first: a new document (the usual case) costs one statement before it is published.
     const envelope = this.envelope(route, converted.command, actor, saleCommandId(route.registerId, key));
     const pending = await store.createPending(
-      { idempotencyKey: key, commandId: envelope.id, registerId: route.registerId },
+      { idempotencyKey: key, commandId: envelope.id, registerId: route.registerId, agentId: route.agentId },
       envelope,
     );
     if (!pending.created) return this.repeat(route, pending.document, converted.command, actor);
@@ -157,6 +191,8 @@ export class PosService {
     command: CanonicalCommand,
     actor: string,
   ): Promise<SaleAnswer> {
+    // Sent, and not proven either way: sending it again could print it twice.
+    if (existing.status === 'inDoubt') return inDoubtSaleAnswer();
     if (existing.status === 'done' && existing.answer?.code === 0) {
       const fiscalId = existing.answer.fiscalID ?? existing.fiscalId;
       if (!fiscalId || !this.relay.isOnline(route.agentId)) return existing.answer;
@@ -179,15 +215,24 @@ export class PosService {
       return { ...existing.answer, printError, message: describeError(outcome.error) };
     }
     if (existing.status === 'failed' && existing.answer && this.store.restart) {
-      // The register refused it or it expired unfiscalized: the client's retry is a new attempt
-      // under a new command id (the old id would be answered from the agent's journal).
+      // Proven not made (the register refused it, it expired unstarted, an operator decided it was
+      // not printed): the client's retry is a new attempt under a new command id (the old id would
+      // be answered from the agent's journal). Pending and in-doubt documents never get here.
       const envelope = this.envelope(
         route,
         command,
         actor,
         saleCommandId(route.registerId, `${existing.idempotencyKey}#${randomUUID()}`),
       );
-      if (await this.store.restart(route.registerId, existing.idempotencyKey, existing.commandId, envelope))
+      if (
+        await this.store.restart(
+          route.registerId,
+          existing.idempotencyKey,
+          existing.commandId,
+          envelope,
+          route.agentId,
+        )
+      )
         return this.publishSale(route, envelope);
     }
     return this.answerExisting(route, existing.commandId, existing.answer);
@@ -228,23 +273,35 @@ export class PosService {
     if (stored) return stored;
     // Queued for an agent that is away: waiting would only end in "still in progress".
     if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route, true));
-    const late = await this.relay.waitForResult(commandId, this.options.waitMs);
-    if (!late)
-      return saleAnswerForError(
-        canonicalError('IN_PROGRESS', 'документ ещё фискализируется, повторите запрос позже'),
-      );
+    const late = await this.relay.waitForResult(commandId, this.options.waitMs, route.agentId);
+    if (!late) return this.notYetAnswer(commandId);
     // Stored before the client hears it, so its next repeat finds the document complete.
-    await this.store.complete(late);
-    return commandOutcomeToSaleAnswer(late.outcome);
+    return this.saleAnswer(await this.store.complete(late), late);
+  }
+
+  /** The wait is over without a result: still running, or in doubt (the agent's heartbeat said so). */
+  private async notYetAnswer(commandId: string, keyed = true): Promise<SaleAnswer> {
+    if ((await this.store.statusOf?.(commandId)) === 'inDoubt') return inDoubtSaleAnswer(keyed);
+    return saleAnswerForError(canonicalError('IN_PROGRESS', STILL_RUNNING_TEXT));
+  }
+
+  /**
+   * The answer for a recorded result: the document as the ledger keeps it (a result it refused
+   * changes nothing), else the result's own outcome; in doubt is never a final answer.
+   */
+  private saleAnswer(stored: StoredOutcome | void, result: ResultEnvelope, keyed = true): SaleAnswer {
+    if (stored?.status === 'inDoubt') return inDoubtSaleAnswer(keyed);
+    if (stored && (stored.status === 'done' || stored.status === 'failed') && stored.answer)
+      return stored.answer;
+    if (resultDocumentStatus(result) === 'inDoubt') return inDoubtSaleAnswer(keyed);
+    return commandOutcomeToSaleAnswer(result.outcome);
   }
 
   /** A `/sale` without docTime: no document key, so nothing to record first or to queue. */
   private async runSale(route: RegisterRoute, command: CanonicalCommand, actor: string): Promise<SaleAnswer> {
     const outcome = await this.dispatch(route, command, actor, 'sale');
-    if (outcome.state === 'pending')
-      return saleAnswerForError(
-        canonicalError('IN_PROGRESS', 'документ ещё фискализируется, повторите запрос позже'),
-      );
+    if (outcome.state === 'pending') return this.notYetAnswer(outcome.commandId, false);
+    if (resultDocumentStatus(outcome.result) === 'inDoubt') return inDoubtSaleAnswer(false);
     return commandOutcomeToSaleAnswer(outcome.result.outcome);
   }
 
@@ -256,14 +313,8 @@ export class PosService {
   private async publishSale(route: RegisterRoute, envelope: CommandEnvelope): Promise<SaleAnswer> {
     const online = this.relay.isOnline(route.agentId);
     const outcome = await this.relay.publish(route.agentId, envelope, online ? this.options.waitMs : 0);
-    if (outcome.state === 'pending') {
-      return saleAnswerForError(
-        online
-          ? canonicalError('IN_PROGRESS', 'документ ещё фискализируется, повторите запрос позже')
-          : this.offline(route, true),
-      );
-    }
-    await this.store.complete(outcome.result);
-    return commandOutcomeToSaleAnswer(outcome.result.outcome);
+    if (outcome.state === 'pending')
+      return online ? this.notYetAnswer(envelope.id) : saleAnswerForError(this.offline(route, true));
+    return this.saleAnswer(await this.store.complete(outcome.result), outcome.result);
   }
 }

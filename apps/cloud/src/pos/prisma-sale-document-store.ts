@@ -1,7 +1,7 @@
 import type { CommandEnvelope, ResultEnvelope, SaleAnswer } from '@kassa-relay/protocol';
 import { type DocumentLedger, documentFields } from '../documents/document-ledger';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
-import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
+import type { SaleDocument, SaleDocumentStore, StoredOutcome } from './sale-document-store';
 
 type Row = {
   idempotencyKey: string;
@@ -12,11 +12,14 @@ type Row = {
   fiscalId: string | null;
 };
 
+const toStatus = (status: string): SaleDocument['status'] =>
+  status === 'done' || status === 'pending' || status === 'inDoubt' ? status : 'failed';
+
 const toDocument = (row: Row): SaleDocument => ({
   idempotencyKey: row.idempotencyKey,
   commandId: row.commandId,
   registerId: row.registerId,
-  status: row.status === 'done' ? 'done' : row.status === 'pending' ? 'pending' : 'failed',
+  status: toStatus(row.status),
   ...(row.answer ? { answer: row.answer as SaleAnswer } : {}),
   ...(row.fiscalId ? { fiscalId: row.fiscalId } : {}),
 });
@@ -37,6 +40,7 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
     const created = await this.ledger.insertSent(envelope, {
       idempotencyKey: document.idempotencyKey,
       originChannel: 'sale',
+      ...(document.agentId ? { agentId: document.agentId } : {}),
     });
     if (created) return { created: true, document: { ...document, status: 'pending' } };
     const row = await this.prisma.fiscalDocument.findUniqueOrThrow({
@@ -51,8 +55,18 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
   }
 
   /** The ledger writes every result; for a `/sale` document it stores the POS answer with it. */
-  complete(result: ResultEnvelope): Promise<void> {
-    return this.ledger.recordResult(result);
+  async complete(result: ResultEnvelope): Promise<StoredOutcome | void> {
+    const recorded = await this.ledger.recordResult(result);
+    if (!recorded.status) return;
+    return { status: toStatus(recorded.status), ...(recorded.answer ? { answer: recorded.answer } : {}) };
+  }
+
+  async statusOf(commandId: string): Promise<SaleDocument['status'] | undefined> {
+    const row = await this.prisma.fiscalDocument.findUnique({
+      where: { commandId },
+      select: { status: true },
+    });
+    return row ? toStatus(row.status) : undefined;
   }
 
   async restart(
@@ -60,12 +74,14 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
     idempotencyKey: string,
     previousCommandId: string,
     envelope: CommandEnvelope,
+    agentId?: string,
   ): Promise<boolean> {
     const { count } = await this.prisma.fiscalDocument.updateMany({
       where: { registerId, idempotencyKey, commandId: previousCommandId, status: 'failed' },
       data: {
         ...documentFields(envelope),
         commandId: envelope.id,
+        agentId: agentId ?? null,
         status: 'pending',
         answer: Prisma.DbNull,
         error: Prisma.DbNull,

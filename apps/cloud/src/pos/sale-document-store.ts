@@ -5,9 +5,18 @@ export interface SaleDocument {
   idempotencyKey: string;
   commandId: string;
   registerId: string;
-  status: 'pending' | 'done' | 'failed';
+  /** `inDoubt`: a fiscal call was sent and it is not proven whether it took effect — never re-sent. */
+  status: 'pending' | 'done' | 'failed' | 'inDoubt';
   answer?: SaleAnswer;
   fiscalId?: string;
+  /** The agent the document's command is published to (only its results settle it). */
+  agentId?: string;
+}
+
+/** A document after a result was recorded: its status and the POS answer it keeps. */
+export interface StoredOutcome {
+  status: SaleDocument['status'];
+  answer?: SaleAnswer;
 }
 
 /**
@@ -25,9 +34,12 @@ export interface SaleDocumentStore {
   ): Promise<{ created: boolean; document: SaleDocument }>;
   /**
    * Resolves once the result and the answer it gives (seed 001's answer for the command's outcome)
-   * are stored; the same result may be completed more than once.
+   * are stored; the same result may be completed more than once. Answers with the document as it
+   * stands afterwards when the store knows it (a result it refused leaves the document as it was).
    */
-  complete(result: ResultEnvelope): Promise<void>;
+  complete(result: ResultEnvelope): Promise<StoredOutcome | void>;
+  /** The status of a command's document, when the store has one (e.g. `inDoubt` after a heartbeat). */
+  statusOf?(commandId: string): Promise<SaleDocument['status'] | undefined>;
   /**
    * Re-arms a failed document with a new command (new id) for a new attempt; false when someone
    * else already did (or it is no longer failed).
@@ -37,6 +49,7 @@ export interface SaleDocumentStore {
     idempotencyKey: string,
     previousCommandId: string,
     envelope: CommandEnvelope,
+    agentId?: string,
   ): Promise<boolean>;
   /**
    * Where a fiscalized receipt of this register stands, for registers that can reprint only their

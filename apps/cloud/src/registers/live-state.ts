@@ -116,9 +116,12 @@ export class LiveState {
           uptimeSec: heartbeat.uptimeSec,
           journalDepth: heartbeat.journalDepth,
           alerts: heartbeat.alerts,
+          inDoubt: heartbeat.inDoubt.length,
         }),
       },
     });
+    // Commands the agent cannot prove either way: their documents show as in doubt, with evidence.
+    await this.ledger.recordDoubts(heartbeat.agentId, heartbeat.inDoubt);
     for (const entry of heartbeat.registers) {
       // Only registers this agent serves: a heartbeat cannot write another agent's register.
       const owned = await this.prisma.register.count({

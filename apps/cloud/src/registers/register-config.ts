@@ -36,6 +36,8 @@ export const registerDeviceSchema = z.discriminatedUnion('kind', [
       .optional(),
     utcOffsetMinutes: z.number().int().min(-720).max(840).optional(),
     minRequestIntervalMs: z.number().int().nonnegative().max(60_000).optional(),
+    /** The device takes amounts with tiyn (seed 002 -9 says digits only: off by default). */
+    acceptsDecimals: z.boolean().optional(),
   }),
   z.object({
     kind: z.literal('cash-core'),
@@ -43,6 +45,8 @@ export const registerDeviceSchema = z.discriminatedUnion('kind', [
     /** PIN or token the agent sends in `Authorization`. */
     accessCode: z.string().min(1).max(200),
     kkmOfdId: z.number().int().positive(),
+    /** How long a lost fiscal call may still be running on the core (the driver's 120 s when absent). */
+    processingWindowMs: z.number().int().positive().max(3_600_000).optional(),
   }),
 ]);
 export type RegisterDevice = z.infer<typeof registerDeviceSchema>;
@@ -56,6 +60,8 @@ export interface StoredRegisterConfig {
   kkmOfdId?: number;
   utcOffsetMinutes?: number;
   minRequestIntervalMs?: number;
+  acceptsDecimals?: boolean;
+  processingWindowMs?: number;
   taxTable: z.infer<typeof taxTableSchema>;
 }
 
@@ -78,10 +84,17 @@ export function storeRegisterConfig(
       ...(device.minRequestIntervalMs !== undefined
         ? { minRequestIntervalMs: device.minRequestIntervalMs }
         : {}),
+      ...(device.acceptsDecimals !== undefined ? { acceptsDecimals: device.acceptsDecimals } : {}),
       taxTable,
     };
   }
-  return { url: device.url, secret: box.seal(device.accessCode), kkmOfdId: device.kkmOfdId, taxTable };
+  return {
+    url: device.url,
+    secret: box.seal(device.accessCode),
+    kkmOfdId: device.kkmOfdId,
+    ...(device.processingWindowMs !== undefined ? { processingWindowMs: device.processingWindowMs } : {}),
+    taxTable,
+  };
 }
 
 /** The register entry of an agent's config file, enrollment answer and `config` message. */
@@ -100,9 +113,16 @@ export function agentRegisterConfig(
       ...(config.inn ? { inn: config.inn } : {}),
       ...(config.utcOffsetMinutes !== undefined ? { utcOffsetMinutes: config.utcOffsetMinutes } : {}),
       minRequestIntervalMs: config.minRequestIntervalMs ?? 1000,
+      ...(config.acceptsDecimals ? { acceptsDecimals: true } : {}),
     };
   }
-  return { ...base, kind: 'cash-core', accessCode: secret, kkmOfdId: config.kkmOfdId as number };
+  return {
+    ...base,
+    kind: 'cash-core',
+    accessCode: secret,
+    kkmOfdId: config.kkmOfdId as number,
+    ...(config.processingWindowMs !== undefined ? { processingWindowMs: config.processingWindowMs } : {}),
+  };
 }
 
 /** Payment kinds each register kind accepts (seed 002: cash, bank, tara, credit; seed 003: cash, card, mobile). */

@@ -56,8 +56,9 @@ export class CommandRelay extends EventEmitter<Events> {
   private client: MqttClient | undefined;
   private readonly waiters = new Map<string, Set<(result: ResultEnvelope) => void>>();
   /**
-   * Results that arrived lately, so a caller that starts waiting just after its result came (a
-   * POS client's repeat racing the first request's answer) gets it at once instead of timing out.
+   * Results that arrived lately (by agent and command id), so a caller that starts waiting just
+   * after its result came (a POS client's repeat racing the first request's answer) gets it at once
+   * instead of timing out.
    */
   private readonly recent = new Map<string, { result: ResultEnvelope; at: number }>();
   // Big enough to cover the moment between a result's arrival and its document update at a
@@ -139,7 +140,8 @@ export class CommandRelay extends EventEmitter<Events> {
    */
   async publish(agentId: string, envelope: CommandEnvelope, waitMs: number): Promise<RelayOutcome> {
     if (!this.client) throw new Error('relay not started');
-    const result = this.waitForResult(envelope.id, waitMs);
+    // Only the agent it was published to can answer it (another agent's result is not waited for).
+    const result = this.waitForResult(envelope.id, waitMs, agentId);
     this.emit('sent', envelope);
     await this.client.publishAsync(topics.commands(agentId), JSON.stringify(envelope), { qos: 1 });
     const settled = await result;
@@ -164,9 +166,15 @@ export class CommandRelay extends EventEmitter<Events> {
     });
   }
 
-  /** Resolves with the result of `commandId` (at once when it arrived lately), or undefined after `waitMs`. */
-  waitForResult(commandId: string, waitMs: number): Promise<ResultEnvelope | undefined> {
-    const recent = this.recent.get(commandId);
+  /**
+   * Resolves with the result of `commandId` (at once when it arrived lately), or undefined after
+   * `waitMs`. With `agentId`, only that agent's result counts: a result for the same command id
+   * from any other agent is not an answer.
+   */
+  waitForResult(commandId: string, waitMs: number, agentId?: string): Promise<ResultEnvelope | undefined> {
+    const recent = agentId
+      ? this.recent.get(CommandRelay.recentKey(agentId, commandId))
+      : [...this.recent.values()].find((entry) => entry.result.commandId === commandId);
     if (recent && Date.now() - recent.at < CommandRelay.RECENT_TTL_MS) return Promise.resolve(recent.result);
     return new Promise((resolve) => {
       const waiters = this.waiters.get(commandId) ?? new Set();
@@ -177,20 +185,27 @@ export class CommandRelay extends EventEmitter<Events> {
         if (waiters.size === 0) this.waiters.delete(commandId);
         resolve(result);
       };
-      const onResult = (result: ResultEnvelope) => done(result);
+      const onResult = (result: ResultEnvelope) => {
+        if (agentId === undefined || result.agentId === agentId) done(result);
+      };
       const timer = setTimeout(() => done(undefined), waitMs);
       waiters.add(onResult);
     });
   }
 
+  private static recentKey(agentId: string, commandId: string): string {
+    return `${agentId}|${commandId}`;
+  }
+
   private remember(result: ResultEnvelope): void {
-    this.recent.delete(result.commandId);
-    this.recent.set(result.commandId, { result, at: Date.now() });
+    const key = CommandRelay.recentKey(result.agentId, result.commandId);
+    this.recent.delete(key);
+    this.recent.set(key, { result, at: Date.now() });
     // Oldest first (Map keeps insertion order): drop the expired and anything over the bound.
-    for (const [commandId, entry] of this.recent) {
+    for (const [oldKey, entry] of this.recent) {
       if (this.recent.size <= CommandRelay.RECENT_MAX && Date.now() - entry.at < CommandRelay.RECENT_TTL_MS)
         break;
-      this.recent.delete(commandId);
+      this.recent.delete(oldKey);
     }
   }
 

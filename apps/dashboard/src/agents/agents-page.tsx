@@ -49,6 +49,9 @@ export function AgentsPage() {
                       {t('agents.journal')}
                     </th>
                     <th scope="col" className="num">
+                      {t('agents.inDoubt')}
+                    </th>
+                    <th scope="col" className="num">
                       {t('agents.registers')}
                     </th>
                     <th scope="col">
@@ -96,6 +99,13 @@ export function AgentsPage() {
                       </td>
                       <td data-label={t('agents.journal')} className="num">
                         {fmt.number(agent.journalDepth)}
+                      </td>
+                      <td data-label={t('agents.inDoubt')} className="num" data-field="inDoubt">
+                        {agent.inDoubt ? (
+                          <Badge tone="warn">{fmt.number(agent.inDoubt)}</Badge>
+                        ) : (
+                          fmt.number(agent.inDoubt)
+                        )}
                       </td>
                       <td data-label={t('agents.registers')} className="num">
                         {agent.registerIds.length}

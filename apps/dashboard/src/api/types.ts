@@ -16,7 +16,8 @@ export type { CanonicalErrorCode, DeviceWarning, OperatorRole, Payment, ReceiptI
 export type Currency = 'KZT' | 'RUB';
 export type RegisterKind = 'ikkm' | 'cash-core';
 export type AdminRole = 'admin' | 'viewer';
-export type DocumentStatus = 'pending' | 'done' | 'failed' | 'unknown';
+/** `inDoubt`: a fiscal call was sent and it is not proven whether it took effect (never re-sent blindly). */
+export type DocumentStatus = 'pending' | 'done' | 'failed' | 'inDoubt';
 
 export interface SessionUser {
   id: string;
@@ -90,6 +91,8 @@ export interface RegisterView {
   state: RegisterState;
   today: RegisterToday;
   lastDocument: LastDocument | null;
+  /** Documents of the register in doubt right now. */
+  inDoubt: number;
 }
 
 export interface TaxTableEntry {
@@ -107,7 +110,7 @@ export type RegisterCommandType = 'report.x' | 'shift.close' | 'shift.open' | 'c
 
 export interface CommandAnswer {
   documentId: string;
-  status: 'done' | 'failed' | 'pending';
+  status: 'done' | 'failed' | 'pending' | 'inDoubt';
   result?: Partial<CommandResult>;
   error?: ApiErrorBody;
 }
@@ -149,6 +152,33 @@ export interface DocumentView {
   originActor: string | null;
   requestedAt: string;
   completedAt: string | null;
+  doubtSince: string | null;
+}
+
+export interface DoubtEvidence {
+  at: string;
+  text: string;
+}
+
+/** What the agent reported about a document in doubt. */
+export interface DocumentDoubt {
+  since: string | null;
+  attempts: number | null;
+  /** `deviceKey`: the iKKM wants its current web-api key; `operator`: a person has to decide. */
+  needs: 'deviceKey' | 'operator' | null;
+  /** Latest first. */
+  evidence: DoubtEvidence[];
+  updatedAt: string | null;
+}
+
+export type ResolveDecision = 'done' | 'notDone';
+
+/** An operator's decision on a document that was in doubt. */
+export interface DocumentResolution {
+  decision: ResolveDecision;
+  by: string;
+  at: string;
+  note: string | null;
 }
 
 export interface DocumentDetails extends DocumentView {
@@ -159,6 +189,17 @@ export interface DocumentDetails extends DocumentView {
   error: ApiErrorBody | null;
   deviceAnswer: unknown;
   deviceMs: number | null;
+  doubt: DocumentDoubt | null;
+  resolution: DocumentResolution | null;
+}
+
+/** `POST /api/documents/:id/resolve`: the decided document and how its agent took the decision. */
+export interface ResolveAnswer extends DocumentDetails {
+  resolveCommand: {
+    documentId: string | null;
+    status: 'done' | 'failed' | 'pending' | 'notSent';
+    error?: { code: string; message: string };
+  };
 }
 
 export interface Page<T> {
@@ -204,6 +245,8 @@ export interface AgentView {
   version: string | null;
   lastSeenAt: string | null;
   journalDepth: number | null;
+  /** Commands the agent has in doubt (its last heartbeat). */
+  inDoubt: number | null;
   alerts: unknown[];
   registerIds: string[];
   disabled: boolean;

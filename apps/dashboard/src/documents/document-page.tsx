@@ -1,5 +1,6 @@
+import { useState } from 'react';
 import { useLiveEvent } from '../api/live';
-import type { DocumentDetails } from '../api/types';
+import type { DocumentDetails, ResolveAnswer } from '../api/types';
 import { useApi } from '../api/use-api';
 import { useI18n } from '../i18n/i18n';
 import { Link } from '../router/router';
@@ -7,6 +8,7 @@ import { DocumentStatusBadge, useDocumentLabel } from '../ui/badges';
 import { DeviceErrorText } from '../ui/device-error';
 import { PageHeader, Section } from '../ui/page';
 import { Loaded } from '../ui/state-views';
+import { DoubtSection, ResolutionSection, ResolveForm, ResolveOutcome } from './document-doubt';
 import { QrCode } from './qr-code';
 import { ReceiptImage } from './receipt-image';
 import { taxesByRate } from './receipt-taxes';
@@ -21,6 +23,7 @@ export function DocumentPage({ id }: { id: string }) {
   const label = useDocumentLabel();
   const document = useApi<DocumentDetails>(`/api/documents/${encodeURIComponent(id)}`);
   useLiveEvent('document.changed', ({ documentId }) => documentId === id && document.reload());
+  const [resolved, setResolved] = useState<ResolveAnswer | null>(null);
   const locale = lang === 'ru' ? 'ru-RU' : 'en-GB';
 
   return (
@@ -35,12 +38,18 @@ export function DocumentPage({ id }: { id: string }) {
             <PageHeader title={label(d.kind, d.operation)}>
               <DocumentStatusBadge status={d.status} />
             </PageHeader>
-            {d.error && (
+            {d.error && d.status !== 'inDoubt' && (
               <p className="alert alert-error" role="alert">
                 <DeviceErrorText error={d.error} />
               </p>
             )}
             {d.status === 'pending' && <p className="alert alert-info">{t('document.pendingNote')}</p>}
+            {d.status === 'inDoubt' && (
+              <p className="alert alert-warn" role="status">
+                {t('document.inDoubtNote')}
+              </p>
+            )}
+            {resolved && resolved.id === d.id && <ResolveOutcome answer={resolved} />}
             <div className="columns">
               <Section title={t('document.details')} id="doc-details">
                 <dl className="details">
@@ -83,6 +92,17 @@ export function DocumentPage({ id }: { id: string }) {
                 </Section>
               )}
             </div>
+            <DoubtSection document={d} />
+            <ResolutionSection document={d} />
+            {d.status === 'inDoubt' && (
+              <ResolveForm
+                document={d}
+                onResolved={(answer) => {
+                  setResolved(answer);
+                  document.update(() => answer);
+                }}
+              />
+            )}
             {items.length > 0 && (
               <Section title={t('document.items')} id="doc-items">
                 <div className="table-wrap">

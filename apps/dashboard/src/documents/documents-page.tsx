@@ -21,9 +21,10 @@ const KINDS = [
   'cash.out',
   'payment.cancel',
   'receipt.reprint',
+  'command.resolve',
 ];
 const OPERATIONS = ['sale', 'saleReturn', 'buy', 'buyReturn'];
-const STATUSES = ['done', 'pending', 'failed', 'unknown'];
+const STATUSES = ['done', 'pending', 'inDoubt', 'failed'];
 const FILTERS = [
   'storeId',
   'registerId',

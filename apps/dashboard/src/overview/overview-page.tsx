@@ -1,11 +1,12 @@
 import { useMemo } from 'react';
 import { useLiveEvent } from '../api/live';
+import { query } from '../api/client';
 import { mergeLiveState } from '../api/live-state';
 import type { RegisterView, Store } from '../api/types';
 import { useApi, useDebounced } from '../api/use-api';
 import { useI18n } from '../i18n/i18n';
 import { matchesState, presence, type StateFilter } from '../registers/register-health';
-import { useSearchParams } from '../router/router';
+import { Link, useSearchParams } from '../router/router';
 import { PageHeader } from '../ui/page';
 import { Empty, Loaded } from '../ui/state-views';
 import { useNow } from '../ui/use-now';
@@ -52,6 +53,7 @@ export function OverviewPage() {
       total: list.length,
       online: list.filter((r) => presence(r) === 'online').length,
       shiftOpen: list.filter((r) => r.state.shiftOpen).length,
+      inDoubt: list.reduce((sum, r) => sum + (r.inDoubt ?? 0), 0),
       sales: [...sales.entries()],
     };
   }, [registers.data]);
@@ -103,6 +105,16 @@ export function OverviewPage() {
           <div>
             <dt>{t('overview.shiftsOpen')}</dt>
             <dd>{summary.shiftOpen}</dd>
+          </div>
+          <div className={summary.inDoubt > 0 ? 'summary-alert' : undefined} data-summary="inDoubt">
+            <dt>{t('overview.inDoubt')}</dt>
+            <dd>
+              {summary.inDoubt > 0 ? (
+                <Link href={`/documents${query({ status: 'inDoubt' })}`}>{summary.inDoubt}</Link>
+              ) : (
+                0
+              )}
+            </dd>
           </div>
           <div>
             <dt>{t('overview.salesToday')}</dt>

@@ -3,7 +3,23 @@ import { useI18n } from '../i18n/i18n';
 import { hasWarning, presence, shiftLevel } from '../registers/register-health';
 import { PresenceBadge, ShiftStatus, WarningChips } from '../registers/register-status';
 import { Link } from '../router/router';
-import { DocumentStatusBadge, useDocumentLabel } from '../ui/badges';
+import { query } from '../api/client';
+import { Badge, DocumentStatusBadge, useDocumentLabel } from '../ui/badges';
+
+/** "in doubt: 2", linking to those documents: they wait for the agent's proof or an admin's decision. */
+export function InDoubtBadge({ register }: { register: Pick<RegisterView, 'id' | 'storeId' | 'inDoubt'> }) {
+  const { t } = useI18n();
+  return (
+    <Link
+      href={`/documents${query({ storeId: register.storeId, registerId: register.id, status: 'inDoubt' })}`}
+      className="in-doubt-link"
+    >
+      <Badge tone="warn" title={t('register.inDoubtHint')}>
+        {t('register.inDoubtBadge', { count: register.inDoubt })}
+      </Badge>
+    </Link>
+  );
+}
 
 export function RegisterCard({ register, now }: { register: RegisterView; now: number }) {
   const { t, tx, fmt } = useI18n();
@@ -28,6 +44,7 @@ export function RegisterCard({ register, now }: { register: RegisterView; now: n
         </h2>
         <PresenceBadge register={register} />
       </header>
+      {register.inDoubt > 0 && <InDoubtBadge register={register} />}
       <p className="muted small">
         {register.storeName} · {tx(`registerKind.${register.kind}`, register.kind)}
       </p>

@@ -161,6 +161,15 @@ function CommandOutcome({ outcome, register }: { outcome: Outcome; register: Reg
         <p>{documentLink}</p>
       </div>
     );
+  if (answer.status === 'inDoubt')
+    return (
+      <div className="alert alert-warn command-outcome" role="status">
+        <p>
+          <strong>{t('command.inDoubt', { action: label })}</strong>
+        </p>
+        <p>{documentLink}</p>
+      </div>
+    );
   if (answer.status === 'pending')
     return (
       <div className="alert alert-warn command-outcome" role="status">

@@ -36,6 +36,7 @@ function register(
     },
     today: { salesSum: 0, salesCount: 0, returnsSum: 0, returnsCount: 0 },
     lastDocument: null,
+    inDoubt: 0,
     ...rest,
   };
 }
@@ -58,13 +59,15 @@ describe('presence and the state filter', () => {
     expect(presence(register({}, { agentId: null }))).toBe('noAgent');
   });
 
-  it('counts a long shift, a device warning or an OFD backlog as a warning', () => {
+  it('counts a long shift, a device warning, an OFD backlog or a document in doubt as a warning', () => {
     expect(matchesState(register(), 'warning', now)).toBe(false);
     expect(
       matchesState(register({ shiftOpen: true, shiftOpenedAt: ago(21 * 3_600_000) }), 'warning', now),
     ).toBe(true);
     expect(matchesState(register({ warnings: ['paperOut'] }), 'warning', now)).toBe(true);
     expect(matchesState(register({ offlineQueue: 3 }), 'warning', now)).toBe(true);
+    // A document in doubt needs the office's eye until the agent (or an admin) settles it.
+    expect(matchesState(register({}, { inDoubt: 1 }), 'warning', now)).toBe(true);
     expect(matchesState(register({}, { agentOnline: false }), 'offline', now)).toBe(true);
     expect(matchesState(register({ shiftOpen: true }), 'shiftOpen', now)).toBe(true);
   });

@@ -39,7 +39,8 @@ export function hasWarning(register: RegisterView, now: number): boolean {
     deviceWarnings(register).length > 0 ||
     !!register.state.lastError ||
     (shift !== null && shift.level !== 'ok') ||
-    presence(register) !== 'online'
+    presence(register) !== 'online' ||
+    (register.inDoubt ?? 0) > 0
   );
 }
 

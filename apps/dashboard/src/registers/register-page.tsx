@@ -9,6 +9,7 @@ import { Link } from '../router/router';
 import { PageHeader, Section } from '../ui/page';
 import { Empty, Loaded } from '../ui/state-views';
 import { useNow } from '../ui/use-now';
+import { InDoubtBadge } from '../overview/register-card';
 import { RegisterActions } from './register-actions';
 import { PresenceBadge, ShiftStatus, WarningChips } from './register-status';
 import { ShiftTotals } from './shift-totals';
@@ -19,6 +20,10 @@ export function RegisterPage({ id }: { id: string }) {
   const register = useApi<RegisterDetails>(`/api/registers/${encodeURIComponent(id)}`);
   const shifts = useApi<Shift[]>(`/api/registers/${encodeURIComponent(id)}/shifts`);
   const documents = useApi<Page<DocumentView>>(`/api/documents${query({ registerId: id, limit: 10 })}`);
+  // Documents the register has not confirmed: they wait for the agent's proof or an admin's decision.
+  const inDoubt = useApi<Page<DocumentView>>(
+    `/api/documents${query({ registerId: id, status: 'inDoubt', limit: 50 })}`,
+  );
 
   useLiveEvent('register.state', ({ registerId, state }) => {
     if (registerId === id) register.update((r) => r && { ...r, state: mergeLiveState(r.state, state) });
@@ -30,6 +35,7 @@ export function RegisterPage({ id }: { id: string }) {
     register.reload();
     shifts.reload();
     documents.reload();
+    inDoubt.reload();
   }, 250);
   useLiveEvent('document.changed', ({ registerId }) => registerId === id && refresh());
   useLiveEvent('shift.changed', ({ registerId }) => registerId === id && refresh());
@@ -44,6 +50,7 @@ export function RegisterPage({ id }: { id: string }) {
             <PageHeader title={r.name}>
               <PresenceBadge register={r} />
               <ShiftStatus register={r} now={now} />
+              {r.inDoubt > 0 && <InDoubtBadge register={r} />}
             </PageHeader>
             <WarningChips register={r} now={now} />
             <div className="columns">
@@ -101,6 +108,21 @@ export function RegisterPage({ id }: { id: string }) {
                 <ShiftTotals register={r} shift={current} />
               </Section>
             </div>
+            {(inDoubt.data?.items.length ?? 0) > 0 && (
+              <Section title={t('register.inDoubtTitle')} id="in-doubt">
+                <p className="alert alert-warn">{t('register.inDoubtHint')}</p>
+                <DocumentsTable documents={inDoubt.data!.items} showRegister={false} />
+                {inDoubt.data!.nextCursor && (
+                  <p>
+                    <Link
+                      href={`/documents${query({ registerId: id, storeId: r.storeId, status: 'inDoubt' })}`}
+                    >
+                      {t('register.allDocuments')}
+                    </Link>
+                  </p>
+                )}
+              </Section>
+            )}
             <Section title={t('register.actions')} id="actions">
               <RegisterActions register={r} onDone={refresh} />
             </Section>

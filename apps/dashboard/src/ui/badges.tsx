@@ -16,7 +16,7 @@ const STATUS_TONE: Record<DocumentStatus, Tone> = {
   done: 'ok',
   pending: 'info',
   failed: 'alarm',
-  unknown: 'warn',
+  inDoubt: 'warn',
 };
 
 export function DocumentStatusBadge({ status }: { status: DocumentStatus }) {

@@ -1,10 +1,16 @@
-import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { JwtClaims } from '../../security/secret-box';
-import { ApiZodQuery } from '../api-docs';
-import { CurrentAdmin } from '../auth.guard';
+import { ApiZodBody, ApiZodQuery } from '../api-docs';
+import { AdminOnly, CurrentAdmin } from '../auth.guard';
 import { ZodPipe } from '../zod-body';
-import { DocumentsService, type ListDocumentsQuery, listDocumentsSchema } from './documents.service';
+import {
+  DocumentsService,
+  type ListDocumentsQuery,
+  listDocumentsSchema,
+  type ResolveDocumentBody,
+  resolveDocumentSchema,
+} from './documents.service';
 
 @ApiTags('documents')
 @ApiBearerAuth()
@@ -25,6 +31,22 @@ export class DocumentsController {
   @ApiOperation({ summary: 'One document with its lines, payments, QR payload, error and device answer' })
   get(@CurrentAdmin() admin: JwtClaims, @Param('id') id: string) {
     return this.documents.get(admin, id);
+  }
+
+  @AdminOnly()
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "An operator's decision on a document in doubt (done with its fiscal id, or notDone); audited, then sent to the agent as command.resolve; 409 NOT_IN_DOUBT",
+  })
+  @ApiZodBody(resolveDocumentSchema)
+  resolve(
+    @CurrentAdmin() admin: JwtClaims,
+    @Param('id') id: string,
+    @Body(new ZodPipe(resolveDocumentSchema)) body: ResolveDocumentBody,
+  ) {
+    return this.documents.resolve(admin, id, body);
   }
 
   @Get(':id/image')

@@ -1,17 +1,78 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { DocumentRef } from '@kassa-relay/protocol';
-import type { Prisma } from '../../generated/prisma/client';
+import {
+  canonicalError,
+  type CommandResult,
+  commandOutcomeToSaleAnswer,
+  type CommandType,
+  type DocumentRef,
+  type DoubtEvidence,
+  saleAnswerForError,
+} from '@kassa-relay/protocol';
+import type { CloudConfig } from '../../config/cloud-config';
+import { CLOUD_CONFIG, LOGGER } from '../../core/tokens';
+import { SALE_COMMAND_PREFIX } from '../../documents/document-ledger';
+import type { DocumentStatus } from '../../generated/prisma/enums';
+import { Prisma } from '../../generated/prisma/client';
+import { CloudEvents } from '../../platform/cloud-events';
 import { Database } from '../../platform/database';
+import { CommandRelay } from '../../relay/command-relay';
 import type { JwtClaims } from '../../security/secret-box';
+import { AuditLog } from '../audit';
 import { decodeCursor, type Page, pageQuerySchema, toPage } from '../keyset';
 import { RegisterCommands } from '../registers/register-commands.service';
 import { registerInclude } from '../registers/register-views';
 import { instantSchema } from '../time-zone';
 
-const DOCUMENT_STATUSES = ['pending', 'done', 'failed', 'unknown'] as const;
+const DOCUMENT_STATUSES = ['pending', 'done', 'failed', 'inDoubt'] as const;
+/** `unknown` is what `inDoubt` was called before; a filter with it still works. */
+const documentStatusFilter = z
+  .enum([...DOCUMENT_STATUSES, 'unknown'])
+  .transform((status): DocumentStatus => (status === 'unknown' ? 'inDoubt' : status));
 
-/** One value or several, comma-separated (`status=failed,unknown`). */
+/** How long the agent may still start a `command.resolve`: an agent away for days still gets it. */
+const RESOLVE_DEADLINE_MS = 7 * 24 * 3_600_000;
+/** How long the resolve call waits for the agent to confirm (it does not call the register). */
+const RESOLVE_WAIT_MS = 5_000;
+
+/** The text of a document an operator decided was not made: the POS client may send it again. */
+export const NOT_PERFORMED_BY_OPERATOR =
+  'Оператор установил, что документ на кассе не выполнен (чек не напечатан); его можно отправить заново';
+
+export const resolveDocumentSchema = z
+  .object({
+    decision: z
+      .enum(['done', 'notDone'])
+      .describe(
+        'done: the register did make the document; notDone: it did not (the client may send it again)',
+      ),
+    fiscalId: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^\S+$/, 'fiscalId: no spaces')
+      .optional()
+      .describe('the fiscal id on the paper receipt or in the OFD; required for a receipt decided done'),
+    note: z
+      .string()
+      .max(500)
+      .regex(/\S/, 'note: say why (what the paper receipt, the register or the OFD shows)')
+      .describe('why: what the paper receipt, the register or the OFD shows'),
+  })
+  .refine((body) => body.decision === 'done' || body.fiscalId === undefined, {
+    message: 'fiscalId goes only with decision done',
+    path: ['fiscalId'],
+  });
+export type ResolveDocumentBody = z.infer<typeof resolveDocumentSchema>;
+
+/** One value or several, comma-separated (`status=failed,inDoubt`). */
 const oneOrMore = <T extends z.ZodType<string, string>>(value: T) =>
   z
     .string()
@@ -32,7 +93,9 @@ export const listDocumentsSchema = pageQuerySchema.extend({
   operation: oneOrMore(z.string().min(1).max(40))
     .optional()
     .describe('receipt operation: sale, saleReturn, buy, buyReturn (comma-separated for several)'),
-  status: oneOrMore(z.enum(DOCUMENT_STATUSES)).optional().describe('pending, done, failed, unknown'),
+  status: oneOrMore(documentStatusFilter)
+    .optional()
+    .describe('pending, done, failed, inDoubt (comma-separated for several)'),
   fiscalId: z.string().min(1).max(100).optional(),
   amountMin: minor.optional().describe('total ≥ (minor units)'),
   amountMax: minor.optional().describe('total ≤ (minor units)'),
@@ -65,6 +128,26 @@ export interface DocumentView {
   originActor: string | null;
   requestedAt: Date;
   completedAt: Date | null;
+  /** Since when the document is in doubt (also kept once it is settled). */
+  doubtSince: Date | null;
+}
+
+/** What the agent reported about a document in doubt. */
+export interface DoubtView {
+  since: Date | null;
+  attempts: number | null;
+  needs: 'deviceKey' | 'operator' | null;
+  /** Latest first. */
+  evidence: DoubtEvidence[];
+  updatedAt: Date | null;
+}
+
+/** An operator's decision on a document that was in doubt. */
+export interface ResolutionView {
+  decision: 'done' | 'notDone';
+  by: string;
+  at: Date;
+  note: string | null;
 }
 
 const listSelect = {
@@ -82,6 +165,7 @@ const listSelect = {
   originActor: true,
   requestedAt: true,
   completedAt: true,
+  doubtSince: true,
 } as const satisfies Prisma.FiscalDocumentSelect;
 type ListRow = Prisma.FiscalDocumentGetPayload<{ select: typeof listSelect }>;
 
@@ -105,7 +189,53 @@ function toView(row: ListRow, register: RegisterInfo): DocumentView {
     originActor: row.originActor,
     requestedAt: row.requestedAt,
     completedAt: row.completedAt,
+    doubtSince: row.doubtSince,
   };
+}
+
+function doubtOf(row: {
+  doubtSince: Date | null;
+  doubtAttempts: number | null;
+  doubtNeeds: string | null;
+  doubtEvidence: unknown;
+  doubtUpdatedAt: Date | null;
+}): DoubtView | null {
+  if (!row.doubtSince && !row.doubtEvidence) return null;
+  return {
+    since: row.doubtSince,
+    attempts: row.doubtAttempts,
+    needs: row.doubtNeeds === 'deviceKey' || row.doubtNeeds === 'operator' ? row.doubtNeeds : null,
+    evidence: Array.isArray(row.doubtEvidence) ? (row.doubtEvidence as DoubtEvidence[]) : [],
+    updatedAt: row.doubtUpdatedAt,
+  };
+}
+
+function resolutionOf(row: {
+  resolution: string | null;
+  resolvedBy: string | null;
+  resolvedAt: Date | null;
+  resolutionNote: string | null;
+}): ResolutionView | null {
+  if (!row.resolvedAt || !row.resolvedBy) return null;
+  return {
+    decision: row.resolution === 'done' ? 'done' : 'notDone',
+    by: row.resolvedBy,
+    at: row.resolvedAt,
+    note: row.resolutionNote,
+  };
+}
+
+/** The agent's acknowledgement of an operator's decision (`command.resolve`). */
+export interface ResolveCommandView {
+  /** The document of the `command.resolve` sent to the agent; null when it could not be sent. */
+  documentId: string | null;
+  status: 'done' | 'failed' | 'pending' | 'notSent';
+  error?: { code: string; message: string };
+}
+
+function notInDoubt(id: string, status: string): ConflictException {
+  const message = `document ${id} is ${status}, not in doubt: only a document in doubt can be resolved`;
+  return new ConflictException({ statusCode: 409, message, error: { code: 'NOT_IN_DOUBT', message } });
 }
 
 /** The fiscal document ledger as the office reads it: every command sent to a register, newest first. */
@@ -114,6 +244,11 @@ export class DocumentsService {
   constructor(
     private readonly database: Database,
     private readonly commands: RegisterCommands,
+    private readonly relay: CommandRelay,
+    private readonly audit: AuditLog,
+    private readonly events: CloudEvents,
+    @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** The organisation's registers, narrowed by the store / register filters. */
@@ -198,7 +333,144 @@ export class DocumentsService {
       error: row.error,
       deviceAnswer: row.deviceAnswer,
       deviceMs: row.deviceMs,
+      doubt: doubtOf(row),
+      resolution: resolutionOf(row),
     };
+  }
+
+  /**
+   * An operator's decision on a document in doubt, for when the device can never tell: in one
+   * transaction the document becomes final (done, or failed with NOT_PERFORMED) with who, when and
+   * why, and the audit entry is written; then `command.resolve` goes to the document's agent (a
+   * recorded command like any other) so it stops reconciling and releases the register's queue.
+   * A device result that arrives later changes nothing (a final document never changes).
+   */
+  async resolve(admin: JwtClaims, id: string, body: ResolveDocumentBody) {
+    const row = await this.findRow(admin, id);
+    if (row.status !== 'inDoubt') throw notInDoubt(id, row.status);
+    if (body.decision === 'done' && row.kind === 'receipt' && !body.fiscalId)
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message:
+          'fiscalId: a receipt decided done needs its fiscal id (from the paper receipt or the OFD), so that repeats of it answer with it',
+      });
+    const done = body.decision === 'done';
+    const error = done ? null : canonicalError('NOT_PERFORMED', NOT_PERFORMED_BY_OPERATOR);
+    const fiscalId = done ? (body.fiscalId ?? row.fiscalId) : row.fiscalId;
+    // A /sale document keeps the answer its repeats get: the decided fiscal id, or "not made".
+    const answer = row.commandId.startsWith(SALE_COMMAND_PREFIX)
+      ? error
+        ? saleAnswerForError(error)
+        : commandOutcomeToSaleAnswer({
+            ok: true,
+            result: {
+              type: row.kind as CommandType,
+              ...(fiscalId ? { fiscalId } : {}),
+              ...(row.checkNumber !== null ? { checkNumber: row.checkNumber } : {}),
+              ...(row.documentNumber !== null ? { documentNumber: row.documentNumber } : {}),
+            } as CommandResult,
+          })
+      : null;
+    const now = new Date();
+    await this.database.prisma.$transaction(async (tx) => {
+      // Conditional: of two admins deciding at once, one wins and the other gets 409.
+      const { count } = await tx.fiscalDocument.updateMany({
+        where: { id: row.id, status: 'inDoubt' },
+        data: {
+          status: done ? 'done' : 'failed',
+          completedAt: now,
+          fiscalId,
+          error: error ? (JSON.parse(JSON.stringify(error)) as Prisma.InputJsonValue) : Prisma.DbNull,
+          ...(answer ? { answer: JSON.parse(JSON.stringify(answer)) as Prisma.InputJsonValue } : {}),
+          resolution: body.decision,
+          resolvedBy: admin.email,
+          resolvedAt: now,
+          resolutionNote: body.note,
+        },
+      });
+      if (count !== 1) throw notInDoubt(id, 'already settled');
+      await this.audit.record(
+        admin,
+        'document.resolve',
+        row.id,
+        {
+          decision: body.decision,
+          ...(body.fiscalId ? { fiscalId: body.fiscalId } : {}),
+          note: body.note,
+          commandId: row.commandId,
+          registerId: row.registerId,
+          kind: row.kind,
+          doubtSince: row.doubtSince,
+          doubtNeeds: row.doubtNeeds,
+        },
+        tx,
+      );
+    });
+    this.events.emit('document.changed', {
+      organisationId: admin.org,
+      registerId: row.registerId,
+      documentId: row.id,
+      status: done ? 'done' : 'failed',
+      kind: row.kind,
+    });
+    const resolveCommand = await this.sendResolve(admin, row, body);
+    return { ...(await this.get(admin, id)), resolveCommand };
+  }
+
+  /** `command.resolve` to the register's agent, recorded like any command; queued when it is away. */
+  private async sendResolve(
+    admin: JwtClaims,
+    row: {
+      id: string;
+      commandId: string;
+      agentId: string | null;
+      register: { id: string; agentId: string | null };
+    },
+    body: ResolveDocumentBody,
+  ): Promise<ResolveCommandView> {
+    // The agent that holds the command in doubt: the one it was published to.
+    const agentId = row.agentId ?? row.register.agentId;
+    if (!agentId) return { documentId: null, status: 'notSent' };
+    try {
+      const outcome = await this.relay.send(
+        agentId,
+        row.register.id,
+        {
+          type: 'command.resolve',
+          commandId: row.commandId,
+          decision: body.decision,
+          ...(body.fiscalId ? { fiscalId: body.fiscalId } : {}),
+          note: body.note,
+        },
+        {
+          deadlineMs: Math.max(RESOLVE_DEADLINE_MS, this.config.commandDeadlineMs),
+          origin: { channel: 'admin', actor: admin.email },
+        },
+        this.relay.isOnline(agentId) ? Math.min(RESOLVE_WAIT_MS, this.config.posWaitMs) : 0,
+      );
+      const commandId = outcome.state === 'pending' ? outcome.commandId : outcome.result.commandId;
+      const document = await this.database.prisma.fiscalDocument.findUnique({
+        where: { commandId },
+        select: { id: true },
+      });
+      if (outcome.state === 'pending') return { documentId: document?.id ?? null, status: 'pending' };
+      const result = outcome.result.outcome;
+      return result.ok
+        ? { documentId: document?.id ?? null, status: 'done' }
+        : {
+            documentId: document?.id ?? null,
+            status: 'failed',
+            error: { code: result.error.code, message: result.error.message },
+          };
+    } catch (failure) {
+      // The decision stands; a recorded command goes out again when the agent comes back.
+      this.logger.error(
+        { err: failure as Error, documentId: row.id, agentId },
+        'could not send command.resolve to the agent',
+      );
+      return { documentId: null, status: 'notSent' };
+    }
   }
 
   /** The register's own picture of the document (cash core `GetDocumentImage`), as PNG bytes. */

@@ -14,6 +14,7 @@ import type {
 } from '@kassa-relay/protocol';
 import type { CloudConfig } from '../../config/cloud-config';
 import { CLOUD_CONFIG } from '../../core/tokens';
+import { resultDocumentStatus } from '../../documents/document-ledger';
 import { Database } from '../../platform/database';
 import { CommandRelay } from '../../relay/command-relay';
 import type { JwtClaims } from '../../security/secret-box';
@@ -23,7 +24,8 @@ import type { RegisterRow } from './register-views';
 
 export interface CommandAnswer {
   documentId: string;
-  status: 'done' | 'failed' | 'pending';
+  /** `inDoubt`: sent to the register and not proven either way; see the document (an admin may resolve it). */
+  status: 'done' | 'failed' | 'pending' | 'inDoubt';
   result?: Omit<CommandResult, 'image'>;
   error?: { code: string; message: string; device?: { code: number; text: string; constant?: string } };
 }
@@ -31,7 +33,8 @@ export interface CommandAnswer {
 export type RegisterReply =
   | { state: 'done'; documentId: string; result: CommandResult }
   | { state: 'failed'; documentId: string; error: CanonicalError }
-  | { state: 'pending'; documentId: string };
+  | { state: 'pending'; documentId: string }
+  | { state: 'inDoubt'; documentId: string };
 
 /** How long the API waits for the ledger to write a result it has already handed back. */
 const LEDGER_SETTLE_MS = 3_000;
@@ -93,8 +96,12 @@ export class RegisterCommands {
       this.config.posWaitMs,
     );
     const commandId = outcome.state === 'pending' ? outcome.commandId : outcome.result.commandId;
-    const documentId = await this.documentId(commandId, outcome.state === 'completed');
+    const document = await this.document(commandId, outcome.state === 'completed');
+    const documentId = document.id;
+    // In doubt (the agent's heartbeat said so, or an older agent's RESULT_UNKNOWN): not a failure.
+    if (document.status === 'inDoubt') return { state: 'inDoubt', documentId };
     if (outcome.state === 'pending') return { state: 'pending', documentId };
+    if (resultDocumentStatus(outcome.result) === 'inDoubt') return { state: 'inDoubt', documentId };
     const answer = outcome.result.outcome;
     return answer.ok
       ? { state: 'done', documentId, result: answer.result }
@@ -109,7 +116,8 @@ export class RegisterCommands {
       documentId: reply.documentId,
       status: reply.state,
     });
-    if (reply.state === 'pending') return { documentId: reply.documentId, status: 'pending' };
+    if (reply.state === 'pending' || reply.state === 'inDoubt')
+      return { documentId: reply.documentId, status: reply.state };
     if (reply.state === 'failed')
       return { documentId: reply.documentId, status: 'failed', error: errorView(reply.error) };
     const { image: _image, ...result } = reply.result;
@@ -132,7 +140,7 @@ export class RegisterCommands {
   /** A read whose answer the caller needs now: a refusal or silence becomes an HTTP error. */
   expectDone(reply: RegisterReply): Extract<RegisterReply, { state: 'done' }> {
     if (reply.state === 'done') return reply;
-    if (reply.state === 'pending')
+    if (reply.state === 'pending' || reply.state === 'inDoubt')
       throw new GatewayTimeoutException(
         `the register did not answer within ${Math.round(this.config.posWaitMs / 1000)} s (document ${reply.documentId})`,
       );
@@ -147,15 +155,14 @@ export class RegisterCommands {
    * The ledger's document for a command. When the result is already here, waits (briefly) until the
    * ledger has written it, so that the documents list read right after the answer shows it done.
    */
-  private async documentId(commandId: string, completed: boolean): Promise<string> {
+  private async document(commandId: string, completed: boolean): Promise<{ id: string; status: string }> {
     const deadline = Date.now() + LEDGER_SETTLE_MS;
     for (;;) {
       const document = await this.database.prisma.fiscalDocument.findUnique({
         where: { commandId },
         select: { id: true, status: true },
       });
-      if (document && (!completed || document.status !== 'pending' || Date.now() > deadline))
-        return document.id;
+      if (document && (!completed || document.status !== 'pending' || Date.now() > deadline)) return document;
       if (!document && Date.now() > deadline)
         throw new Error(`no document recorded for command ${commandId}`);
       await new Promise((resolve) => setTimeout(resolve, 20));

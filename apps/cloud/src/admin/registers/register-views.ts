@@ -55,6 +55,8 @@ export interface RegisterView {
   state: RegisterState;
   today: RegisterToday;
   lastDocument: LastDocument | null;
+  /** Documents of this register in doubt right now (a fiscal call sent, its outcome not proven). */
+  inDoubt: number;
 }
 
 export interface RegisterDetails extends RegisterView {
@@ -133,7 +135,11 @@ export class RegisterViews {
   async views(rows: RegisterRow[]): Promise<RegisterView[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.id);
-    const [today, last] = await Promise.all([this.today(ids), this.lastDocuments(ids)]);
+    const [today, last, inDoubt] = await Promise.all([
+      this.today(ids),
+      this.lastDocuments(ids),
+      this.inDoubt(ids),
+    ]);
     return rows.map((row) => ({
       id: row.id,
       storeId: row.storeId,
@@ -149,6 +155,7 @@ export class RegisterViews {
       state: stateOf(row),
       today: today.get(row.id) ?? { ...EMPTY_TODAY },
       lastDocument: last.get(row.id) ?? null,
+      inDoubt: inDoubt.get(row.id) ?? 0,
     }));
   }
 
@@ -195,6 +202,16 @@ export class RegisterViews {
         },
       ]),
     );
+  }
+
+  /** Documents in doubt per register (few, through the status index). */
+  private async inDoubt(ids: string[]): Promise<Map<string, number>> {
+    const rows = await this.database.prisma.fiscalDocument.groupBy({
+      by: ['registerId'],
+      where: { status: 'inDoubt', registerId: { in: ids } },
+      _count: { _all: true },
+    });
+    return new Map(rows.map((row) => [row.registerId, row._count._all]));
   }
 
   /** Each register's newest fiscal document: one index probe per register. */
