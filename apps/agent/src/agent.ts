@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import {
   agentConfigEnvelopeSchema,
+  openConfig,
   registerSetupListSchema,
   type CommandEnvelope,
   commandEnvelopeSchema,
@@ -198,16 +199,29 @@ export class Agent {
   }
 
   private onRegisterList(payload: Buffer): void {
+    // Keep running on the registers we have: a bad list must not stop a store's sales.
+    const refuse = (reason: string) => this.log.error({ reason }, 'register list from the cloud refused');
     const parsed = parseEnvelope(agentConfigEnvelopeSchema, payload);
-    if (!parsed.ok || parsed.value.agentId !== this.config.agentId) {
-      // Keep running on the registers we have: a bad list must not stop a store's sales.
-      this.log.error(
-        { reason: parsed.ok ? 'another agent' : parsed.reason },
-        'register list from the cloud refused',
-      );
+    if (!parsed.ok) return refuse(parsed.reason);
+    const envelope = parsed.value;
+    if (envelope.agentId !== this.config.agentId) return refuse('another agent');
+    if (envelope.registers) {
+      this.applyRegisters(envelope.registers);
       return;
     }
-    this.applyRegisters(parsed.value.registers);
+    const sealed = envelope.sealed;
+    if (!sealed) return refuse('no registers');
+    if (!this.config.configKey)
+      return refuse(
+        'the list is sealed and this agent has no configKey: enroll it again, or add the configKey the office shows for it',
+      );
+    void openConfig(sealed, Buffer.from(this.config.configKey, 'base64'), this.config.agentId)
+      .then((list) => {
+        const registers = registerSetupListSchema.safeParse(list);
+        if (!registers.success) return refuse(registers.error.message);
+        this.applyRegisters(registers.data);
+      })
+      .catch(() => refuse('the sealed list does not open with this agent’s configKey'));
   }
 
   /**

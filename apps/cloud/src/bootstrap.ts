@@ -11,9 +11,11 @@ import { AppModule } from './app.module';
 import { ensureBootstrapAdmin } from './admin/bootstrap-admin';
 import type { CloudConfig } from './config/cloud-config';
 import { createLogger, PinoNestLogger } from './core/logger';
-import { jsonBody, rawTextBody } from './core/raw-body';
+import { ADMIN_BODY_LIMIT_BYTES, adminInput, rawTextBody, SALE_BODY_LIMIT_BYTES } from './core/raw-body';
 import { Database } from './platform/database';
 import { Messaging } from './platform/messaging';
+import { AdminSessions } from './security/admin-sessions';
+import { apiDocsAccess, securityHeaders } from './security/http-security';
 
 export interface RunningCloud {
   app: INestApplication;
@@ -37,6 +39,8 @@ export async function startCloud(
   });
   app.disable('x-powered-by');
   app.set('trust proxy', true);
+  // Security headers (CSP without unsafe-inline for the dashboard) on every answer.
+  app.use(securityHeaders());
   // One structured line per request (health probes and metrics scrapes at debug level).
   app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
     const started = performance.now();
@@ -54,9 +58,11 @@ export async function startCloud(
     });
     next();
   });
-  // /sale judges its own body (seed 001 code 2 for bad JSON); the admin API takes JSON.
-  app.use('/sale', rawTextBody(2 * 1024 * 1024));
-  app.use('/api', jsonBody(1024 * 1024));
+  // /sale judges its own body (seed 001 code 2 for bad JSON, too deep or too large; code 3 for a
+  // string PostgreSQL cannot store); the admin API's input is judged once for every route (413 over
+  // the limit, 400 for too deep, malformed, or a NUL / lone surrogate in the body, path or query).
+  app.use('/sale', rawTextBody(SALE_BODY_LIMIT_BYTES));
+  app.use('/api', adminInput(ADMIN_BODY_LIMIT_BYTES));
 
   const openApi = new DocumentBuilder()
     .setTitle('kassa-relay cloud')
@@ -64,6 +70,7 @@ export async function startCloud(
     .setVersion('1')
     .addBearerAuth()
     .build();
+  app.use('/api/docs', apiDocsAccess(config, app.get(AdminSessions)));
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), {
     jsonDocumentUrl: 'api/docs/openapi.json',
   });

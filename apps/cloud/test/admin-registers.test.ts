@@ -133,15 +133,18 @@ describe('admin API: stores, registers and office commands', () => {
     const enrollment = (await enrolled.json()) as {
       agentId: string;
       mqtt: { url: string; username: string; password: string };
+      configKey: string;
       registers: unknown[];
     };
     expect(enrollment.registers).toHaveLength(2);
+    expect(Buffer.from(enrollment.configKey, 'base64')).toHaveLength(32);
     const configPath = join(world.dir.path, 'enrolled-agent.json');
     writeFileSync(
       configPath,
       JSON.stringify({
         agentId: enrollment.agentId,
         mqtt: { ...enrollment.mqtt, reconnectMinMs: 100, reconnectMaxMs: 500 },
+        configKey: enrollment.configKey,
         dataDir: join(world.dir.path, 'enrolled-agent'),
         http: { port: 0 },
         heartbeatIntervalSec: 1,

@@ -1,4 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import mqtt, { type MqttClient } from 'mqtt';
+import { tempDir } from '@kassa-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '@kassa-relay/protocol';
 import { agentClientId, type EmbeddedBroker, startEmbeddedBroker } from '../src/broker/embedded-broker';
@@ -129,5 +135,133 @@ describe('embedded broker: authentication and per-agent topics', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(a2messages).toEqual(['for a2']);
     expect(a1messages).toEqual([]);
+  });
+});
+
+/** A raw TCP (or TLS) connection that says whether the broker cut it within a bounded time. */
+function closedWithin(socket: Socket | TLSSocket, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    socket.on('error', () => undefined);
+  });
+}
+
+/** A self-signed certificate for 127.0.0.1, made with openssl for this test. */
+function selfSignedCertificate(dir: string): { cert: Buffer; key: Buffer } {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+}
+
+describe('embedded broker: limits before and after authentication, and TLS', () => {
+  let broker: EmbeddedBroker;
+  const dir = tempDir('broker-tls-');
+  const clients: MqttClient[] = [];
+  let certificate: { cert: Buffer; key: Buffer };
+  const violations: string[] = [];
+
+  beforeAll(async () => {
+    certificate = selfSignedCertificate(dir.path);
+    broker = await startEmbeddedBroker({
+      port: 0,
+      cloudUser,
+      tls: { port: 0, ...certificate },
+      limits: { preAuthBytes: 4096, maxPacketBytes: 64 * 1024 },
+      onViolation: (reason) => violations.push(reason),
+      credentials: {
+        findByUsername: async (username) =>
+          username === 'mqtt-a1' ? { agentId: 'a1', passwordHash: await hashSecret('pass-a1') } : null,
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.endAsync(true).catch(() => undefined);
+    await broker.close();
+    dir.remove();
+  });
+
+  it('cuts a stranger that announces a huge packet before it has logged in, without buffering it', async () => {
+    const socket = connect(broker.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const closed = closedWithin(socket, 3_000);
+    // A CONNECT fixed header declaring ~256 MB, then a trickle of its body.
+    socket.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]));
+    socket.write(Buffer.alloc(1024, 0x41));
+    expect(await closed).toBe(true);
+    expect(violations.some((v) => /packet \(limit 4096\)/.test(v))).toBe(true);
+  });
+
+  it('cuts a stranger that keeps sending while it is not logged in', async () => {
+    const socket = connect(broker.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const closed = closedWithin(socket, 3_000);
+    // Many small packets that never authenticate (PINGREQ before CONNECT).
+    for (let i = 0; i < 3_000; i++) socket.write(Buffer.from([0xc0, 0x00]));
+    expect(await closed).toBe(true);
+  });
+
+  it('an authenticated agent may not send a packet over the limit; a normal one goes through', async () => {
+    const agent = await mqtt.connectAsync(broker.url, {
+      clientId: agentClientId('a1'),
+      username: 'mqtt-a1',
+      password: 'pass-a1',
+      reconnectPeriod: 0,
+    });
+    clients.push(agent);
+    await agent.publishAsync(topics.results('a1'), 'x'.repeat(10_000), { qos: 1 });
+    const closed = new Promise<boolean>((resolve) => {
+      agent.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 3_000);
+    });
+    agent.publish(topics.results('a1'), 'x'.repeat(100_000), { qos: 1 });
+    expect(await closed).toBe(true);
+  });
+
+  it('speaks MQTT over TLS with the configured certificate, same accounts', async () => {
+    expect(broker.tlsUrl).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    const agent = await mqtt.connectAsync(broker.tlsUrl as string, {
+      clientId: agentClientId('a1'),
+      username: 'mqtt-a1',
+      password: 'pass-a1',
+      ca: certificate.cert,
+      reconnectPeriod: 0,
+    });
+    clients.push(agent);
+    expect(agent.connected).toBe(true);
+    // A wrong password is refused over TLS as over TCP.
+    await expect(
+      mqtt.connectAsync(broker.tlsUrl as string, {
+        clientId: agentClientId('a1'),
+        username: 'mqtt-a1',
+        password: 'wrong',
+        ca: certificate.cert,
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow();
   });
 });

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
+import { agentConfigKey } from '../src/agents/agent-configs';
 import { type StartedProcess, startProcess, tempDir } from '@kassa-relay/testing';
 import WebSocket from 'ws';
 import { stopLocalPostgres } from '../src/database/postgres-server';
@@ -232,10 +233,15 @@ export class CloudWorld {
       posKeys,
       posKeyIds: { ikkm: k1.id, cashCore: k2.id },
     };
+    // The key the cloud seals this agent's register list with, as enrollment would hand it out.
+    const configKey = Buffer.from(await agentConfigKey(Buffer.from(this.secretKey, 'hex'), agentId)).toString(
+      'base64',
+    );
     writeFileSync(
       this.agentConfigPath,
       JSON.stringify({
         agentId,
+        configKey,
         mqtt: {
           url: this.cloud.mqttUrl,
           username: agentId,

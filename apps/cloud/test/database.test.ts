@@ -117,7 +117,7 @@ describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Cli
       include: { register: { include: { store: true } } },
     });
     expect(documents).toHaveLength(1);
-    expect(documents[0]?.total).toBe(35_000);
+    expect(documents[0]?.total).toBe(35_000n);
     expect(documents[0]?.register.store.name).toBe('Магазин на Абая');
     expect(await applyMigrations(server.url)).toEqual([]);
     await prisma.$disconnect();

@@ -116,7 +116,7 @@ describe('POS clients while the store agent is away or the register is slow', ()
         );
         const row = (await documentOf(kind, bodies[kind]))!;
         expect(row.fiscalId).toMatch(/\S/);
-        expect(row).toMatchObject({ kind: 'receipt', total: 45_000, originChannel: 'sale' });
+        expect(row).toMatchObject({ kind: 'receipt', total: 45_000n, originChannel: 'sale' });
         const done = await sale(kind, bodies[kind]);
         expect(done).toMatchObject({ status: 'success', code: 0, fiscalID: row.fiscalId });
         expect(await sales(kind)).toHaveLength(before[kind] + 1);
@@ -197,7 +197,7 @@ describe('POS clients while the store agent is away or the register is slow', ()
         'the slow WS receipt recorded',
       );
       const row = (await world.prisma.fiscalDocument.findFirst({ where }))!;
-      expect(row).toMatchObject({ kind: 'receipt', total: 45_000 });
+      expect(row).toMatchObject({ kind: 'receipt', total: 45_000n });
       expect(row.fiscalId).toMatch(/\S/);
       // The connection serves the next frame normally.
       const next = wsAnswerSchema.parse(

@@ -118,7 +118,7 @@ describe('POST /sale (seed 001) through the cloud process, a real agent and both
         status: 'done',
         originChannel: 'sale',
         originActor: `pos-key:${world.seed!.posKeyIds[kind]}`,
-        total: 170_000,
+        total: 170_000n,
         fiscalId: answer.fiscalID,
         checkNumber: Number(answer.checkNum),
       });
@@ -135,7 +135,7 @@ describe('POST /sale (seed 001) through the cloud process, a real agent and both
       expect(answer).toMatchObject({ status: 'success', code: 0 });
       await recorded({ fiscalId: answer.fiscalID! });
       const row = await world.prisma.fiscalDocument.findFirst({ where: { fiscalId: answer.fiscalID! } });
-      expect(row).toMatchObject({ status: 'done', total: 170_000, change: 30_000 });
+      expect(row).toMatchObject({ status: 'done', total: 170_000n, change: 30_000n });
     });
 
     it(`${kind}: refuses bad requests with codes 1–4, 7 and 8 before any register is touched`, async () => {

@@ -119,7 +119,7 @@ describe('socket.io namespace /pos (seed 000 events) through the cloud process a
     const rows = await world.prisma.fiscalDocument.findMany({ where, orderBy: { requestedAt: 'asc' } });
     expect(rows.map((row) => row.kind)).toEqual(['receipt', 'shift.close']);
     expect(rows[0]).toMatchObject({
-      total: 24_690,
+      total: 24_690n,
       fiscalId: sale.fiscal_id,
       originActor: `pos-key:${seed.posKeyIds.cashCore}`,
     });

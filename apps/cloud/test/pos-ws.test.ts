@@ -233,27 +233,25 @@ describe('raw WebSocket /ws (seed 000) through the cloud process, a real agent a
       expect(refundRow).toMatchObject({
         status: 'done',
         operation: 'saleReturn',
-        total: 24_690,
+        total: 24_690n,
         fiscalId: refund.fiscal_id,
       });
       expect(cardRow).toMatchObject({
         status: 'done',
         operation: 'sale',
-        total: 24_690,
+        total: 24_690n,
         fiscalId: sale.fiscal_id,
       });
       expect(cardRow!.shiftNumber).toBe(shift);
       expect(cardRow!.checkNumber).toBe(sale.check_number);
-      expect(cashRow).toMatchObject({ status: 'done', total: 24_690, fiscalId: cashSale.fiscal_id });
-      expect(rows.find((row) => row.kind === 'cash.out')).toMatchObject({ status: 'done', total: 10_000 });
-      expect(rows.filter((row) => row.kind === 'cash.in').map((row) => [row.status, row.total])).toEqual([
-        ['done', 50_000],
-        ...(kind === 'ikkm' ? [['failed', 12_345]] : []),
-        ['done', 20_000],
-      ]);
+      expect(cashRow).toMatchObject({ status: 'done', total: 24_690n, fiscalId: cashSale.fiscal_id });
+      expect(rows.find((row) => row.kind === 'cash.out')).toMatchObject({ status: 'done', total: 10_000n });
+      expect(
+        rows.filter((row) => row.kind === 'cash.in').map((row) => [row.status, Number(row.total)]),
+      ).toEqual([['done', 50_000], ...(kind === 'ikkm' ? [['failed', 12_345]] : []), ['done', 20_000]]);
       expect(rows.find((row) => row.kind === 'payment.cancel')).toMatchObject({
         status: 'failed',
-        total: 24_690,
+        total: 24_690n,
       });
       expect(rows.filter((row) => row.kind === 'shift.close').map((row) => row.status)).toEqual([
         'done',
@@ -265,11 +263,11 @@ describe('raw WebSocket /ws (seed 000) through the cloud process, a real agent a
       });
       expect(closed).toMatchObject({
         countSales: 2,
-        sumSales: 49_380,
+        sumSales: 49_380n,
         countReturns: 1,
-        sumReturns: 24_690,
-        sumInsert: 50_000,
-        sumRemove: 10_000,
+        sumReturns: 24_690n,
+        sumInsert: 50_000n,
+        sumRemove: 10_000n,
       });
       expect(closed!.closedAt).not.toBeNull();
     } finally {

@@ -4,3 +4,4 @@ export * from './canonical';
 export * from './ws';
 export * from './sale';
 export * from './mqtt';
+export * from './input';

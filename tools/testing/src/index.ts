@@ -2,3 +2,4 @@ export * from './temp-dir';
 export * from './child-process';
 export * from './test-broker';
 export * from './agent-health';
+export * from './mosquitto';

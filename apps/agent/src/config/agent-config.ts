@@ -30,7 +30,17 @@ export const agentConfigSchema = z.object({
       .default(7 * 24 * 3600),
     reconnectMinMs: z.number().int().positive().default(500),
     reconnectMaxMs: z.number().int().positive().default(30_000),
+    /** For `mqtts://` with a private CA: the CA certificate (PEM file; relative to the config file). */
+    caFile: z.string().optional(),
   }),
+  /**
+   * The key the cloud seals this agent's register list with (base64, 32 bytes), given at
+   * enrollment: the list on the broker carries device secrets and is never sent in clear.
+   */
+  configKey: z
+    .string()
+    .refine((text) => Buffer.from(text, 'base64').length === 32, 'configKey: 32 bytes, base64')
+    .optional(),
   /** Journal database and state; relative paths are relative to the config file. */
   dataDir: z.string().min(1),
   http: z
@@ -116,5 +126,11 @@ export function loadAgentConfig(path: string, env: NodeJS.ProcessEnv = process.e
     );
     throw new ConfigError(`invalid config ${path}:\n${problems.join('\n')}`);
   }
-  return { ...parsed.data, dataDir: resolve(dirname(resolve(path)), parsed.data.dataDir) };
+  const base = dirname(resolve(path));
+  const caFile = parsed.data.mqtt.caFile;
+  return {
+    ...parsed.data,
+    mqtt: { ...parsed.data.mqtt, ...(caFile ? { caFile: resolve(base, caFile) } : {}) },
+    dataDir: resolve(base, parsed.data.dataDir),
+  };
 }

@@ -35,6 +35,7 @@ export class EnrollError extends Error {
 const enrollmentSchema = z.object({
   agentId: z.string(),
   mqtt: z.object({ url: z.string(), username: z.string(), password: z.string() }),
+  configKey: z.string().optional(),
   registers: z.array(z.record(z.string(), z.unknown())),
 });
 
@@ -63,6 +64,7 @@ export async function enrollAgent(options: EnrollOptions): Promise<EnrollOutcome
   const config: AgentConfigInput = {
     agentId: enrollment.agentId,
     mqtt: enrollment.mqtt,
+    ...(enrollment.configKey ? { configKey: enrollment.configKey } : {}),
     dataDir,
     registers: enrollment.registers as AgentConfigInput['registers'],
   };

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { type PresenceEnvelope, topics } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
@@ -79,6 +80,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       connectTimeout: 10_000,
       ...(link.username ? { username: link.username } : {}),
       ...(link.password ? { password: link.password } : {}),
+      ...(link.caFile ? { ca: readFileSync(link.caFile) } : {}),
       will: {
         topic: topics.presence(agentId),
         payload: Buffer.from(this.presence('offline')),

@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import type { CloudConfig } from '../config/cloud-config';
+import { CLOUD_CONFIG } from '../core/tokens';
+import { AdminSessions } from '../security/admin-sessions';
+import { LoginThrottle } from '../security/login-throttle';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditController } from './audit/audit.controller';
 import { AuditEntries } from './audit/audit-entries.service';
@@ -36,6 +40,12 @@ import { UsersService } from './users/users.service';
     AuditController,
   ],
   providers: [
+    AdminSessions,
+    {
+      provide: LoginThrottle,
+      useFactory: (config: CloudConfig) => new LoginThrottle(config.login),
+      inject: [CLOUD_CONFIG],
+    },
     AuditLog,
     AuditEntries,
     UsersService,
@@ -48,5 +58,6 @@ import { UsersService } from './users/users.service';
     SalesReportService,
     { provide: APP_GUARD, useClass: AdminAuthGuard },
   ],
+  exports: [AdminSessions],
 })
 export class AdminModule {}

@@ -9,7 +9,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { type JwtClaims, JwtSigner } from '../security/secret-box';
+import { AdminSessions } from '../security/admin-sessions';
+import type { JwtClaims } from '../security/secret-box';
 
 const PUBLIC = 'kassa:public';
 const WRITES = 'kassa:writes';
@@ -27,20 +28,26 @@ export const CurrentAdmin = createParamDecorator(
     context.switchToHttp().getRequest<AdminRequest>().admin,
 );
 
-/** Every /api route needs `Authorization: Bearer <jwt>` unless marked @Public. */
+/**
+ * Every /api route needs `Authorization: Bearer <token>` unless marked @Public: a token whose user
+ * is active and whose version is current (AdminSessions: revoked, disabled or outdated tokens are a
+ * 401); the role is the user's role now, not when the token was issued.
+ */
 @Injectable()
 export class AdminAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly jwt: JwtSigner,
+    private readonly sessions: AdminSessions,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AdminRequest>();
     const header = request.headers.authorization ?? '';
-    const claims = header.startsWith('Bearer ') ? this.jwt.verify(header.slice(7).trim()) : undefined;
+    const claims = header.startsWith('Bearer ')
+      ? await this.sessions.authenticate(header.slice(7).trim())
+      : undefined;
     if (!claims)
       throw new UnauthorizedException('sign in: Authorization: Bearer <token from POST /api/auth/login>');
     request.admin = claims;

@@ -1,9 +1,13 @@
-import type { AgentConfigEnvelope } from '@kassa-relay/protocol';
+import { type AgentConfigEnvelope, deriveAgentConfigKey, sealConfig } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../generated/prisma/client';
 import { agentRegisterConfig } from '../registers/register-config';
 import type { CommandRelay } from '../relay/command-relay';
 import type { SecretBox } from '../security/secret-box';
+
+/** The key an agent's register list is sealed with: derived, never stored (the agent gets it at enrollment). */
+export const agentConfigKey = (cloudSecret: Buffer, agentId: string): Promise<Uint8Array> =>
+  deriveAgentConfigKey(new Uint8Array(cloudSecret), agentId);
 
 /**
  * Keeps each running agent's register list in step with the database: after an admin adds,
@@ -17,25 +21,27 @@ export class AgentConfigs {
     private readonly relay: CommandRelay,
     private readonly box: SecretBox,
     private readonly log: Logger,
+    private readonly cloudSecret: Buffer,
   ) {
     relay.on('presence', (presence) => {
       if (presence.state === 'online') void this.publish(presence.agentId);
     });
   }
 
-  /** The agent's registers as it will run them. */
+  /** The agent's registers as it will run them, sealed with the agent's config key (config-seal.ts). */
   async envelope(agentId: string): Promise<AgentConfigEnvelope> {
     const registers = await this.prisma.register.findMany({
       where: { agentId },
       select: { id: true, kind: true, config: true },
       orderBy: { createdAt: 'asc' },
     });
+    const list = registers.map((register) => agentRegisterConfig(register, this.box));
     return {
       v: 1,
       agentId,
       issuedAt: new Date().toISOString(),
-      registers: registers.map((register) => agentRegisterConfig(register, this.box)),
-    } as AgentConfigEnvelope;
+      sealed: await sealConfig(list, await agentConfigKey(this.cloudSecret, agentId), agentId),
+    };
   }
 
   /**

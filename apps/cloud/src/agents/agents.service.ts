@@ -3,6 +3,7 @@ import { AuditLog } from '../admin/audit';
 import { CloudEvents } from '../platform/cloud-events';
 import { Database } from '../platform/database';
 import { Messaging } from '../platform/messaging';
+import { RegisterDirectory } from '../registers/register-directory';
 import type { JwtClaims } from '../security/secret-box';
 
 export interface AgentView {
@@ -70,6 +71,7 @@ export class AgentsService {
     private readonly messaging: Messaging,
     private readonly events: CloudEvents,
     private readonly audit: AuditLog,
+    private readonly directory: RegisterDirectory,
   ) {}
 
   async list(admin: JwtClaims): Promise<AgentView[]> {
@@ -82,8 +84,9 @@ export class AgentsService {
   }
 
   /**
-   * A disabled agent's MQTT credentials stop working (the broker's credential lookup refuses it)
-   * and its open connection is closed now, so it cannot go on executing commands.
+   * A disabled agent's broker account goes (the embedded broker's credential lookup refuses it; an
+   * external broker with dynamic security loses the account) and its open connection is closed
+   * now; the cloud routes nothing to it and accepts nothing from it any more.
    */
   async disable(admin: JwtClaims, id: string): Promise<AgentView> {
     const existing = await this.database.prisma.agent.findFirst({
@@ -91,19 +94,24 @@ export class AgentsService {
       select: { id: true, disabledAt: true },
     });
     if (!existing) throw new NotFoundException(`agent ${id} not found`);
-    const row = await this.database.prisma.agent.update({
-      where: { id },
-      data: { disabledAt: existing.disabledAt ?? new Date(), online: false },
-      include: agentInclude,
+    // The change and its audit entry commit together; the broker and the feed hear of it after.
+    const row = await this.database.prisma.$transaction(async (tx) => {
+      const updated = await tx.agent.update({
+        where: { id },
+        data: { disabledAt: existing.disabledAt ?? new Date(), online: false },
+        include: agentInclude,
+      });
+      await this.audit.record(admin, 'agent.disable', id, undefined, tx);
+      return updated;
     });
-    this.messaging.disconnectAgent(id);
+    this.directory.forget();
+    await this.messaging.accounts.remove(id);
     this.events.emit('agent.state', {
       organisationId: admin.org,
       agentId: id,
       online: false,
       at: new Date().toISOString(),
     });
-    await this.audit.record(admin, 'agent.disable', id);
     return toView(row);
   }
 }

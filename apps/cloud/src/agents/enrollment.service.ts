@@ -14,6 +14,7 @@ import { CLOUD_CONFIG } from '../core/tokens';
 import { Database } from '../platform/database';
 import { Messaging } from '../platform/messaging';
 import { agentRegisterConfig } from '../registers/register-config';
+import { agentConfigKey } from './agent-configs';
 import { RegisterDirectory } from '../registers/register-directory';
 import { type JwtClaims, SecretBox, tokenHash } from '../security/secret-box';
 import { hashSecret, newSecret } from '../security/secret-hash';
@@ -34,6 +35,8 @@ export const enrollSchema = z.object({
 export interface Enrollment {
   agentId: string;
   mqtt: { url: string; username: string; password: string };
+  /** The key the agent's register list is sealed with on the broker (base64). */
+  configKey: string;
   registers: RegisterSetupInput[];
 }
 
@@ -66,19 +69,25 @@ export class EnrollmentService {
     });
     if (!store) throw new NotFoundException(`store ${body.storeId} not found`);
     const token = `kr_enroll_${newSecret()}`;
-    const row = await this.database.prisma.enrollmentToken.create({
-      data: {
-        organisationId: admin.org,
-        storeId: store.id,
-        ...(body.name ? { name: body.name } : {}),
-        tokenHash: tokenHash(token),
-        expiresAt: new Date(Date.now() + body.ttlHours * 3_600_000),
-      },
-    });
-    await this.audit.record(admin, 'enrollmentToken.create', row.id, {
-      storeId: store.id,
-      ttlHours: body.ttlHours,
-      ...(body.name ? { name: body.name } : {}),
+    // The token and its audit entry commit together or not at all.
+    const row = await this.database.prisma.$transaction(async (tx) => {
+      const created = await tx.enrollmentToken.create({
+        data: {
+          organisationId: admin.org,
+          storeId: store.id,
+          ...(body.name ? { name: body.name } : {}),
+          tokenHash: tokenHash(token),
+          expiresAt: new Date(Date.now() + body.ttlHours * 3_600_000),
+        },
+      });
+      await this.audit.record(
+        admin,
+        'enrollmentToken.create',
+        created.id,
+        { storeId: store.id, ttlHours: body.ttlHours, ...(body.name ? { name: body.name } : {}) },
+        tx,
+      );
+      return created;
     });
     return {
       id: row.id,
@@ -123,37 +132,45 @@ export class EnrollmentService {
     const agentId = `agent-${randomBytes(6).toString('hex')}`;
     const password = newSecret();
     const passwordHash = await hashSecret(password);
-    const registers = await prisma.$transaction(async (tx) => {
-      // Two enrollments racing on one token: the row lock lets exactly one of them claim it.
-      const claimed = await tx.enrollmentToken.updateMany({
-        where: { id: token.id, usedAt: null, expiresAt: { gt: new Date() } },
-        data: { usedAt: new Date() },
+    // The broker account first: an agent on record must be able to log in. If recording it fails
+    // below, the account goes again.
+    await this.messaging.accounts.create(agentId, password);
+    const registers = await prisma
+      .$transaction(async (tx) => {
+        // Two enrollments racing on one token: the row lock lets exactly one of them claim it.
+        const claimed = await tx.enrollmentToken.updateMany({
+          where: { id: token.id, usedAt: null, expiresAt: { gt: new Date() } },
+          data: { usedAt: new Date() },
+        });
+        if (claimed.count !== 1) throw new UnauthorizedException(REFUSED);
+        await tx.agent.create({
+          data: {
+            id: agentId,
+            storeId: token.storeId,
+            // `--name`, else the name the admin gave the token, else the PC's host name.
+            name: body.name ?? token.name ?? body.hostname ?? agentId,
+            mqttUsername: agentId,
+            mqttPasswordHash: passwordHash,
+          },
+        });
+        await tx.enrollmentToken.update({ where: { id: token.id }, data: { agentId } });
+        await tx.register.updateMany({
+          where: { storeId: token.storeId, agentId: null },
+          data: { agentId },
+        });
+        const bound = await tx.register.findMany({
+          where: { agentId },
+          select: { id: true, kind: true, config: true },
+          orderBy: { createdAt: 'asc' },
+        });
+        // Another agent of the same store took them first: undo, keep the token.
+        if (bound.length === 0) throw noRegisters();
+        return bound;
+      })
+      .catch(async (error: unknown) => {
+        await this.messaging.accounts.remove(agentId).catch(() => undefined);
+        throw error;
       });
-      if (claimed.count !== 1) throw new UnauthorizedException(REFUSED);
-      await tx.agent.create({
-        data: {
-          id: agentId,
-          storeId: token.storeId,
-          // `--name`, else the name the admin gave the token, else the PC's host name.
-          name: body.name ?? token.name ?? body.hostname ?? agentId,
-          mqttUsername: agentId,
-          mqttPasswordHash: passwordHash,
-        },
-      });
-      await tx.enrollmentToken.update({ where: { id: token.id }, data: { agentId } });
-      await tx.register.updateMany({
-        where: { storeId: token.storeId, agentId: null },
-        data: { agentId },
-      });
-      const bound = await tx.register.findMany({
-        where: { agentId },
-        select: { id: true, kind: true, config: true },
-        orderBy: { createdAt: 'asc' },
-      });
-      // Another agent of the same store took them first: undo, keep the token.
-      if (bound.length === 0) throw noRegisters();
-      return bound;
-    });
     for (const register of registers) this.directory.forget(register.id);
     await this.audit.record(
       { org: token.organisationId, email: `enrollment-token:${token.id}` },
@@ -168,6 +185,7 @@ export class EnrollmentService {
         username: agentId,
         password,
       },
+      configKey: Buffer.from(await agentConfigKey(this.config.secretKey, agentId)).toString('base64'),
       registers: registers.map((register) => agentRegisterConfig(register, this.box)),
     };
   }

@@ -1,9 +1,11 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { agentMayPublish, agentMaySubscribe, isValidAgentId } from '@kassa-relay/protocol';
 import { verifySecret } from '../security/secret-hash';
+import { DEFAULT_PACKET_LIMITS, guardMqttConnection, type PacketLimits } from './packet-guard';
 
 /** Where the broker looks agents up (the database in production). */
 export interface AgentCredentialStore {
@@ -19,12 +21,21 @@ export interface EmbeddedBrokerOptions {
   credentials: AgentCredentialStore;
   /** The cloud's own connection: full access to every agent's topics. */
   cloudUser: { username: string; password: string };
+  /** MQTT over TLS on this port with this certificate (PEM), same authentication. */
+  tls?: { port: number; cert: Buffer; key: Buffer };
+  /** Whether plain MQTT is served on `port` as well (the cloud's own link always uses loopback). */
+  plain?: boolean;
+  limits?: PacketLimits;
+  /** Called when a connection is cut for breaking a limit. */
+  onViolation?: (reason: string, remoteAddress: string | undefined) => void;
 }
 
 export interface EmbeddedBroker {
   url: string;
   port: number;
   wsUrl?: string;
+  /** `mqtts://host:port` when TLS is on. */
+  tlsUrl?: string;
   /** Drops the agent's open connection (a disabled agent); its credentials decide whether it returns. */
   disconnectAgent(agentId: string): void;
   close(): Promise<void>;
@@ -102,20 +113,50 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     if (identity?.role === 'agent' && agentClients.get(identity.agentId) === client)
       agentClients.delete(identity.agentId);
   });
+  const limits = options.limits ?? DEFAULT_PACKET_LIMITS;
+  const accept = (socket: Socket | TLSSocket) => {
+    const client = broker.handle(socket);
+    guardMqttConnection(
+      socket,
+      limits,
+      () => identities.has(client),
+      (reason) => options.onViolation?.(reason, socket.remoteAddress),
+    );
+  };
+  const listen = async (server: Server, port: number, host: string) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
   // MQTT is small request/acknowledge packets: with Nagle's algorithm on, a write waits for the
   // peer's delayed ACK (40 ms on Linux) and every command round trip pays it.
-  const server: Server = createServer({ noDelay: true }, broker.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 1883, options.host ?? '127.0.0.1', () => resolve());
-  });
+  // Without plain MQTT for the network, plain MQTT still serves the cloud's own link, on loopback.
+  const server: Server = createServer({ noDelay: true }, accept);
+  const plainHost = options.plain === false ? '127.0.0.1' : (options.host ?? '127.0.0.1');
+  await listen(server, options.plain === false ? 0 : (options.port ?? 1883), plainHost);
   const port = (server.address() as AddressInfo).port;
+  let tlsServer: Server | undefined;
+  if (options.tls) {
+    tlsServer = createTlsServer({ cert: options.tls.cert, key: options.tls.key }, (socket) => {
+      socket.setNoDelay(true);
+      accept(socket);
+    });
+    await listen(tlsServer, options.tls.port, options.host ?? '127.0.0.1');
+  }
+  const tlsPort = tlsServer ? (tlsServer.address() as AddressInfo).port : undefined;
   let wss: WebSocketServer | undefined;
   if (options.wsPort !== undefined) {
     wss = new WebSocketServer({ host: options.host ?? '127.0.0.1', port: options.wsPort, path: '/mqtt' });
-    wss.on('connection', (socket, request) =>
-      broker.handle(createWebSocketStream(socket) as unknown as Parameters<typeof broker.handle>[0], request),
-    );
+    wss.on('connection', (socket, request) => {
+      const stream = createWebSocketStream(socket);
+      const client = broker.handle(stream as unknown as Parameters<typeof broker.handle>[0], request);
+      guardMqttConnection(
+        stream,
+        limits,
+        () => identities.has(client),
+        (reason) => options.onViolation?.(reason, request.socket.remoteAddress),
+      );
+    });
     await new Promise<void>((resolve, reject) => {
       wss!.once('listening', resolve);
       wss!.once('error', reject);
@@ -126,10 +167,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     url: `mqtt://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     ...(wsAddress ? { wsUrl: `ws://${options.host ?? '127.0.0.1'}:${wsAddress.port}/mqtt` } : {}),
+    ...(tlsPort !== undefined ? { tlsUrl: `mqtts://${options.host ?? '127.0.0.1'}:${tlsPort}` } : {}),
     disconnectAgent: (agentId) => agentClients.get(agentId)?.close(),
     close: () =>
       new Promise<void>((resolve) => {
         wss?.close();
+        tlsServer?.close();
         broker.close(() => server.close(() => resolve()));
       }),
   };

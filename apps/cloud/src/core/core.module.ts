@@ -48,17 +48,18 @@ export class CoreModule {
           useFactory: async (db: Database, ledger: DocumentLedger) => {
             // Agents' presence is re-announced on connect; nothing is online until it says so.
             await db.prisma.agent.updateMany({ data: { online: false } });
-            const messaging = await Messaging.start(config, db, (agentId, envelope) =>
-              ledger.recordSent(envelope, agentId),
+            // The ledger stores every result before the broker's PUBACK and before any caller hears it.
+            return Messaging.start(
+              config,
+              db,
+              {
+                onSend: (agentId, envelope) => ledger.recordSent(envelope, agentId),
+                storeResult: async (result) => {
+                  await ledger.recordResult(result);
+                },
+              },
+              logger,
             );
-            messaging.relay.on('result', (result) => {
-              ledger
-                .recordResult(result)
-                .catch((error: Error) =>
-                  logger.error({ err: error, commandId: result.commandId }, 'could not record a result'),
-                );
-            });
-            return messaging;
           },
           inject: [Database, DocumentLedger],
         },
@@ -77,7 +78,7 @@ export class CoreModule {
         {
           provide: AgentConfigs,
           useFactory: (db: Database, relay: CommandRelay, box: SecretBox) =>
-            new AgentConfigs(db.prisma, relay, box, logger),
+            new AgentConfigs(db.prisma, relay, box, logger, config.secretKey),
           inject: [Database, CommandRelay, SecretBox],
         },
         { provide: PosKeys, useFactory: (db: Database) => new PosKeys(db.prisma), inject: [Database] },

@@ -14,6 +14,7 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { DocumentStatus } from '../generated/prisma/enums';
 import type { CloudEvents } from '../platform/cloud-events';
 import type { RegisterDirectory } from '../registers/register-directory';
+import { redactKeysDeep, scrubDeviceAnswer } from './device-secrets';
 
 /**
  * Why a result was not applied: `unknownCommand` — no document has its command id; `notOwner` — it
@@ -46,8 +47,10 @@ export function resultDocumentStatus(result: Pick<ResultEnvelope, 'outcome'>): '
  * The document's agent: the one its command was published to (older documents: the register's
  * agent). SQL over `d` (the document) and `r` (its register).
  */
+/** The document was sent to this agent, and the agent is not disabled (a cut-off PC settles nothing). */
 const ownedBy = (agentId: string) =>
-  Prisma.sql`(d."agentId" = ${agentId} OR (d."agentId" IS NULL AND r."agentId" = ${agentId}))`;
+  Prisma.sql`(d."agentId" = ${agentId} OR (d."agentId" IS NULL AND r."agentId" = ${agentId}))
+    AND NOT EXISTS (SELECT 1 FROM "Agent" a WHERE a."id" = ${agentId} AND a."disabledAt" IS NOT NULL)`;
 
 type ReturnedRow = { id: string; registerId: string; kind: string; status: DocumentStatus; answer: unknown };
 
@@ -154,7 +157,7 @@ export class DocumentLedger {
       ) VALUES (
         ${randomUUID()}, ${envelope.registerId}, ${document.idempotencyKey}, ${envelope.id}, ${c.kind},
         ${c.operation ?? null}, ${jsonOrNull(c.items)}::jsonb, ${jsonOrNull(c.payments)}::jsonb,
-        ${c.total ?? null}::int, ${document.originChannel}, ${c.originActor}, ${document.agentId ?? null},
+        ${c.total ?? null}::bigint, ${document.originChannel}, ${c.originActor}, ${document.agentId ?? null},
         ${c.requestedAt}, ${jsonOrNull(c.command)}::jsonb, ${c.deadline}
       ) ON CONFLICT DO NOTHING`;
     return count === 1;
@@ -203,11 +206,12 @@ export class DocumentLedger {
   }
 
   private async writeResult(result: ResultEnvelope): Promise<RecordedResult> {
-    const outcome = result.outcome;
+    // Device keys never reach a table (nor the answers and views made from it).
+    const outcome = result.outcome.ok ? result.outcome : redactKeysDeep(result.outcome);
     const status = resultDocumentStatus(result);
     const completedAt = new Date(result.completedAt);
     const deviceMs = result.deviceMs === undefined ? null : Math.round(result.deviceMs);
-    const evidence = result.evidence?.length ? JSON.stringify(result.evidence) : null;
+    const evidence = result.evidence?.length ? JSON.stringify(redactKeysDeep(result.evidence)) : null;
     // A /sale document also keeps the answer its client got, for repeats of the same document;
     // a document in doubt has no answer yet (a repeat is told to ask again).
     const answer =
@@ -227,17 +231,19 @@ export class DocumentLedger {
     if (outcome.ok) {
       const r = outcome.result;
       // The receipt image is large and has its own endpoint; the raw device answer is kept.
-      const deviceAnswer = JSON.stringify({
-        ...r,
-        image: r.image ? { contentType: r.image.contentType, bytes: r.image.base64.length } : undefined,
-      });
+      const deviceAnswer = JSON.stringify(
+        scrubDeviceAnswer({
+          ...r,
+          image: r.image ? { contentType: r.image.contentType, bytes: r.image.base64.length } : undefined,
+        }),
+      );
       rows = await this.prisma.$queryRaw`
         UPDATE "FiscalDocument" d SET
           "status" = 'done', "completedAt" = ${completedAt}, "deviceMs" = ${deviceMs}::int,
           "fiscalId" = ${r.fiscalId ?? null}, "checkNumber" = ${r.checkNumber ?? null}::int,
           "documentNumber" = ${r.documentNumber ?? null}::int,
           "shiftNumber" = ${r.shiftNumber ?? r.shift?.number ?? null}::int, "qrPayload" = ${r.qrPayload ?? null},
-          "change" = COALESCE(${r.change ?? null}::int, d."change"), "total" = COALESCE(${r.total ?? null}::int, d."total"),
+          "change" = COALESCE(${r.change ?? null}::bigint, d."change"), "total" = COALESCE(${r.total ?? null}::bigint, d."total"),
           "deviceAnswer" = ${deviceAnswer}::jsonb, "answer" = COALESCE(${answer}::jsonb, d."answer"),
           "doubtEvidence" = COALESCE(${evidence}::jsonb, d."doubtEvidence")
         ${owned}`;
@@ -339,7 +345,7 @@ export class DocumentLedger {
         registerId: entry.registerId,
         since: entry.since,
         attempts: entry.attempts,
-        evidence: entry.evidence,
+        evidence: redactKeysDeep(entry.evidence),
         needs: entry.needs ?? null,
       })),
     );

@@ -1,11 +1,27 @@
-import { Public } from '../admin/auth.guard';
-import { Controller, Get, Header, HttpException, HttpStatus } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Req,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { CloudMetrics } from './cloud-metrics';
+import type { Request } from 'express';
+import { Public } from '../admin/auth.guard';
+import type { CloudConfig } from '../config/cloud-config';
+import { CLOUD_CONFIG } from '../core/tokens';
 import { Database } from '../platform/database';
 import { CommandRelay } from '../relay/command-relay';
+import { metricsAllowed } from '../security/http-security';
+import { CloudMetrics } from './cloud-metrics';
 
-/** Liveness, readiness (database and broker reachable) and Prometheus metrics. */
+/**
+ * Liveness, readiness (database and broker reachable) and Prometheus metrics (behind a bearer token
+ * when KASSA_METRICS_TOKEN is set).
+ */
 @ApiTags('operations')
 @Public()
 @Controller()
@@ -14,6 +30,7 @@ export class HealthController {
     private readonly database: Database,
     private readonly relay: CommandRelay,
     private readonly metrics: CloudMetrics,
+    @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
   ) {}
 
   @Get('health')
@@ -42,7 +59,9 @@ export class HealthController {
 
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4')
-  async prometheus(): Promise<string> {
+  async prometheus(@Req() request: Request): Promise<string> {
+    if (!metricsAllowed(this.config, request))
+      throw new UnauthorizedException('/metrics needs Authorization: Bearer <KASSA_METRICS_TOKEN>');
     return this.metrics.render();
   }
 }

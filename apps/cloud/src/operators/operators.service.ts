@@ -119,24 +119,29 @@ export class OperatorsService {
     body: z.infer<typeof createOperatorSchema>,
   ): Promise<OperatorView & { syncErrors: SyncError[] }> {
     await this.assertRegisters(admin, body.registerIds);
-    const created = await this.database.prisma.operator.create({
-      data: {
-        organisationId: admin.org,
-        name: body.name,
-        role: toDbRole(body.role),
-        pinEncrypted: body.pin ? this.box.seal(body.pin) : null,
-        registers: { create: body.registerIds.map((registerId) => ({ registerId })) },
-      },
-      include: operatorInclude,
+    // The operator and its audit entry commit together; the registers hear of it only after that.
+    const created = await this.database.prisma.$transaction(async (tx) => {
+      const row = await tx.operator.create({
+        data: {
+          organisationId: admin.org,
+          name: body.name,
+          role: toDbRole(body.role),
+          pinEncrypted: body.pin ? this.box.seal(body.pin) : null,
+          registers: { create: body.registerIds.map((registerId) => ({ registerId })) },
+        },
+        include: operatorInclude,
+      });
+      await this.audit.record(
+        admin,
+        'operator.create',
+        row.id,
+        { name: body.name, role: body.role, hasPin: body.pin !== undefined, registerIds: body.registerIds },
+        tx,
+      );
+      return row;
     });
     const syncErrors = await this.pushToRegisters(admin, created, []);
-    await this.audit.record(admin, 'operator.create', created.id, {
-      name: body.name,
-      role: body.role,
-      hasPin: body.pin !== undefined,
-      registerIds: body.registerIds,
-      syncErrors,
-    });
+    await this.recordSyncErrors(admin, created.id, syncErrors);
     return { ...(await this.view(created.id)), syncErrors };
   }
 
@@ -152,29 +157,38 @@ export class OperatorsService {
     const added = wanted
       ? [...wanted].filter((registerId) => !existing.registers.some((l) => l.registerId === registerId))
       : [];
-    const updated = await this.database.prisma.operator.update({
-      where: { id },
-      data: {
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        ...(body.role !== undefined ? { role: toDbRole(body.role) } : {}),
-        ...(body.pin !== undefined ? { pinEncrypted: this.box.seal(body.pin) } : {}),
-        registers: {
-          ...(unbound.length > 0
-            ? { deleteMany: { registerId: { in: unbound.map((link) => link.registerId) } } }
-            : {}),
-          ...(added.length > 0 ? { create: added.map((registerId) => ({ registerId })) } : {}),
+    const updated = await this.database.prisma.$transaction(async (tx) => {
+      const row = await tx.operator.update({
+        where: { id },
+        data: {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.role !== undefined ? { role: toDbRole(body.role) } : {}),
+          ...(body.pin !== undefined ? { pinEncrypted: this.box.seal(body.pin) } : {}),
+          registers: {
+            ...(unbound.length > 0
+              ? { deleteMany: { registerId: { in: unbound.map((link) => link.registerId) } } }
+              : {}),
+            ...(added.length > 0 ? { create: added.map((registerId) => ({ registerId })) } : {}),
+          },
         },
-      },
-      include: operatorInclude,
+        include: operatorInclude,
+      });
+      await this.audit.record(
+        admin,
+        'operator.update',
+        id,
+        {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.role !== undefined ? { role: body.role } : {}),
+          ...(body.pin !== undefined ? { pinChanged: true } : {}),
+          ...(body.registerIds ? { registerIds: body.registerIds } : {}),
+        },
+        tx,
+      );
+      return row;
     });
     const syncErrors = await this.pushToRegisters(admin, updated, unbound);
-    await this.audit.record(admin, 'operator.update', id, {
-      ...(body.name !== undefined ? { name: body.name } : {}),
-      ...(body.role !== undefined ? { role: body.role } : {}),
-      ...(body.pin !== undefined ? { pinChanged: true } : {}),
-      ...(body.registerIds ? { registerIds: body.registerIds } : {}),
-      syncErrors,
-    });
+    await this.recordSyncErrors(admin, id, syncErrors);
     return { ...(await this.view(id)), syncErrors };
   }
 
@@ -184,13 +198,17 @@ export class OperatorsService {
     body: z.infer<typeof resetPinSchema>,
   ): Promise<OperatorView & { syncErrors: SyncError[] }> {
     await this.find(admin, id);
-    const updated = await this.database.prisma.operator.update({
-      where: { id },
-      data: { pinEncrypted: this.box.seal(body.pin) },
-      include: operatorInclude,
+    const updated = await this.database.prisma.$transaction(async (tx) => {
+      const row = await tx.operator.update({
+        where: { id },
+        data: { pinEncrypted: this.box.seal(body.pin) },
+        include: operatorInclude,
+      });
+      await this.audit.record(admin, 'operator.resetPin', id, undefined, tx);
+      return row;
     });
     const syncErrors = await this.pushToRegisters(admin, updated, []);
-    await this.audit.record(admin, 'operator.resetPin', id, { syncErrors });
+    await this.recordSyncErrors(admin, id, syncErrors);
     return { ...(await this.view(id)), syncErrors };
   }
 
@@ -198,8 +216,18 @@ export class OperatorsService {
   async remove(admin: JwtClaims, id: string): Promise<void> {
     const existing = await this.find(admin, id);
     const syncErrors = await this.pushToRegisters(admin, { ...existing, registers: [] }, existing.registers);
-    await this.database.prisma.operator.delete({ where: { id } });
-    await this.audit.record(admin, 'operator.delete', id, { name: existing.name, syncErrors });
+    await this.database.prisma.$transaction(async (tx) => {
+      await tx.operator.delete({ where: { id } });
+      await this.audit.record(admin, 'operator.delete', id, { name: existing.name, syncErrors }, tx);
+    });
+  }
+
+  /**
+   * Registers that could not be brought up to date after a committed change: an entry of its own
+   * (the change itself is audited with it, in its transaction; the registers are reached after).
+   */
+  private async recordSyncErrors(admin: JwtClaims, id: string, syncErrors: SyncError[]): Promise<void> {
+    if (syncErrors.length > 0) await this.audit.record(admin, 'operator.syncErrors', id, { syncErrors });
   }
 
   private async view(id: string): Promise<OperatorView> {

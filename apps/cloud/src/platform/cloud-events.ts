@@ -10,6 +10,8 @@ export type CloudEventMap = {
   'shift.changed': [{ organisationId: string; registerId: string; shiftNumber: number }];
   /** A result the ledger refused to apply (not from the register's agent, or for a final document). */
   'result.ignored': [{ reason: string; commandId: string; agentId: string }];
+  /** An admin user's sessions, role or state changed (AdminSessions): live connections re-check. */
+  'admin.user.changed': [{ userId: string }];
 };
 
 /** The in-process event bus; one instance per cloud. */

@@ -1,5 +1,13 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
+import type { ResultEnvelope } from '@kassa-relay/protocol';
+import type { Logger } from 'pino';
 import type { CloudConfig } from '../config/cloud-config';
+import {
+  type BrokerAccounts,
+  DynsecBrokerAccounts,
+  EmbeddedBrokerAccounts,
+  ExternalBrokerAccounts,
+} from '../broker/broker-accounts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker';
 import { CommandRelay, type SendHook } from '../relay/command-relay';
 import { newSecret } from '../security/secret-hash';
@@ -13,19 +21,68 @@ export class Messaging implements OnApplicationShutdown {
   private constructor(
     readonly relay: CommandRelay,
     private readonly broker: EmbeddedBroker | undefined,
+    /** Agents' accounts on the broker: created at enrollment, removed when an agent is disabled. */
+    readonly accounts: BrokerAccounts,
   ) {}
 
-  static async start(config: CloudConfig, database: Database, onSend: SendHook): Promise<Messaging> {
+  static async start(
+    config: CloudConfig,
+    database: Database,
+    hooks: { onSend: SendHook; storeResult: (result: ResultEnvelope) => Promise<void> },
+    log: Logger,
+  ): Promise<Messaging> {
+    const relayHooks = {
+      onSend: hooks.onSend,
+      storeResult: hooks.storeResult,
+      onStoreFailure: (result: ResultEnvelope, error: unknown, attempt: number) =>
+        log.error(
+          { err: error, commandId: result.commandId, agentId: result.agentId, attempt },
+          'could not store a result: trying again (the broker keeps it until it is stored)',
+        ),
+    };
     if (config.mqtt.mode === 'external') {
+      const mqtt = config.mqtt;
+      let accounts: BrokerAccounts = new ExternalBrokerAccounts(log);
+      if (mqtt.provisioning === 'dynsec') {
+        // First: setting up the cloud's own role may make the broker drop the cloud's connections.
+        const dynsec = await DynsecBrokerAccounts.connect(
+          {
+            url: mqtt.url,
+            username: mqtt.username as string,
+            ...(mqtt.password ? { password: mqtt.password } : {}),
+            ...(mqtt.ca ? { ca: mqtt.ca } : {}),
+          },
+          mqtt.username as string,
+          log,
+        );
+        accounts = dynsec;
+        try {
+          // A disabled agent keeps no account, whatever happened while the cloud was away.
+          const disabled = await database.prisma.agent.findMany({
+            where: { disabledAt: { not: null } },
+            select: { id: true },
+          });
+          await dynsec.removeAll(disabled.map((agent) => agent.id));
+        } catch (error) {
+          await dynsec.close().catch(() => undefined);
+          throw error;
+        }
+      }
       const relay = new CommandRelay({
-        url: config.mqtt.url,
+        url: mqtt.url,
         clientId: 'kassa-cloud',
-        onSend,
-        ...(config.mqtt.username ? { username: config.mqtt.username } : {}),
-        ...(config.mqtt.password ? { password: config.mqtt.password } : {}),
+        ...relayHooks,
+        ...(mqtt.username ? { username: mqtt.username } : {}),
+        ...(mqtt.password ? { password: mqtt.password } : {}),
+        ...(mqtt.ca ? { ca: mqtt.ca } : {}),
       });
-      await relay.start();
-      return new Messaging(relay, undefined);
+      try {
+        await relay.start();
+      } catch (error) {
+        await accounts.close().catch(() => undefined);
+        throw error;
+      }
+      return new Messaging(relay, undefined, accounts);
     }
     // The cloud's own broker account lives only in this process.
     const cloudUser = { username: 'kassa-cloud', password: newSecret() };
@@ -33,6 +90,11 @@ export class Messaging implements OnApplicationShutdown {
       host: config.mqtt.host,
       port: config.mqtt.port,
       ...(config.mqtt.wsPort ? { wsPort: config.mqtt.wsPort } : {}),
+      ...(config.mqtt.tls ? { tls: config.mqtt.tls } : {}),
+      plain: config.mqtt.plain,
+      limits: { preAuthBytes: 16 * 1024, maxPacketBytes: config.mqtt.maxPacketBytes },
+      onViolation: (reason, remoteAddress) =>
+        log.warn({ reason, remoteAddress }, 'MQTT connection cut: it broke a packet limit'),
       cloudUser,
       credentials: {
         findByUsername: async (username) => {
@@ -49,7 +111,7 @@ export class Messaging implements OnApplicationShutdown {
     const relay = new CommandRelay({
       url: `mqtt://127.0.0.1:${broker.port}`,
       clientId: 'kassa-cloud',
-      onSend,
+      ...relayHooks,
       ...cloudUser,
     });
     try {
@@ -58,7 +120,11 @@ export class Messaging implements OnApplicationShutdown {
       await broker.close();
       throw error;
     }
-    return new Messaging(relay, broker);
+    return new Messaging(
+      relay,
+      broker,
+      new EmbeddedBrokerAccounts((agentId) => broker.disconnectAgent(agentId)),
+    );
   }
 
   /** Where agents reach the broker, for enrollment. */
@@ -66,18 +132,13 @@ export class Messaging implements OnApplicationShutdown {
     if (config.mqtt.mode === 'external') return config.mqtt.publicUrl;
     if (config.mqtt.publicUrl) return config.mqtt.publicUrl;
     const host = (requestHost ?? '127.0.0.1').replace(/:\d+$/, '');
+    // With TLS on, agents are given TLS.
+    if (this.broker?.tlsUrl) return `mqtts://${host}:${new URL(this.broker.tlsUrl).port}`;
     return `mqtt://${host}:${this.broker?.port ?? config.mqtt.port}`;
   }
 
-  /**
-   * Closes a disabled agent's connection to the embedded broker (its reconnect is then refused).
-   * An external broker keeps its own accounts: disable the agent there too.
-   */
-  disconnectAgent(agentId: string): void {
-    this.broker?.disconnectAgent(agentId);
-  }
-
   async onApplicationShutdown(): Promise<void> {
+    await this.accounts.close().catch(() => undefined);
     await this.relay.stop().catch(() => undefined);
     await this.broker?.close().catch(() => undefined);
   }

@@ -84,16 +84,25 @@ export class PosKeysAdminService {
     });
     if (!register) throw new NotFoundException(`register ${body.registerId} not found`);
     const key = `kr_pos_${newSecret()}`;
-    const row = await this.database.prisma.posKey.create({
-      data: {
-        registerId: register.id,
-        name: body.name,
-        keyHash: tokenHash(key),
-        prefix: key.slice(0, PREFIX_LENGTH),
-      },
-      include: keyInclude,
+    const row = await this.database.prisma.$transaction(async (tx) => {
+      const created = await tx.posKey.create({
+        data: {
+          registerId: register.id,
+          name: body.name,
+          keyHash: tokenHash(key),
+          prefix: key.slice(0, PREFIX_LENGTH),
+        },
+        include: keyInclude,
+      });
+      await this.audit.record(
+        admin,
+        'posKey.create',
+        created.id,
+        { registerId: created.registerId, name: created.name },
+        tx,
+      );
+      return created;
     });
-    await this.audit.record(admin, 'posKey.create', row.id, { registerId: row.registerId, name: row.name });
     return { ...toView(row), key };
   }
 
@@ -103,15 +112,18 @@ export class PosKeysAdminService {
       select: { id: true, revokedAt: true },
     });
     if (!existing) throw new NotFoundException(`POS key ${id} not found`);
-    const row = await this.database.prisma.posKey.update({
-      where: { id },
-      // Revoking twice keeps the first time.
-      data: { revokedAt: existing.revokedAt ?? new Date() },
-      include: keyInclude,
+    const row = await this.database.prisma.$transaction(async (tx) => {
+      const updated = await tx.posKey.update({
+        where: { id },
+        // Revoking twice keeps the first time.
+        data: { revokedAt: existing.revokedAt ?? new Date() },
+        include: keyInclude,
+      });
+      await this.audit.record(admin, 'posKey.revoke', id, { registerId: updated.registerId }, tx);
+      return updated;
     });
     // The cache forgets the key and its open /ws and socket.io /pos connections close now.
     this.keys.revoked(id);
-    await this.audit.record(admin, 'posKey.revoke', id, { registerId: row.registerId });
     return toView(row);
   }
 }

@@ -35,6 +35,15 @@ export class PosAccessService {
         ok: false,
         error: canonicalError('REGISTER_NOT_CONFIGURED', 'касса ещё не подключена к агенту магазина'),
       };
+    // A disabled agent gets nothing: no sale may be queued for a PC the office has cut off.
+    if (entry.agentDisabled)
+      return {
+        ok: false,
+        error: canonicalError(
+          'AGENT_OFFLINE',
+          'агент магазина отключён администратором: касса не принимает операции, пока к ней не подключён другой агент',
+        ),
+      };
     return { ok: true, principal, route: entry.route, actor: `pos-key:${principal.keyId}` };
   }
 }

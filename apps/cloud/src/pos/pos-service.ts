@@ -23,7 +23,7 @@ import {
 import { resultDocumentStatus, SALE_COMMAND_PREFIX } from '../documents/document-ledger';
 import type { CommandRelay, RelayOutcome } from '../relay/command-relay';
 import type { RegisterRoute } from './register-route';
-import type { SaleDocument, SaleDocumentStore, StoredOutcome } from './sale-document-store';
+import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
 
 export interface PosServiceOptions {
   /** How long a POS request waits for the register before answering "still in progress". */
@@ -275,8 +275,8 @@ export class PosService {
     if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route, true));
     const late = await this.relay.waitForResult(commandId, this.options.waitMs, route.agentId);
     if (!late) return this.notYetAnswer(commandId);
-    // Stored before the client hears it, so its next repeat finds the document complete.
-    return this.saleAnswer(await this.store.complete(late), late);
+    // The relay stored it before handing it over: the client's next repeat finds it complete.
+    return this.saleAnswer(late);
   }
 
   /** The wait is over without a result: still running, or in doubt (the agent's heartbeat said so). */
@@ -286,13 +286,11 @@ export class PosService {
   }
 
   /**
-   * The answer for a recorded result: the document as the ledger keeps it (a result it refused
-   * changes nothing), else the result's own outcome; in doubt is never a final answer.
+   * The answer for a result, taken from the result itself (the relay stored it before anyone heard
+   * of it; a database blip afterwards cannot turn a printed receipt into "not performed"); in doubt
+   * is never a final answer.
    */
-  private saleAnswer(stored: StoredOutcome | void, result: ResultEnvelope, keyed = true): SaleAnswer {
-    if (stored?.status === 'inDoubt') return inDoubtSaleAnswer(keyed);
-    if (stored && (stored.status === 'done' || stored.status === 'failed') && stored.answer)
-      return stored.answer;
+  private saleAnswer(result: ResultEnvelope, keyed = true): SaleAnswer {
     if (resultDocumentStatus(result) === 'inDoubt') return inDoubtSaleAnswer(keyed);
     return commandOutcomeToSaleAnswer(result.outcome);
   }
@@ -307,7 +305,7 @@ export class PosService {
 
   /**
    * Publishes a recorded `/sale` document and answers with its result once the result is stored
-   * (the write the result listener started: one update). Offline: the broker keeps the command in
+   * (the relay stores every result before it hands it over). Offline: the broker keeps the command in
    * the agent's persistent session and its deadline guards it.
    */
   private async publishSale(route: RegisterRoute, envelope: CommandEnvelope): Promise<SaleAnswer> {
@@ -315,6 +313,6 @@ export class PosService {
     const outcome = await this.relay.publish(route.agentId, envelope, online ? this.options.waitMs : 0);
     if (outcome.state === 'pending')
       return online ? this.notYetAnswer(envelope.id) : saleAnswerForError(this.offline(route, true));
-    return this.saleAnswer(await this.store.complete(outcome.result), outcome.result);
+    return this.saleAnswer(outcome.result);
   }
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { canonicalError, wsErrorAnswer, type WsErrorAnswer } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { LOGGER } from '../core/tokens';
@@ -9,14 +10,73 @@ import { PosAccessService } from './pos-access';
 import { PosKeys } from './pos-keys';
 import { PosService, wsInternalErrorAnswer } from './pos-service';
 
+/** Largest /ws frame: far above any seed 000 frame; a bigger one closes the connection (1009). */
+export const WS_MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * Frames one connection may have in flight (each may wait for its register): beyond that a frame is
+ * answered at once with the seed 000 "register busy" error instead of queueing without bound.
+ */
+export const WS_MAX_IN_FLIGHT = 32;
+/** Where socket.io (engine.io) takes its upgrades: its own check is exactly this prefix. */
+const SOCKET_IO_PREFIX = '/socket.io/';
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  409: 'Conflict',
+  503: 'Service Unavailable',
+};
+
+/** Answers an upgrade request with a plain HTTP error (JSON `{ error: true, text }`) and closes it. */
+export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  try {
+    if (!socket.writable) return void socket.destroy();
+    const body = JSON.stringify({ error: true, text });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    // A peer that never reads must not keep the socket.
+    setTimeout(() => socket.destroy(), 5_000).unref();
+  } catch {
+    socket.destroy();
+  }
+}
+
+/** The request target as a URL, or undefined when it is not a plain origin-form path (`//x`, `http://…`, junk). */
+function requestPath(target: string): URL | undefined {
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+const UNAVAILABLE_TEXT = 'облако временно не может проверить ключ POS; повторите подключение позже';
+const BUSY_TEXT = `слишком много одновременных запросов в одном соединении (больше ${WS_MAX_IN_FLIGHT}): дождитесь ответов`;
+
+/** The seed 000 answer for a frame over the per-connection in-flight limit. */
+export function wsBusyAnswer(raw: string | Buffer): WsErrorAnswer {
+  const internal = wsInternalErrorAnswer(raw);
+  const event = internal.event === 'onerror' ? undefined : internal.event.replace(/^on/, '');
+  return wsErrorAnswer(event, canonicalError('REGISTER_BUSY', BUSY_TEXT));
+}
+
 /**
  * `ws://<host>:<port>/ws`: seed 000 frames as raw JSON text. The key (Authorization header or
  * `?token=`) is checked at the upgrade and binds the connection to its register; a bad frame gets
  * an error answer and the connection stays usable; a revoked key's connections are closed at once.
+ *
+ * This listener sees every upgrade on the cloud's HTTP server: /socket.io/ is left to engine.io,
+ * /ws is ours, anything else (including targets `new URL` cannot read, such as `//`) is answered
+ * 400/404 and closed — nothing here may throw, and no upgrade is left hanging. A failure while
+ * checking the key (the database away) is a 503 with a JSON text, never an unhandled rejection.
  */
 @Injectable()
 export class PosWebSocketServer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
   private readonly byKey = new Map<string, Set<WebSocket>>();
 
   constructor(
@@ -30,12 +90,30 @@ export class PosWebSocketServer implements OnApplicationBootstrap, OnApplication
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      if (url.pathname !== '/ws') return; // socket.io and others handle their own paths
-      void this.upgrade(request, socket, head, url);
+      try {
+        this.onUpgrade(request, socket, head);
+      } catch (error) {
+        this.logger.warn({ err: error, url: request.url?.slice(0, 200) }, 'upgrade refused');
+        refuseUpgrade(socket, 400, 'некорректный запрос');
+      }
     });
+    this.wss.on('error', (error) => this.logger.warn({ err: error }, 'ws server error'));
     this.keys.on('revoked', (keyId) => {
       for (const socket of this.byKey.get(keyId) ?? []) socket.close(4001, 'POS key revoked');
+    });
+  }
+
+  private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const target = request.url ?? '/';
+    if (target.startsWith(SOCKET_IO_PREFIX)) return; // engine.io answers its own upgrades
+    // Errors on the raw socket (a peer resetting) must not become an unhandled 'error' event.
+    socket.on('error', () => undefined);
+    const url = requestPath(target);
+    if (!url) return refuseUpgrade(socket, 400, 'некорректный адрес запроса');
+    if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'здесь нет WebSocket: подключайтесь к /ws');
+    this.upgrade(request, socket, head, url).catch((error: unknown) => {
+      this.logger.error({ err: error }, '/ws upgrade failed inside the cloud');
+      refuseUpgrade(socket, 503, UNAVAILABLE_TEXT);
     });
   }
 
@@ -46,13 +124,9 @@ export class PosWebSocketServer implements OnApplicationBootstrap, OnApplication
       register: url.searchParams.get('register'),
     });
     if (!access.ok) {
-      const status = access.error.code === 'UNAUTHORIZED' ? '401 Unauthorized' : '409 Conflict';
-      const body = JSON.stringify({ error: true, text: access.error.message });
-      socket.end(
-        `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-      return;
+      return refuseUpgrade(socket, access.error.code === 'UNAUTHORIZED' ? 401 : 409, access.error.message);
     }
+    if (!socket.readable || !socket.writable) return void socket.destroy();
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const { principal, route, actor } = access;
       const sockets = this.byKey.get(principal.keyId) ?? new Set<WebSocket>();
@@ -63,20 +137,31 @@ export class PosWebSocketServer implements OnApplicationBootstrap, OnApplication
         if (sockets.size === 0) this.byKey.delete(principal.keyId);
       });
       ws.on('error', () => undefined);
+      let inFlight = 0;
+      const send = (answer: unknown) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
+      };
       ws.on('message', (data, isBinary) => {
-        const raw = isBinary
-          ? Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data as ArrayBuffer)])
-          : data.toString();
-        this.pos
-          .handleWsFrame(route, raw as string | Buffer, actor)
-          .catch((error: Error) => {
-            this.logger.error({ err: error, register: route.registerId }, 'ws frame failed');
-            return wsInternalErrorAnswer(raw as string | Buffer);
-          })
-          .then((answer) => {
-            if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
-          })
-          .catch(() => undefined);
+        try {
+          const raw = isBinary
+            ? Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data as ArrayBuffer)])
+            : data.toString();
+          if (inFlight >= WS_MAX_IN_FLIGHT) return send(wsBusyAnswer(raw));
+          inFlight += 1;
+          this.pos
+            .handleWsFrame(route, raw, actor)
+            .catch((error: Error) => {
+              this.logger.error({ err: error, register: route.registerId }, 'ws frame failed');
+              return wsInternalErrorAnswer(raw);
+            })
+            .then(send)
+            .catch((error: unknown) => this.logger.error({ err: error }, 'ws answer failed'))
+            .finally(() => {
+              inFlight -= 1;
+            });
+        } catch (error) {
+          this.logger.error({ err: error }, 'ws frame could not be read');
+        }
       });
     });
   }

@@ -1,7 +1,7 @@
-import type { CommandEnvelope, ResultEnvelope, SaleAnswer } from '@kassa-relay/protocol';
+import type { CommandEnvelope, SaleAnswer } from '@kassa-relay/protocol';
 import { type DocumentLedger, documentFields } from '../documents/document-ledger';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
-import type { SaleDocument, SaleDocumentStore, StoredOutcome } from './sale-document-store';
+import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
 
 type Row = {
   idempotencyKey: string;
@@ -52,13 +52,6 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
       },
     });
     return { created: false, document: toDocument(row) };
-  }
-
-  /** The ledger writes every result; for a `/sale` document it stores the POS answer with it. */
-  async complete(result: ResultEnvelope): Promise<StoredOutcome | void> {
-    const recorded = await this.ledger.recordResult(result);
-    if (!recorded.status) return;
-    return { status: toStatus(recorded.status), ...(recorded.answer ? { answer: recorded.answer } : {}) };
   }
 
   async statusOf(commandId: string): Promise<SaleDocument['status'] | undefined> {

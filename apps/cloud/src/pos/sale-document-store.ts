@@ -1,4 +1,4 @@
-import type { CommandEnvelope, ResultEnvelope, SaleAnswer } from '@kassa-relay/protocol';
+import type { CommandEnvelope, SaleAnswer } from '@kassa-relay/protocol';
 
 /** A `/sale` document as the idempotency rule needs it (seed 001: docTime + docNumber + amount). */
 export interface SaleDocument {
@@ -11,12 +11,6 @@ export interface SaleDocument {
   fiscalId?: string;
   /** The agent the document's command is published to (only its results settle it). */
   agentId?: string;
-}
-
-/** A document after a result was recorded: its status and the POS answer it keeps. */
-export interface StoredOutcome {
-  status: SaleDocument['status'];
-  answer?: SaleAnswer;
 }
 
 /**
@@ -32,12 +26,6 @@ export interface SaleDocumentStore {
     document: Omit<SaleDocument, 'status'>,
     envelope: CommandEnvelope,
   ): Promise<{ created: boolean; document: SaleDocument }>;
-  /**
-   * Resolves once the result and the answer it gives (seed 001's answer for the command's outcome)
-   * are stored; the same result may be completed more than once. Answers with the document as it
-   * stands afterwards when the store knows it (a result it refused leaves the document as it was).
-   */
-  complete(result: ResultEnvelope): Promise<StoredOutcome | void>;
   /** The status of a command's document, when the store has one (e.g. `inDoubt` after a heartbeat). */
   statusOf?(commandId: string): Promise<SaleDocument['status'] | undefined>;
   /**

@@ -1,14 +1,19 @@
 import { Public } from '../admin/auth.guard';
 import { Controller, Headers, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type SaleAnswer, saleAnswerForError } from '@kassa-relay/protocol';
+import { SALE_CODE, type SaleAnswer, saleAnswerForError, saleErrorAnswer } from '@kassa-relay/protocol';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
+import { bodyWasTooLarge, describeLimit, SALE_BODY_LIMIT_BYTES } from '../core/raw-body';
 import { LOGGER } from '../core/tokens';
 import { PosAccessService } from './pos-access';
 import { PosService, saleInternalErrorAnswer } from './pos-service';
 
-/** Seed 001 `POST /sale`. Every answer is HTTP 200 with the seed's `status` / `code` in the body. */
+/**
+ * Seed 001 `POST /sale`. Every answer is HTTP 200 with the seed's `status` / `code` in the body:
+ * a body over its limit is code 2, too deep or malformed code 2, a string PostgreSQL cannot store
+ * code 3 naming the field (`parseSaleRequest`), a failure inside the cloud code 5.
+ */
 @ApiTags('pos')
 @Public()
 @Controller()
@@ -34,6 +39,11 @@ export class SaleController {
         register: register ?? null,
       });
       if (!access.ok) return saleAnswerForError(access.error);
+      if (bodyWasTooLarge(request))
+        return saleErrorAnswer(
+          SALE_CODE.BAD_JSON,
+          `некорректный формат JSON: тело запроса слишком велико (больше ${describeLimit(SALE_BODY_LIMIT_BYTES).replace('MiB', 'МиБ')})`,
+        );
       const body = typeof request.body === 'string' ? request.body : '';
       return await this.pos.handleSale(access.route, body, access.actor);
     } catch (error) {

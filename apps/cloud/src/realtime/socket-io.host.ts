@@ -1,14 +1,17 @@
 import type { Server as HttpServer } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { canonicalError, wsErrorAnswer } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { LOGGER } from '../core/tokens';
 import { CloudEvents, type CloudEventMap } from '../platform/cloud-events';
 import { PosAccessService } from '../pos/pos-access';
 import { PosKeys } from '../pos/pos-keys';
+import { WS_MAX_FRAME_BYTES, WS_MAX_IN_FLIGHT, wsBusyAnswer } from '../pos/pos-ws.server';
 import { PosService, wsInternalErrorAnswer } from '../pos/pos-service';
-import { JwtSigner } from '../security/secret-box';
+import { AdminSessions } from '../security/admin-sessions';
+import { guardedParser, RefusedPayload } from './guarded-parser';
 
 const handshakeValue = (socket: Socket, name: string): string | undefined => {
   const auth = socket.handshake.auth as Record<string, unknown> | undefined;
@@ -26,6 +29,12 @@ const handshakeValue = (socket: Socket, name: string): string | undefined => {
  *   `?token=` or the Authorization header).
  * - `/admin`: live updates for the dashboard (`register.state`, `agent.state`, `document.changed`,
  *   `shift.changed`) of the admin's own organisation; admin JWT in `auth.token`.
+ *
+ * Hostile input: packets over WS_MAX_FRAME_BYTES are refused by engine.io (`maxHttpBufferSize`),
+ * payloads nested too deep by the guarded decoder (`guarded-parser.ts`) before anything recursive
+ * sees them; strings PostgreSQL cannot store are refused by the seed 000 frame parser; a key check
+ * that fails inside the cloud is a clean `connect_error`; nothing a client sends can throw out of a
+ * handler.
  */
 @Injectable()
 export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,14 +46,20 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly pos: PosService,
     private readonly keys: PosKeys,
     private readonly events: CloudEvents,
-    private readonly jwt: JwtSigner,
+    private readonly sessions: AdminSessions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
     const http = this.adapterHost.httpAdapter.getHttpServer() as HttpServer;
     // destroyUpgrade: false — the raw /ws endpoint shares this server's upgrade event.
-    this.io = new Server(http, { destroyUpgrade: false, serveClient: false, cors: { origin: true } });
+    this.io = new Server(http, {
+      destroyUpgrade: false,
+      serveClient: false,
+      cors: { origin: true },
+      maxHttpBufferSize: WS_MAX_FRAME_BYTES,
+      parser: guardedParser,
+    });
     this.mountPos(this.io);
     this.mountAdmin(this.io);
   }
@@ -69,7 +84,16 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
           void socket.join(`key:${access.principal.keyId}`);
           next();
         })
-        .catch((error: Error) => next(error));
+        .catch((error: unknown) => {
+          // The database away: a clean refusal the client can retry, not the internal error's text.
+          this.logger.error({ err: error }, 'socket.io /pos key check failed inside the cloud');
+          next(
+            Object.assign(
+              new Error('облако временно не может проверить ключ POS; повторите подключение позже'),
+              { data: { code: 'UNAVAILABLE' } },
+            ),
+          );
+        });
     });
     this.keys.on('revoked', (keyId) => pos.in(`key:${keyId}`).disconnectSockets(true));
     pos.on('connection', (socket) => {
@@ -77,27 +101,47 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
         Awaited<ReturnType<PosAccessService['resolve']>>,
         { ok: true }
       >;
-      socket.onAny((event: string, ...args: unknown[]) => {
-        const ack =
-          typeof args[args.length - 1] === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
-        const payload = args[0];
-        const raw =
-          event === 'message'
-            ? typeof payload === 'string'
-              ? payload
-              : JSON.stringify(payload ?? null)
-            : JSON.stringify({ event, data: payload ?? {} });
-        this.pos
-          .handleWsFrame(route, raw, actor)
-          .catch((error: Error) => {
-            this.logger.error({ err: error, register: route.registerId }, 'socket.io /pos frame failed');
-            return wsInternalErrorAnswer(raw);
-          })
-          .then((answer) => {
+      let inFlight = 0;
+      socket.onAny((event: unknown, ...args: unknown[]) => {
+        try {
+          const ack =
+            typeof args[args.length - 1] === 'function'
+              ? (args.pop() as (answer: unknown) => void)
+              : undefined;
+          const reply = (answer: { event: string; data: unknown }) => {
             socket.emit(answer.event, answer.data);
             ack?.(answer);
-          })
-          .catch(() => undefined);
+          };
+          const payload = args[0];
+          if (payload instanceof RefusedPayload)
+            return reply(
+              wsErrorAnswer(
+                typeof event === 'string' && event !== 'message' ? event : undefined,
+                canonicalError('INVALID_REQUEST', `Некорректный JSON: ${payload.reason}`),
+              ),
+            );
+          const raw =
+            event === 'message'
+              ? typeof payload === 'string'
+                ? payload
+                : JSON.stringify(payload ?? null)
+              : JSON.stringify({ event, data: payload ?? {} });
+          if (inFlight >= WS_MAX_IN_FLIGHT) return reply(wsBusyAnswer(raw));
+          inFlight += 1;
+          this.pos
+            .handleWsFrame(route, raw, actor)
+            .catch((error: Error) => {
+              this.logger.error({ err: error, register: route.registerId }, 'socket.io /pos frame failed');
+              return wsInternalErrorAnswer(raw);
+            })
+            .then(reply)
+            .catch((error: unknown) => this.logger.error({ err: error }, 'socket.io /pos answer failed'))
+            .finally(() => {
+              inFlight -= 1;
+            });
+        } catch (error) {
+          this.logger.error({ err: error }, 'socket.io /pos event could not be read');
+        }
       });
     });
   }
@@ -107,11 +151,30 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
     admin.use((socket, next) => {
       const raw =
         handshakeValue(socket, 'token') ?? socket.handshake.headers.authorization?.replace(/^Bearer\s+/i, '');
-      const claims = raw ? this.jwt.verify(raw) : undefined;
-      if (!claims) return next(new Error('unauthorized'));
-      socket.data = claims;
-      void socket.join(`org:${claims.org}`);
-      next();
+      // A revoked, outdated or disabled user's token is refused like a forged one (AdminSessions).
+      (raw ? this.sessions.authenticate(raw) : Promise.resolve(undefined)).then(
+        (claims) => {
+          if (!claims) return next(new Error('unauthorized'));
+          socket.data = { ...claims, token: raw };
+          void socket.join(`org:${claims.org}`);
+          void socket.join(`user:${claims.sub}`);
+          next();
+        },
+        () => next(new Error('unauthorized')),
+      );
+    });
+    // A user's sessions were revoked (or the user disabled): their live connections close now.
+    this.events.on('admin.user.changed', ({ userId }) => {
+      void admin
+        .in(`user:${userId}`)
+        .fetchSockets()
+        .then(async (sockets) => {
+          for (const socket of sockets) {
+            const token = (socket.data as { token?: string }).token;
+            if (!token || !(await this.sessions.authenticate(token))) socket.disconnect(true);
+          }
+        })
+        .catch(() => undefined);
     });
     const forward = <K extends keyof CloudEventMap>(name: K) =>
       this.events.on(name, ((payload: CloudEventMap[K][0]) => {

@@ -32,12 +32,13 @@ export class LiveState {
     relay.on('heartbeat', (heartbeat) => void this.onHeartbeat(heartbeat).catch(() => undefined));
   }
 
+  /** A disabled agent's presence and heartbeats are not news: whatever it says is ignored. */
   private async organisationOf(agentId: string): Promise<string | undefined> {
     const agent = await this.prisma.agent.findUnique({
       where: { id: agentId },
-      select: { store: { select: { organisationId: true } } },
+      select: { disabledAt: true, store: { select: { organisationId: true } } },
     });
-    return agent?.store.organisationId;
+    return agent && !agent.disabledAt ? agent.store.organisationId : undefined;
   }
 
   async onPresence(presence: PresenceEnvelope): Promise<void> {

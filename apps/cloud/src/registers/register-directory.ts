@@ -6,6 +6,8 @@ export interface DirectoryEntry {
   route: RegisterRoute;
   organisationId: string;
   storeId: string;
+  /** The register's agent was disabled in the office: nothing is routed to it. */
+  agentDisabled: boolean;
 }
 
 /**
@@ -23,13 +25,14 @@ export class RegisterDirectory {
     if (cached && Date.now() - cached.at < RegisterDirectory.TTL_MS) return cached.entry;
     const register = await this.prisma.register.findUnique({
       where: { id: registerId },
-      include: { store: { select: { organisationId: true } } },
+      include: { store: { select: { organisationId: true } }, agent: { select: { disabledAt: true } } },
     });
     const entry: DirectoryEntry | null =
       register && register.agentId
         ? {
             organisationId: register.store.organisationId,
             storeId: register.storeId,
+            agentDisabled: register.agent?.disabledAt != null,
             route: {
               registerId: register.id,
               agentId: register.agentId,

@@ -21,9 +21,20 @@ export interface CommandRelayOptions {
   url: string;
   username?: string;
   password?: string;
+  /** The CA that signed the broker's certificate (`mqtts://` with a private CA). */
+  ca?: Buffer;
   clientId?: string;
   /** Awaited before each command is published (the cloud records the fiscal document first). */
   onSend?: SendHook;
+  /**
+   * Stores a result. Awaited — and retried until it succeeds — before the broker gets the
+   * result's PUBACK and before anyone waiting is told: a result the database could not take stays
+   * with the broker (and the agent's journal) instead of being lost, and no caller ever answers
+   * from a result that is not stored.
+   */
+  storeResult?: (result: ResultEnvelope) => Promise<void>;
+  /** Called when storing a result failed and will be tried again. */
+  onStoreFailure?: (result: ResultEnvelope, error: unknown, attempt: number) => void;
 }
 
 export type SendHook = (agentId: string, envelope: CommandEnvelope) => Promise<void>;
@@ -78,6 +89,7 @@ export class CommandRelay extends EventEmitter<Events> {
       reconnectPeriod: 1000,
       ...(this.options.username ? { username: this.options.username } : {}),
       ...(this.options.password ? { password: this.options.password } : {}),
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
     });
     // Nagle's algorithm would hold each small MQTT packet for the broker's delayed ACK (40 ms).
     const noDelay = (client: MqttClient) =>
@@ -85,6 +97,13 @@ export class CommandRelay extends EventEmitter<Events> {
     noDelay(this.client);
     this.client.on('connect', () => noDelay(this.client!));
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    // Results are acknowledged to the broker only once stored (the PUBACK waits for the callback).
+    this.client.handleMessage = (packet, done) => {
+      void this.onResult(packet.topic, packet.payload as Buffer).then(
+        () => done(),
+        () => done(),
+      );
+    };
     await this.client.subscribeAsync(
       [topics.allAgents('results'), topics.allAgents('presence'), topics.allAgents('heartbeat')],
       {
@@ -94,6 +113,7 @@ export class CommandRelay extends EventEmitter<Events> {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.client?.endAsync();
   }
 
@@ -209,17 +229,40 @@ export class CommandRelay extends EventEmitter<Events> {
     }
   }
 
+  private stopping = false;
+
+  /**
+   * A result: stored first (retried with backoff while the database is away — the broker keeps
+   * the unacknowledged message meanwhile, and redelivers it to the next connection if this
+   * process dies), then handed to whoever waits for it. Never throws.
+   */
+  private async onResult(topic: string, payload: Buffer): Promise<void> {
+    const parsed = parseAgentTopic(topic);
+    if (parsed?.channel !== 'results') return;
+    const result = parseEnvelope(resultEnvelopeSchema, payload);
+    // A result must come from the agent whose topic it arrived on.
+    if (!result.ok || result.value.agentId !== parsed.agentId) return;
+    const envelope = result.value;
+    for (let attempt = 1, pause = 200; this.options.storeResult; attempt += 1) {
+      try {
+        await this.options.storeResult(envelope);
+        break;
+      } catch (error) {
+        this.options.onStoreFailure?.(envelope, error, attempt);
+        if (this.stopping) return;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, 10_000);
+      }
+    }
+    this.remember(envelope);
+    for (const waiter of [...(this.waiters.get(envelope.commandId) ?? [])]) waiter(envelope);
+    this.emit('result', envelope);
+  }
+
   private onMessage(topic: string, payload: Buffer): void {
     const parsed = parseAgentTopic(topic);
     if (!parsed) return;
-    if (parsed.channel === 'results') {
-      const result = parseEnvelope(resultEnvelopeSchema, payload);
-      // A result must come from the agent whose topic it arrived on.
-      if (!result.ok || result.value.agentId !== parsed.agentId) return;
-      this.remember(result.value);
-      for (const waiter of [...(this.waiters.get(result.value.commandId) ?? [])]) waiter(result.value);
-      this.emit('result', result.value);
-    } else if (parsed.channel === 'presence') {
+    if (parsed.channel === 'presence') {
       const presence = parseEnvelope(presenceEnvelopeSchema, payload);
       if (!presence.ok || presence.value.agentId !== parsed.agentId) return;
       this.presence.set(parsed.agentId, presence.value);

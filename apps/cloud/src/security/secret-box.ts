@@ -45,6 +45,8 @@ export interface JwtClaims {
   org: string;
   role: 'admin' | 'viewer';
   email: string;
+  /** The user's token version when it was issued (AdminSessions); absent in tokens from before versions. */
+  ver?: number;
   iat: number;
   exp: number;
 }

@@ -396,10 +396,11 @@ export class IkkmDriver implements RegisterDriver {
       ...(command.rrn ? { rrn: command.rrn } : {}),
       ...(identity ? { identity } : {}),
       replayed: answer.repeated,
+      // Never the key: the new one is live (it registers the next document) and results leave the
+      // agent; the key store keeps it.
       raw: {
         status: answer.status,
         statusText: answer.statusText,
-        key: newKey,
         transaction: transaction.ok ? transaction.value : undefined,
       },
     };
@@ -436,7 +437,7 @@ export class IkkmDriver implements RegisterDriver {
         ...(info.ok ? this.resultFromInfo(type, info.value) : { type }),
         ...(documentNumber !== undefined ? { documentNumber } : {}),
         replayed: answer.repeated,
-        raw: { status: answer.status, statusText: answer.statusText, key: answer.value },
+        raw: { status: answer.status, statusText: answer.statusText },
       },
     };
   }
@@ -820,7 +821,7 @@ export class IkkmDriver implements RegisterDriver {
           ...(command.rrn ? { rrn: command.rrn } : {}),
           ...(identity ? { identity } : {}),
           replayed: true,
-          raw: { via: '/dump/transaction', keyUsed, transaction, cheque: verified.cheque },
+          raw: { via: '/dump/transaction', transaction, cheque: verified.cheque },
         },
       },
     };
@@ -984,7 +985,7 @@ export class IkkmDriver implements RegisterDriver {
       ok: true,
       result: {
         type: command.type,
-        raw: { status: answer.status, statusText: answer.statusText, key: answer.value },
+        raw: { status: answer.status, statusText: answer.statusText },
       },
     };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sealedConfigSchema } from './config-seal';
 import { AGENT_ID_PATTERN } from './topics';
 
 const taxTableSchema = z
@@ -64,13 +65,20 @@ export const registerSetupListSchema = z
 /**
  * cloud → agent, retained on `config`: every register bound to the agent, whole (not a change).
  * Sent when an admin adds, changes, rebinds or removes one, and again whenever the agent comes
- * online; the agent applies it between commands and keeps it in its config file.
+ * online; the agent applies it between commands and keeps it in its journal. The list carries
+ * device secrets, so the cloud sends it `sealed` (config-seal.ts); `registers` in clear is for a
+ * cloud talking to an agent enrolled before sealing existed.
  */
-export const agentConfigEnvelopeSchema = z.object({
-  v: z.literal(1),
-  agentId: z.string().regex(AGENT_ID_PATTERN),
-  issuedAt: z.iso.datetime({ offset: true }),
-  registers: registerSetupListSchema,
-});
+export const agentConfigEnvelopeSchema = z
+  .object({
+    v: z.literal(1),
+    agentId: z.string().regex(AGENT_ID_PATTERN),
+    issuedAt: z.iso.datetime({ offset: true }),
+    registers: registerSetupListSchema.optional(),
+    sealed: sealedConfigSchema.optional(),
+  })
+  .refine((envelope) => (envelope.registers === undefined) !== (envelope.sealed === undefined), {
+    message: 'exactly one of registers and sealed',
+  });
 export type AgentConfigEnvelope = z.infer<typeof agentConfigEnvelopeSchema>;
 export type AgentConfigEnvelopeInput = z.input<typeof agentConfigEnvelopeSchema>;

@@ -6,6 +6,13 @@ import { SALE_CODE, SALE_CODES, type SaleCode, describeError } from '../errors/a
 import { mulDivRound } from '../money/decimal';
 import { saleQtyToMilli, saleTaxPrcToMilliPercent } from '../money/sale-money';
 import { describeIssues } from '../ws/ws-parse';
+import {
+  describeUnstorable,
+  findUnstorableString,
+  MAX_JSON_DEPTH,
+  parseJsonGuarded,
+  valueDepthExceeds,
+} from '../input/json-guard';
 import { SALE_PAYMENT_KINDS, type SaleAnswer, type SaleRequest, saleRequestSchema } from './sale-schema';
 
 export type SaleParseResult = { ok: true; request: SaleRequest } | { ok: false; answer: SaleAnswer };
@@ -16,15 +23,30 @@ export const saleErrorAnswer = (code: SaleCode, message: string): SaleAnswer => 
   message,
 });
 
-/** Body text → validated request, or the seed's code 2 (bad JSON) / 3 (missing or wrong fields). */
+const TOO_DEEP_TEXT = `некорректный формат JSON: вложенность глубже ${MAX_JSON_DEPTH} уровней`;
+
+/**
+ * Body text → validated request, or the seed's code 2 (bad JSON, nesting deeper than
+ * MAX_JSON_DEPTH — refused before parsing) / 3 (missing or wrong fields; a NUL or a lone surrogate
+ * in any key or string, which PostgreSQL cannot store, named by its field).
+ */
 export function parseSaleRequest(body: string | Buffer | unknown): SaleParseResult {
   let json: unknown = body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    try {
-      json = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-    } catch {
-      return { ok: false, answer: saleErrorAnswer(SALE_CODE.BAD_JSON, 'некорректный формат JSON') };
-    }
+    const guarded = parseJsonGuarded(typeof body === 'string' ? body : body.toString('utf8'), {
+      checkStrings: false,
+    });
+    if (!guarded.ok)
+      return {
+        ok: false,
+        answer: saleErrorAnswer(
+          SALE_CODE.BAD_JSON,
+          guarded.reason === 'too-deep' ? TOO_DEEP_TEXT : 'некорректный формат JSON',
+        ),
+      };
+    json = guarded.value;
+  } else if (valueDepthExceeds(body)) {
+    return { ok: false, answer: saleErrorAnswer(SALE_CODE.BAD_JSON, TOO_DEEP_TEXT) };
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return {
@@ -32,6 +54,15 @@ export function parseSaleRequest(body: string | Buffer | unknown): SaleParseResu
       answer: saleErrorAnswer(SALE_CODE.BAD_JSON, 'некорректный формат JSON: ожидается объект'),
     };
   }
+  const unstorable = findUnstorableString(json);
+  if (unstorable)
+    return {
+      ok: false,
+      answer: saleErrorAnswer(
+        SALE_CODE.MISSING_FIELDS,
+        `недопустимое значение: ${describeUnstorable(unstorable, 'ru')}`,
+      ),
+    };
   const parsed = saleRequestSchema.safeParse(json);
   if (!parsed.success) {
     return {

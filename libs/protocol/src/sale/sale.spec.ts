@@ -155,3 +155,32 @@ describe('seed 001 /sale', () => {
     );
   });
 });
+
+describe('parseSaleRequest: hostile bodies', () => {
+  it('refuses nesting deeper than the limit with code 2 before parsing', () => {
+    const deep = `{"docNumber":"A","items":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const parsed = parseSaleRequest(deep);
+    expect(parsed).toMatchObject({ ok: false, answer: { status: 'error', code: SALE_CODE.BAD_JSON } });
+    if (!parsed.ok) expect(parsed.answer.message).toMatch(/вложенность/);
+  });
+
+  it('refuses a NUL or a lone surrogate in any value or key with code 3 naming the field', () => {
+    for (const [body, field] of [
+      [{ ...seedLike, docNumber: 'A\u0000' }, 'docNumber'],
+      [{ ...seedLike, items: [{ ...seedLike.items[1], itemName: '\ud800' }] }, 'items[0].itemName'],
+      [{ ...seedLike, payments: { ['cash\udc00']: 1 } }, 'payments'],
+      [{ ...seedLike, unknownField: ['ok', 'x\u0000'] }, 'unknownField[1]'],
+    ] as const) {
+      const parsed = parseSaleRequest(JSON.stringify(body));
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) continue;
+      expect(parsed.answer).toMatchObject({ status: 'error', code: SALE_CODE.MISSING_FIELDS });
+      expect(parsed.answer.message).toContain(field);
+    }
+  });
+
+  it('takes a body with a leading BOM and keeps well-formed pairs (emoji)', () => {
+    const parsed = parseSaleRequest(`\ufeff${JSON.stringify({ ...seedLike, printFooter: 'Спасибо 😀' })}`);
+    expect(parsed.ok).toBe(true);
+  });
+});

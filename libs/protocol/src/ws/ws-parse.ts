@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import { type CanonicalError, canonicalError } from '../errors/canonical-error';
 import { toWsErrorFields } from '../errors/answer-codes';
+import {
+  describeUnstorable,
+  findUnstorableString,
+  MAX_JSON_DEPTH,
+  parseJsonGuarded,
+} from '../input/json-guard';
 import { isWsEvent, type WsErrorData, type WsRequest, wsAnswerEvent, wsRequestSchema } from './ws-frames';
 
 export interface WsErrorAnswer {
@@ -25,20 +31,39 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+const LEADING_EVENT = /^\uFEFF?\s*\{\s*"event"\s*:\s*"([a-z_]{1,32})"/;
+
 /**
  * Reads one WebSocket text frame. Anything wrong gets seed 000's error answer (`error: true`,
  * `error_code`, `text`) under `on<event>` when the event could be read, `onerror` otherwise.
+ * Nesting deeper than MAX_JSON_DEPTH is refused before parsing (nothing recursive ever walks it),
+ * and a NUL or a lone surrogate in any key or string is refused naming its field: such a string
+ * cannot be stored in PostgreSQL, so it never reaches a register or the documents table.
  */
 export function parseWsRequest(raw: string | Buffer): WsParseResult {
-  let frame: unknown;
-  try {
-    frame = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
-  } catch {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  const guarded = parseJsonGuarded(text, { checkStrings: false });
+  if (!guarded.ok) {
+    if (guarded.reason === 'too-deep') {
+      // Not parsed at all; a frame that starts with its event still gets its answer under on<event>.
+      const event = LEADING_EVENT.exec(text)?.[1];
+      return {
+        ok: false,
+        answer: wsErrorAnswer(
+          isWsEvent(event) ? event : undefined,
+          canonicalError(
+            'INVALID_REQUEST',
+            `Некорректный JSON: вложенность глубже ${MAX_JSON_DEPTH} уровней`,
+          ),
+        ),
+      };
+    }
     return {
       ok: false,
       answer: wsErrorAnswer(undefined, canonicalError('INVALID_REQUEST', 'Некорректный JSON')),
     };
   }
+  const frame = guarded.value;
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
     return {
       ok: false,
@@ -46,6 +71,17 @@ export function parseWsRequest(raw: string | Buffer): WsParseResult {
     };
   }
   const event = (frame as { event?: unknown }).event;
+  const unstorable = findUnstorableString(frame);
+  if (unstorable) {
+    const named = unstorable.path !== 'event' && isWsEvent(event) ? event : undefined;
+    return {
+      ok: false,
+      answer: wsErrorAnswer(
+        named,
+        canonicalError('INVALID_REQUEST', `Недопустимая строка: ${describeUnstorable(unstorable, 'ru')}`),
+      ),
+    };
+  }
   if (typeof event !== 'string' || event === '') {
     return {
       ok: false,
@@ -53,10 +89,11 @@ export function parseWsRequest(raw: string | Buffer): WsParseResult {
     };
   }
   if (!isWsEvent(event)) {
+    // A long unknown event name is not echoed back whole as the answer's event.
     return {
       ok: false,
       answer: wsErrorAnswer(
-        event,
+        event.length <= 64 ? event : undefined,
         canonicalError('INVALID_REQUEST', `Неизвестное событие: ${event.slice(0, 64)}`),
       ),
     };

@@ -194,3 +194,31 @@ describe('seed 000 WebSocket frames', () => {
     expect(offline.data['error_code']).toBe(WS_ERROR_CODES.AGENT_OFFLINE);
   });
 });
+
+describe('parseWsRequest: hostile frames', () => {
+  it('answers nesting deeper than the limit under the frame’s event, without parsing it', () => {
+    const deep = `{"event":"open_shift","data":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`;
+    const parsed = parseWsRequest(deep);
+    expect(parsed).toMatchObject({
+      ok: false,
+      answer: { event: 'onopen_shift', data: { error: true, error_code: WS_ERROR_CODES.INVALID_REQUEST } },
+    });
+    const anonymous = parseWsRequest('['.repeat(100_000));
+    expect(anonymous).toMatchObject({ ok: false, answer: { event: 'onerror' } });
+  });
+
+  it('refuses a NUL or a lone surrogate in any string or key, naming the field', () => {
+    for (const [frame, event, field] of [
+      [{ event: 'open_shift', data: { cashier: 'a\u0000' } }, 'onopen_shift', 'data.cashier'],
+      [{ event: 'z_report', data: { ['\ud800']: 1 } }, 'onz_report', 'data['],
+      [{ event: 'open_shift\u0000', data: {} }, 'onerror', 'event'],
+    ] as const) {
+      const parsed = parseWsRequest(JSON.stringify(frame));
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) continue;
+      expect(parsed.answer.event).toBe(event);
+      expect(parsed.answer.data).toMatchObject({ error: true, error_code: WS_ERROR_CODES.INVALID_REQUEST });
+      expect(parsed.answer.data.text).toContain(field);
+    }
+  });
+});

@@ -19,6 +19,7 @@ import {
 import type { CloudConfig } from '../../config/cloud-config';
 import { CLOUD_CONFIG, LOGGER } from '../../core/tokens';
 import { SALE_COMMAND_PREFIX } from '../../documents/document-ledger';
+import { moneyOut } from '../../documents/money';
 import type { DocumentStatus } from '../../generated/prisma/enums';
 import { Prisma } from '../../generated/prisma/client';
 import { CloudEvents } from '../../platform/cloud-events';
@@ -180,7 +181,7 @@ function toView(row: ListRow, register: RegisterInfo): DocumentView {
     kind: row.kind,
     operation: row.operation,
     status: row.status,
-    total: row.total,
+    total: moneyOut(row.total),
     fiscalId: row.fiscalId,
     checkNumber: row.checkNumber,
     documentNumber: row.documentNumber,
@@ -328,7 +329,7 @@ export class DocumentsService {
       }),
       items: row.items,
       payments: row.payments,
-      change: row.change,
+      change: moneyOut(row.change),
       qrPayload: row.qrPayload,
       error: row.error,
       deviceAnswer: row.deviceAnswer,

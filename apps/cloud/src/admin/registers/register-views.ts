@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CanonicalError, DeviceWarning } from '@kassa-relay/protocol';
+import { moneyOut } from '../../documents/money';
 import { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
 import { type StoredRegisterConfig, wireKind } from '../../registers/register-config';
@@ -96,7 +97,7 @@ export function stateOf(row: Omit<RegisterRow, 'store'>): RegisterState {
     shiftOpen: row.shiftOpen,
     shiftNumber: row.shiftNumber,
     shiftOpenedAt: row.shiftOpenedAt,
-    cashBalance: row.cashBalance,
+    cashBalance: moneyOut(row.cashBalance),
     offlineQueue: row.offlineQueue,
     offlineSince: warnings.offlineSince ?? null,
     warnings: warnings.list ?? [],
@@ -111,10 +112,24 @@ export function stateOf(row: Omit<RegisterRow, 'store'>): RegisterState {
   };
 }
 
-/** The device settings an admin may see again: everything but the sealed secret. */
+/**
+ * The device settings anyone signed in may see again: everything but the sealed secret (and a
+ * password written into the device URL, `http://user:password@host`).
+ */
 export function deviceOf(row: Pick<RegisterRow, 'kind' | 'config'>): Record<string, unknown> {
   const { secret: _secret, taxTable: _taxTable, ...visible } = row.config as unknown as StoredRegisterConfig;
-  return { kind: wireKind(row.kind), ...visible };
+  return { kind: wireKind(row.kind), ...visible, url: withoutPassword(visible.url) };
+}
+
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
 }
 
 /**
@@ -195,9 +210,9 @@ export class RegisterViews {
       rows.map((row) => [
         row.registerId,
         {
-          salesSum: Number(row.salesSum),
+          salesSum: moneyOut(row.salesSum),
           salesCount: row.salesCount,
-          returnsSum: Number(row.returnsSum),
+          returnsSum: moneyOut(row.returnsSum),
           returnsCount: row.returnsCount,
         },
       ]),
@@ -216,7 +231,9 @@ export class RegisterViews {
 
   /** Each register's newest fiscal document: one index probe per register. */
   private async lastDocuments(ids: string[]): Promise<Map<string, LastDocument>> {
-    const rows = await this.database.prisma.$queryRaw<(LastDocument & { registerId: string })[]>(Prisma.sql`
+    const rows = await this.database.prisma.$queryRaw<
+      (Omit<LastDocument, 'total'> & { registerId: string; total: bigint | null })[]
+    >(Prisma.sql`
       SELECT r.id AS "registerId", l.*
       FROM (VALUES ${Prisma.join(ids.map((id) => Prisma.sql`(${id})`))}) AS r(id)
       CROSS JOIN LATERAL (
@@ -226,6 +243,11 @@ export class RegisterViews {
         ORDER BY d."requestedAt" DESC, d.id DESC
         LIMIT 1
       ) l`);
-    return new Map(rows.map(({ registerId, ...document }) => [registerId, document]));
+    return new Map(
+      rows.map(({ registerId, ...document }) => [
+        registerId,
+        { ...document, total: moneyOut(document.total) },
+      ]),
+    );
   }
 }

@@ -25,6 +25,7 @@ import {
   type RegisterRow,
   type RegisterView,
   RegisterViews,
+  withoutPassword,
 } from './register-views';
 
 /** Placeholder sealed and then replaced when a device change keeps the stored secret. */
@@ -88,27 +89,37 @@ export class RegistersService {
     });
     if (!store) throw new NotFoundException(`store ${body.storeId} not found`);
     if (body.agentId) await this.checkAgent(admin, body.agentId, store.id);
-    const row = await prisma.register.create({
-      data: {
-        storeId: store.id,
-        agentId: body.agentId ?? null,
-        kind: dbKind(body.device.kind),
-        name: body.name,
-        ...(body.currency ? { currency: body.currency } : {}),
-        ...(body.device.kind === 'ikkm' && body.device.inn ? { inn: body.device.inn } : {}),
-        config: this.sealed(body.device, body.taxTable),
-      },
-      include: registerInclude,
+    // The register and its audit entry commit together; the agent hears of it only after that.
+    const row = await prisma.$transaction(async (tx) => {
+      const created = await tx.register.create({
+        data: {
+          storeId: store.id,
+          agentId: body.agentId ?? null,
+          kind: dbKind(body.device.kind),
+          name: body.name,
+          ...(body.currency ? { currency: body.currency } : {}),
+          ...(body.device.kind === 'ikkm' && body.device.inn ? { inn: body.device.inn } : {}),
+          config: this.sealed(body.device, body.taxTable),
+        },
+        include: registerInclude,
+      });
+      await this.audit.record(
+        admin,
+        'register.create',
+        created.id,
+        {
+          storeId: created.storeId,
+          name: created.name,
+          kind: body.device.kind,
+          url: withoutPassword(body.device.url),
+          agentId: created.agentId,
+        },
+        tx,
+      );
+      return created;
     });
     this.directory.forget(row.id);
     await this.agentConfigs.publish(row.agentId);
-    await this.audit.record(admin, 'register.create', row.id, {
-      storeId: row.storeId,
-      name: row.name,
-      kind: body.device.kind,
-      url: body.device.url,
-      agentId: row.agentId,
-    });
     const [view] = await this.views.views([row]);
     return view!;
   }
@@ -131,35 +142,39 @@ export class RegistersService {
       : body.taxTable
         ? { ...stored, taxTable }
         : undefined;
-    const row = await this.database.prisma.register.update({
-      where: { id },
-      data: {
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        ...(body.currency !== undefined ? { currency: body.currency } : {}),
-        ...(body.agentId !== undefined ? { agentId: body.agentId } : {}),
-        ...(config ? { config: config as unknown as Prisma.InputJsonValue } : {}),
-      },
-      include: registerInclude,
-    });
-    // POS requests route through the directory's cache: the next one must see the change.
-    this.directory.forget(id);
-    // The agent that drove it and the one that drives it now (the same one, mostly).
-    if (config || body.agentId !== undefined) await this.agentConfigs.publish(existing.agentId, row.agentId);
-    await this.audit.record(admin, 'register.update', id, {
+    const details = {
       fields: Object.keys(body).filter((key) => body[key as keyof typeof body] !== undefined),
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(body.agentId !== undefined ? { agentId: body.agentId } : {}),
       ...(body.device
         ? {
             device: {
-              url: body.device.url,
+              url: withoutPassword(body.device.url),
               secretChanged: (body.device.kind === 'ikkm' ? body.device.initialKey : body.device.accessCode)
                 ? true
                 : false,
             },
           }
         : {}),
+    };
+    const row = await this.database.prisma.$transaction(async (tx) => {
+      const updated = await tx.register.update({
+        where: { id },
+        data: {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.currency !== undefined ? { currency: body.currency } : {}),
+          ...(body.agentId !== undefined ? { agentId: body.agentId } : {}),
+          ...(config ? { config: config as unknown as Prisma.InputJsonValue } : {}),
+        },
+        include: registerInclude,
+      });
+      await this.audit.record(admin, 'register.update', id, details, tx);
+      return updated;
     });
+    // POS requests route through the directory's cache: the next one must see the change.
+    this.directory.forget(id);
+    // The agent that drove it and the one that drives it now (the same one, mostly).
+    if (config || body.agentId !== undefined) await this.agentConfigs.publish(existing.agentId, row.agentId);
     const [view] = await this.views.views([row]);
     return view!;
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { moneyOut } from '../../documents/money';
 import { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
 import type { JwtClaims } from '../../security/secret-box';
@@ -107,9 +108,9 @@ export class SalesReportService {
       timezone,
       buckets: rows.map((row) => ({
         start: row.start,
-        salesSum: Number(row.sales_sum),
+        salesSum: moneyOut(row.sales_sum),
         salesCount: row.sales_count,
-        returnsSum: Number(row.returns_sum),
+        returnsSum: moneyOut(row.returns_sum),
         returnsCount: row.returns_count,
       })),
     };

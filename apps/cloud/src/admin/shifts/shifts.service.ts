@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
+import { moneyOut } from '../../documents/money';
 import { Database } from '../../platform/database';
 import type { JwtClaims } from '../../security/secret-box';
 import { instantSchema } from '../time-zone';
@@ -42,13 +43,13 @@ function toView(row: Prisma.ShiftGetPayload<{ include: typeof shiftInclude }>): 
     number: row.number,
     openedAt: row.openedAt,
     closedAt: row.closedAt,
-    sumSales: row.sumSales,
-    sumReturns: row.sumReturns,
+    sumSales: moneyOut(row.sumSales),
+    sumReturns: moneyOut(row.sumReturns),
     countSales: row.countSales,
     countReturns: row.countReturns,
-    sumInsert: row.sumInsert,
-    sumRemove: row.sumRemove,
-    cashBalance: row.cashBalance,
+    sumInsert: moneyOut(row.sumInsert),
+    sumRemove: moneyOut(row.sumRemove),
+    cashBalance: moneyOut(row.cashBalance),
     zReport: row.zReport as Record<string, number> | null,
   };
 }

@@ -74,16 +74,20 @@ export class StoresService {
   }
 
   async create(admin: JwtClaims, body: z.infer<typeof createStoreSchema>): Promise<StoreView> {
-    const row = await this.database.prisma.store.create({
-      data: {
-        organisationId: admin.org,
-        name: body.name,
-        ...(body.address ? { address: body.address } : {}),
-        ...(body.timezone ? { timezone: body.timezone } : {}),
-      },
-      select: storeSelect,
+    // The store and its audit entry commit together or not at all.
+    const row = await this.database.prisma.$transaction(async (tx) => {
+      const created = await tx.store.create({
+        data: {
+          organisationId: admin.org,
+          name: body.name,
+          ...(body.address ? { address: body.address } : {}),
+          ...(body.timezone ? { timezone: body.timezone } : {}),
+        },
+        select: storeSelect,
+      });
+      await this.audit.record(admin, 'store.create', created.id, body, tx);
+      return created;
     });
-    await this.audit.record(admin, 'store.create', row.id, body);
     return toView(row);
   }
 
@@ -93,17 +97,20 @@ export class StoresService {
       select: { id: true },
     });
     if (!existing) throw new NotFoundException(`store ${id} not found`);
-    const row = await this.database.prisma.store.update({
-      where: { id },
-      data: {
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        // An empty address clears it.
-        ...(body.address !== undefined ? { address: body.address || null } : {}),
-        ...(body.timezone !== undefined ? { timezone: body.timezone } : {}),
-      },
-      select: storeSelect,
+    const row = await this.database.prisma.$transaction(async (tx) => {
+      const updated = await tx.store.update({
+        where: { id },
+        data: {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          // An empty address clears it.
+          ...(body.address !== undefined ? { address: body.address || null } : {}),
+          ...(body.timezone !== undefined ? { timezone: body.timezone } : {}),
+        },
+        select: storeSelect,
+      });
+      await this.audit.record(admin, 'store.update', id, body, tx);
+      return updated;
     });
-    await this.audit.record(admin, 'store.update', id, body);
     return toView(row);
   }
 }

@@ -1,64 +1,220 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
+import { AdminSessions } from '../../security/admin-sessions';
 import type { JwtClaims } from '../../security/secret-box';
 import { hashSecret } from '../../security/secret-hash';
 import { AuditLog } from '../audit';
 
+/** The password rule for every account: at least 8 characters (as the first admin's). */
+export const passwordSchema = z.string().min(8, 'password: at least 8 characters').max(200);
+
 export const createUserSchema = z.object({
   email: z.email().max(200),
-  password: z.string().min(8, 'password: at least 8 characters').max(200),
+  password: passwordSchema,
   role: z.enum(['admin', 'viewer']),
 });
+export const updateUserSchema = z
+  .object({
+    role: z.enum(['admin', 'viewer']).optional(),
+    disabled: z
+      .boolean()
+      .optional()
+      .describe('true: the user cannot sign in and every token of theirs stops working'),
+  })
+  .refine((body) => body.role !== undefined || body.disabled !== undefined, 'nothing to change');
+export const resetPasswordSchema = z.object({ password: passwordSchema });
 
 export interface UserView {
   id: string;
   email: string;
   role: 'admin' | 'viewer';
   createdAt: Date;
+  disabled: boolean;
+  disabledAt: Date | null;
+  passwordChangedAt: Date | null;
 }
 
-const userSelect = { id: true, email: true, role: true, createdAt: true } as const;
+const userSelect = {
+  id: true,
+  email: true,
+  role: true,
+  createdAt: true,
+  disabledAt: true,
+  passwordChangedAt: true,
+} as const satisfies Prisma.AdminUserSelect;
+type UserRow = Prisma.AdminUserGetPayload<{ select: typeof userSelect }>;
 
-/** The people who sign in to the dashboard: `admin` changes things, `viewer` only looks. */
+const toView = (row: UserRow): UserView => ({
+  id: row.id,
+  email: row.email,
+  role: row.role,
+  createdAt: row.createdAt,
+  disabled: row.disabledAt !== null,
+  disabledAt: row.disabledAt,
+  passwordChangedAt: row.passwordChangedAt,
+});
+
+function conflict(code: string, message: string): ConflictException {
+  return new ConflictException({ statusCode: 409, message, error: { code, message } });
+}
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * The people who sign in to the dashboard: `admin` changes things, `viewer` only looks. Every
+ * change commits with its audit entry in one transaction, and anything that ends sessions raises
+ * the user's token version (AdminSessions) in that same transaction.
+ */
 @Injectable()
 export class UsersService {
   constructor(
     private readonly database: Database,
     private readonly audit: AuditLog,
+    private readonly sessions: AdminSessions,
   ) {}
 
-  list(admin: JwtClaims): Promise<UserView[]> {
-    return this.database.prisma.adminUser.findMany({
+  async list(admin: JwtClaims): Promise<UserView[]> {
+    const rows = await this.database.prisma.adminUser.findMany({
       where: { organisationId: admin.org },
       select: userSelect,
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     });
+    return rows.map(toView);
   }
 
   async create(admin: JwtClaims, body: z.infer<typeof createUserSchema>): Promise<UserView> {
     const email = body.email.toLowerCase();
-    const taken = () => new ConflictException(`e-mail ${email} is already taken`);
+    const taken = () => conflict('EMAIL_TAKEN', `e-mail ${email} is already taken`);
     if (await this.database.prisma.adminUser.findUnique({ where: { email }, select: { id: true } }))
       throw taken();
-    let user: UserView;
+    const passwordHash = await hashSecret(body.password);
     try {
-      user = await this.database.prisma.adminUser.create({
-        data: {
-          organisationId: admin.org,
-          email,
-          passwordHash: await hashSecret(body.password),
-          role: body.role,
-        },
-        select: userSelect,
+      const user = await this.database.prisma.$transaction(async (tx) => {
+        const row = await tx.adminUser.create({
+          data: { organisationId: admin.org, email, passwordHash, role: body.role },
+          select: userSelect,
+        });
+        await this.audit.record(admin, 'user.create', row.id, { email, role: row.role }, tx);
+        return row;
       });
+      return toView(user);
     } catch (error) {
       // Two admins adding the same address at once: the unique index decides.
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw taken();
       throw error;
     }
-    await this.audit.record(admin, 'user.create', user.id, { email, role: user.role });
-    return user;
+  }
+
+  /**
+   * Role change and disable / enable. The organisation keeps at least one active admin: the last
+   * one can be neither demoted nor disabled (409 LAST_ADMIN), and nobody disables themselves
+   * (409 SELF). Disabling ends the user's sessions at once.
+   */
+  async update(admin: JwtClaims, id: string, body: z.infer<typeof updateUserSchema>): Promise<UserView> {
+    if (body.disabled === true && id === admin.sub)
+      throw conflict('SELF', 'you cannot disable yourself: another admin can');
+    const user = await this.database.prisma.$transaction(async (tx) => {
+      const target = await this.lockAndFind(tx, admin, id);
+      const wasActiveAdmin = target.role === 'admin' && target.disabledAt === null;
+      const staysActiveAdmin =
+        (body.role ?? target.role) === 'admin' && (body.disabled ?? target.disabledAt !== null) === false;
+      if (wasActiveAdmin && !staysActiveAdmin) {
+        const others = await tx.adminUser.count({
+          where: { organisationId: admin.org, role: 'admin', disabledAt: null, id: { not: id } },
+        });
+        if (others === 0)
+          throw conflict(
+            'LAST_ADMIN',
+            'this is the last active admin of the organisation: make another user admin first',
+          );
+      }
+      const disabling = body.disabled === true && target.disabledAt === null;
+      const enabling = body.disabled === false && target.disabledAt !== null;
+      const row = await tx.adminUser.update({
+        where: { id },
+        data: {
+          ...(body.role !== undefined ? { role: body.role } : {}),
+          ...(disabling ? { disabledAt: new Date(), tokenVersion: { increment: 1 } } : {}),
+          ...(enabling ? { disabledAt: null } : {}),
+        },
+        select: userSelect,
+      });
+      await this.audit.record(
+        admin,
+        'user.update',
+        id,
+        {
+          email: row.email,
+          ...(body.role !== undefined && body.role !== target.role
+            ? { role: { from: target.role, to: body.role } }
+            : {}),
+          ...(disabling ? { disabled: true } : {}),
+          ...(enabling ? { disabled: false } : {}),
+        },
+        tx,
+      );
+      return row;
+    });
+    this.sessions.changed(id);
+    return toView(user);
+  }
+
+  /** An admin sets another user's password; every session of that user ends. */
+  async resetPassword(
+    admin: JwtClaims,
+    id: string,
+    body: z.infer<typeof resetPasswordSchema>,
+  ): Promise<UserView> {
+    if (id === admin.sub)
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'your own password: POST /api/auth/password (it needs the current one)',
+      });
+    const passwordHash = await hashSecret(body.password);
+    const user = await this.database.prisma.$transaction(async (tx) => {
+      await this.lockAndFind(tx, admin, id);
+      const row = await tx.adminUser.update({
+        where: { id },
+        data: { passwordHash, passwordChangedAt: new Date(), tokenVersion: { increment: 1 } },
+        select: userSelect,
+      });
+      await this.audit.record(admin, 'user.resetPassword', id, { email: row.email }, tx);
+      return row;
+    });
+    this.sessions.changed(id);
+    return toView(user);
+  }
+
+  /** Every token of the user stops working (they sign in again). */
+  async revokeSessions(admin: JwtClaims, id: string): Promise<UserView> {
+    const user = await this.database.prisma.$transaction(async (tx) => {
+      await this.lockAndFind(tx, admin, id);
+      const row = await tx.adminUser.update({
+        where: { id },
+        data: { tokenVersion: { increment: 1 } },
+        select: userSelect,
+      });
+      await this.audit.record(admin, 'user.revokeSessions', id, { email: row.email }, tx);
+      return row;
+    });
+    this.sessions.changed(id);
+    return toView(user);
+  }
+
+  /**
+   * Locks the organisation's user rows for this transaction (two admins demoting each other at
+   * once: one waits, then sees the other's change) and finds the user, or 404.
+   */
+  private async lockAndFind(tx: Tx, admin: JwtClaims, id: string) {
+    await tx.$queryRaw`SELECT id FROM "AdminUser" WHERE "organisationId" = ${admin.org} ORDER BY id FOR UPDATE`;
+    const target = await tx.adminUser.findFirst({
+      where: { id, organisationId: admin.org },
+      select: { id: true, role: true, disabledAt: true },
+    });
+    if (!target) throw new NotFoundException(`user ${id} not found`);
+    return target;
   }
 }

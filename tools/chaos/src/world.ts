@@ -1,0 +1,416 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AdminApi } from './admin-api';
+import { PartitionProxy } from './proxy';
+import { freePort, ProcessRegistry, type RunningProcess, sleep, stopPostgres, waitUntil } from './processes';
+
+export const repoRoot = resolve(__dirname, '../../..');
+
+const ADMIN = { email: 'chaos@example.kz', password: 'chaos-soak-password-42' };
+/** A new iKKM's web-api key (it rotates with every registration). */
+const IKKM_INITIAL_KEY = '12345678';
+const CASH_CORE_PIN = '0000';
+const KKM_OFD_ID = 6923;
+
+export type RegisterKind = 'ikkm' | 'cash-core';
+
+export interface WorldTuning {
+  /** The agent's per-register device timeout (`timeoutMs` in its config file). */
+  driverTimeoutMs: number;
+  /** The cash core's `processingWindowMs` (register device config). */
+  processingWindowMs: number;
+  /** KASSA_POS_WAIT_MS: how long `/sale` waits for the register before answering code 5. */
+  posWaitMs: number;
+  /** The agent's `reconcileRetryMaxMs`. */
+  reconcileRetryMaxMs: number;
+  heartbeatIntervalSec: number;
+  keepaliveSec: number;
+}
+
+/** A part of the product the soak runs as its own process. */
+export type Part = 'cloud' | 'agent' | RegisterKind;
+
+/** A process that ended without the soak ending it: a finding of its own. */
+export interface UnexpectedExit {
+  part: Part;
+  at: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  lastLines: string;
+}
+
+export interface ChaosRegister {
+  kind: RegisterKind;
+  id: string;
+  posKey: string;
+  simUrl: string;
+}
+
+/**
+ * The product on 127.0.0.1, each part a process the soak can kill and start again on the same
+ * ports and state: the cloud (embedded PostgreSQL and broker), one agent (its broker link through
+ * a `PartitionProxy`), an iKKM simulator and a cash-core simulator. The organisation is made
+ * through the admin API and the agent enrolled with `kassa-agent enroll`, as in a store.
+ */
+export class ChaosWorld {
+  readonly processes = new ProcessRegistry();
+  readonly logsDir: string;
+  cloudUrl = '';
+  api!: AdminApi;
+  proxy!: PartitionProxy;
+  agentId = '';
+  registers: ChaosRegister[] = [];
+  cloud: RunningProcess | undefined;
+  agent: RunningProcess | undefined;
+  readonly sims = new Map<RegisterKind, RunningProcess>();
+  private readonly ports = { http: 0, mqtt: 0, pg: 0, agent: 0, ikkm: 0, cashCore: 0 };
+  private readonly secretKey = randomBytes(32).toString('hex');
+  private readonly agentConfigPath: string;
+  private storeId = '';
+  /** Starts of each part, for the report. */
+  readonly starts: Record<Part, number> = { cloud: 0, agent: 0, ikkm: 0, 'cash-core': 0 };
+  readonly unexpectedExits: UnexpectedExit[] = [];
+  /** Processes the soak itself ends (a kill, a stop): their exit is no finding. */
+  private readonly ending = new WeakSet<RunningProcess>();
+  /** Processes armed to crash themselves (KASSA_AGENT_CRASH_AT): a SIGKILL exit is expected. */
+  private readonly armed = new WeakSet<RunningProcess>();
+  private readonly locks = new Map<Part, Promise<unknown>>();
+  private stopping = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly tuning: WorldTuning,
+    private readonly say: (line: string) => void,
+  ) {
+    this.logsDir = join(dir, 'logs');
+    mkdirSync(this.logsDir, { recursive: true });
+    this.agentConfigPath = join(dir, 'agent', 'agent.json');
+    this.processes.onCleanup(() => stopPostgres(join(this.dir, 'cloud', 'postgres')));
+    this.processes.onCleanup(() => this.proxy?.close());
+  }
+
+  register(kind: RegisterKind): ChaosRegister {
+    const found = this.registers.find((r) => r.kind === kind);
+    if (!found) throw new Error(`no ${kind} register`);
+    return found;
+  }
+
+  async start(): Promise<void> {
+    for (const key of Object.keys(this.ports) as (keyof typeof this.ports)[])
+      this.ports[key] = await freePort();
+    await Promise.all([this.startSim('ikkm'), this.startSim('cash-core')]);
+    this.say(`simulators: iKKM ${this.simUrl('ikkm')}, cash core ${this.simUrl('cash-core')}`);
+    await this.startCloud();
+    this.say(`cloud: ${this.cloudUrl} (embedded PostgreSQL :${this.ports.pg}, broker :${this.ports.mqtt})`);
+    this.api = new AdminApi(this.cloudUrl, ADMIN);
+    await this.api.login();
+    await this.createOrganisation();
+    this.proxy = new PartitionProxy('127.0.0.1', this.ports.mqtt);
+    await this.proxy.start();
+    await this.enroll();
+    await this.startAgent();
+    await this.waitAgentOnline(60_000);
+    for (const register of this.registers)
+      register.posKey = (
+        await this.api.post<{ key: string }>('/api/pos-keys', { registerId: register.id, name: 'chaos POS' })
+      ).key;
+    this.say(`agent ${this.agentId} online through the proxy :${this.proxy.port}`);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.processes.stopAll();
+  }
+
+  /**
+   * Runs `step` alone for `part`: a fault's kill-and-restart and the restart of a process that
+   * died on its own never interleave.
+   */
+  withPart<T>(part: Part, step: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(part) ?? Promise.resolve();
+    const run = previous.then(step, step);
+    this.locks.set(
+      part,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+
+  /**
+   * Watches a started process: one that ends without the soak ending it is recorded and started
+   * again (a store's service manager would restart it too).
+   */
+  private supervise(part: Part, process: RunningProcess, current: () => RunningProcess | undefined): void {
+    void process.exited.then(({ code, signal }) => {
+      if (this.stopping || this.ending.has(process)) return;
+      if (this.armed.has(process) && signal === 'SIGKILL') return;
+      this.unexpectedExits.push({ part, at: Date.now(), code, signal, lastLines: process.lastLines(30) });
+      this.say(`!! ${part} exited on its own (${signal ?? `code ${code}`}); starting it again`);
+      void this.withPart(part, async () => {
+        if (this.stopping || current() !== process) return;
+        await sleep(1_000);
+        if (part === 'cloud') await this.startCloud();
+        else if (part === 'agent') await this.startAgent();
+        else await this.startSim(part);
+      }).catch((error: Error) => this.say(`!! could not start ${part} again: ${error.message}`));
+    });
+  }
+
+  /** Ends a process on purpose: SIGKILL (`crash`) or SIGTERM with a grace period. */
+  private async end(process: RunningProcess | undefined, how: 'crash' | 'stop'): Promise<void> {
+    if (!process) return;
+    this.ending.add(process);
+    if (how === 'crash') await process.kill();
+    else await process.stop();
+  }
+
+  simUrl(kind: RegisterKind): string {
+    return `http://127.0.0.1:${kind === 'ikkm' ? this.ports.ikkm : this.ports.cashCore}`;
+  }
+
+  get agentHealthUrl(): string {
+    return `http://127.0.0.1:${this.ports.agent}/health`;
+  }
+
+  // ---- simulators ----
+
+  async startSim(kind: RegisterKind): Promise<void> {
+    const stateDir = join(this.dir, kind);
+    const args =
+      kind === 'ikkm'
+        ? [
+            '--import',
+            'tsx',
+            join(repoRoot, 'tools/ikkm-sim/src/main.ts'),
+            '--port',
+            String(this.ports.ikkm),
+            '--key',
+            IKKM_INITIAL_KEY,
+            '--state-dir',
+            stateDir,
+            // no --accept-decimals: a strict device; the soak sends whole tenge only
+          ]
+        : [
+            '--import',
+            'tsx',
+            join(repoRoot, 'tools/cash-core-sim/src/main.ts'),
+            '--port',
+            String(this.ports.cashCore),
+            '--state-dir',
+            stateDir,
+            '--admin-pin',
+            CASH_CORE_PIN,
+          ];
+    const sim = this.processes.start({
+      name: `${kind}-sim`,
+      args,
+      cwd: repoRoot,
+      logFile: join(this.logsDir, `${kind}-sim.log`),
+    });
+    this.sims.set(kind, sim);
+    this.starts[kind] += 1;
+    this.supervise(kind, sim, () => this.sims.get(kind));
+    await sim.waitForLine(/listening on http/, 60_000);
+  }
+
+  async sim<T>(
+    kind: RegisterKind,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: object,
+  ): Promise<T> {
+    const response = await fetch(`${this.simUrl(kind)}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await response.text();
+    if (!response.ok)
+      throw new Error(`${kind} ${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  // ---- cloud ----
+
+  async startCloud(): Promise<void> {
+    const cloud = this.processes.start({
+      name: 'cloud',
+      args: ['-r', '@swc-node/register', join(repoRoot, 'apps/cloud/src/main.ts')],
+      cwd: repoRoot,
+      logFile: join(this.logsDir, 'cloud.log'),
+      env: {
+        HOST: '127.0.0.1',
+        PORT: String(this.ports.http),
+        KASSA_DATA_DIR: join(this.dir, 'cloud'),
+        KASSA_PG_PORT: String(this.ports.pg),
+        KASSA_MQTT_HOST: '127.0.0.1',
+        KASSA_MQTT_PORT: String(this.ports.mqtt),
+        KASSA_SECRET_KEY: this.secretKey,
+        KASSA_ADMIN_EMAIL: ADMIN.email,
+        KASSA_ADMIN_PASSWORD: ADMIN.password,
+        KASSA_POS_WAIT_MS: String(this.tuning.posWaitMs),
+        LOG_LEVEL: 'info',
+      },
+    });
+    this.cloud = cloud;
+    this.starts.cloud += 1;
+    this.supervise('cloud', cloud, () => this.cloud);
+    this.cloudUrl = `http://127.0.0.1:${this.ports.http}`;
+    const exited = cloud.exited.then(({ code, signal }) => {
+      throw new Error(`exited (${signal ?? `code ${code}`})`);
+    });
+    await Promise.race([
+      exited,
+      waitUntil(
+        async () => (await fetch(`${this.cloudUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok,
+        180_000,
+        'the cloud to be ready',
+      ),
+    ]).catch((error: Error) => {
+      throw new Error(`the cloud did not start: ${error.message}\n${cloud.lastLines(10)}`);
+    });
+    exited.catch(() => undefined);
+  }
+
+  /** SIGKILL: the cloud and its embedded broker vanish at once (its PostgreSQL keeps running). */
+  async killCloud(): Promise<void> {
+    await this.end(this.cloud, 'crash');
+  }
+
+  // ---- agent ----
+
+  /**
+   * Starts the agent; with `crashAt` (KASSA_AGENT_CRASH_AT, apps/agent/src/operations/crash-points.ts)
+   * it SIGKILLs itself the first time a command reaches that journal step.
+   */
+  async startAgent(crashAt?: string): Promise<RunningProcess> {
+    const env: NodeJS.ProcessEnv = crashAt ? { KASSA_AGENT_CRASH_AT: crashAt } : {};
+    const agent = this.processes.start({
+      name: 'agent',
+      args: ['--import', 'tsx', join(repoRoot, 'apps/agent/src/main.ts'), '--config', this.agentConfigPath],
+      cwd: repoRoot,
+      logFile: join(this.logsDir, 'agent.log'),
+      env,
+    });
+    this.agent = agent;
+    this.starts.agent += 1;
+    if (crashAt) this.armed.add(agent);
+    this.supervise('agent', agent, () => this.agent);
+    await agent.waitForLine(/"msg":"agent started"/, 60_000);
+    return agent;
+  }
+
+  async killAgent(): Promise<void> {
+    await this.end(this.agent, 'crash');
+  }
+
+  /** SIGTERM: the agent's own clean stop (a service restart). */
+  async stopAgent(): Promise<void> {
+    await this.end(this.agent, 'stop');
+  }
+
+  async agentOnline(): Promise<boolean> {
+    const agents = await this.api.get<{ id: string; online: boolean }[]>('/api/agents');
+    return agents.some((a) => a.id === this.agentId && a.online);
+  }
+
+  async waitAgentOnline(timeoutMs: number): Promise<void> {
+    await waitUntil(() => this.agentOnline(), timeoutMs, `agent ${this.agentId} online in the cloud`);
+  }
+
+  // ---- organisation ----
+
+  private async createOrganisation(): Promise<void> {
+    const store = await this.api.post<{ id: string }>('/api/stores', {
+      name: 'Chaos store',
+      timezone: 'Asia/Almaty',
+    });
+    const taxTable = [{ percent: 12, name: 'НДС 12%' }];
+    const ikkm = await this.api.post<{ id: string }>('/api/registers', {
+      storeId: store.id,
+      name: 'iKKM (chaos)',
+      currency: 'KZT',
+      device: this.ikkmDevice(IKKM_INITIAL_KEY),
+      taxTable,
+    });
+    const cashCore = await this.api.post<{ id: string }>('/api/registers', {
+      storeId: store.id,
+      name: 'cash core (chaos)',
+      currency: 'KZT',
+      device: {
+        kind: 'cash-core',
+        url: this.simUrl('cash-core'),
+        accessCode: CASH_CORE_PIN,
+        kkmOfdId: KKM_OFD_ID,
+        processingWindowMs: this.tuning.processingWindowMs,
+      },
+      taxTable,
+    });
+    this.registers = [
+      { kind: 'ikkm', id: ikkm.id, posKey: '', simUrl: this.simUrl('ikkm') },
+      { kind: 'cash-core', id: cashCore.id, posKey: '', simUrl: this.simUrl('cash-core') },
+    ];
+    this.storeId = store.id;
+  }
+
+  ikkmDevice(initialKey: string): object {
+    return { kind: 'ikkm', url: this.simUrl('ikkm'), initialKey, minRequestIntervalMs: 0 };
+  }
+
+  /** `kassa-agent enroll` as a store PC runs it; then the soak's tuning and the proxy in its config. */
+  private async enroll(): Promise<void> {
+    const storeId = this.storeId;
+    const { token } = await this.api.post<{ token: string }>('/api/enrollment-tokens', {
+      storeId,
+      name: 'chaos agent',
+      ttlHours: 1,
+    });
+    mkdirSync(join(this.dir, 'agent'), { recursive: true });
+    await new Promise<void>((resolvePromise, reject) =>
+      execFile(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(repoRoot, 'apps/agent/src/main.ts'),
+          'enroll',
+          '--cloud',
+          this.cloudUrl,
+          '--token',
+          token,
+          '--config',
+          this.agentConfigPath,
+          '--data-dir',
+          join(this.dir, 'agent', 'data'),
+          '--name',
+          'chaos-agent',
+        ],
+        { cwd: repoRoot, timeout: 60_000 },
+        (error, _stdout, stderr) =>
+          error
+            ? reject(new Error(`kassa-agent enroll failed: ${error.message}\n${stderr}`))
+            : resolvePromise(),
+      ),
+    );
+    const config = JSON.parse(readFileSync(this.agentConfigPath, 'utf8')) as Record<string, unknown>;
+    this.agentId = config['agentId'] as string;
+    const mqtt = config['mqtt'] as Record<string, unknown>;
+    mqtt['url'] = `mqtt://127.0.0.1:${this.proxy.port}`;
+    mqtt['keepaliveSec'] = this.tuning.keepaliveSec;
+    mqtt['reconnectMinMs'] = 200;
+    mqtt['reconnectMaxMs'] = 2_000;
+    config['http'] = { host: '127.0.0.1', port: this.ports.agent };
+    config['heartbeatIntervalSec'] = this.tuning.heartbeatIntervalSec;
+    config['reconcileRetryMaxMs'] = this.tuning.reconcileRetryMaxMs;
+    config['logLevel'] = 'info';
+    // Set by hand on the store PC, kept over the cloud's register lists (docs/agent.md).
+    config['registers'] = (config['registers'] as Record<string, unknown>[]).map((r) => ({
+      ...r,
+      timeoutMs: this.tuning.driverTimeoutMs,
+    }));
+    writeFileSync(this.agentConfigPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+  }
+}
