@@ -38,7 +38,11 @@ describe('the cloud process: POS → cloud → broker → agent → simulator, P
   it('opens a shift over /ws and fiscalizes a /sale on both register kinds', async () => {
     const seed = world.seed!;
     const wsUrl = world.cloud.url.replace('http', 'ws');
-    for (const key of [seed.posKeys.ikkm, seed.posKeys.cashCore]) {
+    // Two documents: seed 001's docTime + docNumber + amount is unique per store (issue 12).
+    for (const [key, docNumber] of [
+      [seed.posKeys.ikkm, 'A-1'],
+      [seed.posKeys.cashCore, 'A-2'],
+    ] as const) {
       const open = wsAnswerSchema.parse(
         await wsCall(`${wsUrl}/ws?token=${key}`, { event: 'open_shift', data: { cashier: 'Сидр Петров' } }),
       );
@@ -47,7 +51,7 @@ describe('the cloud process: POS → cloud → broker → agent → simulator, P
       const response = await fetch(`${world.cloud.url}/sale`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}` },
-        body: sale('A-1'),
+        body: sale(docNumber),
       });
       const answer = saleAnswerSchema.parse(await response.json());
       expect(answer).toMatchObject({ status: 'success', code: 0 });

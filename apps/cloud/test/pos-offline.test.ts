@@ -163,7 +163,7 @@ describe('POS clients while the store agent is away or the register is slow', ()
     }, 60_000);
   }
 
-  it('a WS sale on a slow register answers IN_PROGRESS, and the ledger still gets its result', async () => {
+  it('a WS sale on a register slower than the POS wait is answered with its receipt, and the ledger has it', async () => {
     const seed = world.seed!;
     const ws = await PosWsClient.connect(world.cloud.url, seed.posKeys.cashCore, 'header');
     await addSimFault(world.cashCore, {
@@ -185,7 +185,9 @@ describe('POS clients while the store agent is away or the register is slow', ()
         }),
       );
       expect(answer.event).toBe('onnew_transaction');
-      expect(answer.data).toMatchObject({ error: true, error_code: WS_ERROR_CODES.IN_PROGRESS });
+      // It may have started within the wait, so the answer waits for its outcome (issue 12):
+      // never "error" about a receipt that is printing.
+      expect(answer.data).toMatchObject({ error: false, error_code: 0 });
       const where = {
         registerId: seed.registers.cashCore,
         originChannel: 'ws',

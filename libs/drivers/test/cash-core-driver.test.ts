@@ -44,8 +44,10 @@ describe('CashCoreDriver: capabilities', () => {
       shiftOpensWithFirstDocument: true,
     });
     expect(caps.commands).not.toContain('payment.cancel');
+    // Seed 003 has no call that prints a copy: receipt.reprint answers NOT_SUPPORTED.
+    expect(caps.commands).not.toContain('receipt.reprint');
     expect(caps.commands).toEqual(
-      expect.arrayContaining(['receipt', 'report.z', 'operators.sync', 'receipt.image', 'receipt.reprint']),
+      expect.arrayContaining(['receipt', 'report.z', 'operators.sync', 'receipt.image']),
     );
   });
 });
@@ -497,22 +499,18 @@ describe('CashCoreDriver: round trips', () => {
     });
   });
 
-  it('receipt.reprint answers the duplicate image with the fiscal data; nothing new is registered', async () => {
+  it('receipt.reprint is NOT_SUPPORTED (seed 003 has no call that prints a copy); nothing is printed or registered', async () => {
     const receipt = ok(await w.execute(sale(5_000)));
-    const reprint = ok(
-      await w.execute({ type: 'receipt.reprint', document: { fiscalId: receipt.fiscalId ?? '' } }),
+    for (const document of [{ fiscalId: receipt.fiscalId ?? '' }, { last: true as const }]) {
+      const error = err(await w.execute({ type: 'receipt.reprint', document }));
+      expect(error.code).toBe('NOT_SUPPORTED');
+      expect(error.message).toMatch(/seed 003/);
+    }
+    // The duplicate's picture stays available as an image.
+    const image = ok(
+      await w.execute({ type: 'receipt.image', document: { fiscalId: receipt.fiscalId ?? '' } }),
     );
-    expect(reprint).toMatchObject({
-      type: 'receipt.reprint',
-      fiscalId: receipt.fiscalId,
-      shiftNumber: 118,
-      documentNumber: 1,
-      total: 5_000,
-    });
-    expect(reprint.image?.base64.length).toBeGreaterThan(100);
-    expect(ok(await w.execute({ type: 'receipt.reprint', document: { last: true } })).fiscalId).toBe(
-      receipt.fiscalId,
-    );
+    expect(image.image?.base64.length).toBeGreaterThan(100);
     expect(await w.journal()).toHaveLength(1);
   });
 

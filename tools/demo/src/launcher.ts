@@ -222,8 +222,15 @@ export class DemoLauncher {
   ): Promise<{ url: string; mqttUrl: string }> {
     const { ports, host } = this.settings;
     const env = withoutInherited(process.env, /^(DATABASE_URL|MQTT_|KASSA_|PORT$|HOST$|LOG_LEVEL$)/);
+    // The cloud's documented behaviour settings pass through (a user tries another POS wait or log
+    // level on the demo); what the demo itself owns (ports, data dir, secrets, admin) does not.
+    const passed = cloudSettingsFrom(process.env);
+    for (const [name, value] of Object.entries(passed))
+      this.say(`  · cloud setting from your environment: ${name}=${value}`);
     this.cloud = this.spawnChild('cloud', 'cloud', ['-r', '@swc-node/register', 'apps/cloud/src/main.ts'], {
       ...env,
+      LOG_LEVEL: 'info',
+      ...passed,
       HOST: host,
       PORT: String(ports.http),
       KASSA_DATA_DIR: this.paths.cloudDir,
@@ -236,7 +243,6 @@ export class DemoLauncher {
       KASSA_ADMIN_ORGANISATION: 'Демо-организация',
       ...(dashboardDir ? { KASSA_DASHBOARD_DIR: dashboardDir } : {}),
       ...(process.env['KASSA_PG_BIN_DIR'] ? { KASSA_PG_BIN_DIR: process.env['KASSA_PG_BIN_DIR'] } : {}),
-      LOG_LEVEL: 'info',
     });
     const match = await this.cloud.waitForLine(/"msg":"cloud started"/, 180_000);
     const line = JSON.parse(match.input ?? '{}') as { url: string; mqtt: string };
@@ -422,6 +428,34 @@ export class DemoLauncher {
     const inRepo = relative(this.settings.repoRoot, path);
     return inRepo && !inRepo.startsWith('..') ? inRepo : path;
   }
+}
+
+/**
+ * The cloud settings `npm start` passes through from its own environment (docs: README
+ * "Configuration"): behaviour, not wiring — the demo owns ports, data dir, secrets and the admin.
+ */
+export const DEMO_CLOUD_PASS_THROUGH = [
+  'KASSA_POS_WAIT_MS',
+  'KASSA_POS_RESULT_WAIT_MS',
+  'KASSA_COMMAND_DEADLINE_MS',
+  'KASSA_JWT_TTL_SEC',
+  'KASSA_LOGIN_MAX_FAILURES',
+  'KASSA_LOGIN_MAX_FAILURES_PER_ADDRESS',
+  'KASSA_LOGIN_LOCKOUT_SEC',
+  'KASSA_LOGIN_LOCKOUT_MAX_SEC',
+  'KASSA_METRICS_TOKEN',
+  'KASSA_API_DOCS',
+  'KASSA_MQTT_MAX_PACKET_BYTES',
+  'LOG_LEVEL',
+] as const;
+
+export function cloudSettingsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of DEMO_CLOUD_PASS_THROUGH) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  return out;
 }
 
 function withoutInherited(env: NodeJS.ProcessEnv, pattern: RegExp): NodeJS.ProcessEnv {

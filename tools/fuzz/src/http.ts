@@ -157,6 +157,14 @@ export function redact(text: string, ctx: FuzzContext): string {
 /** A body as a reproducer shows it: the text (escaped) when short, else its start, end and length. */
 export function showBody(body: Buffer | undefined, limit = 1_500): string {
   if (!body || body.length === 0) return '(empty body)';
+  // Only the ends of a big body are shown (a whole one may not even fit in a string).
+  if (body.length > limit) {
+    const headBytes = body.subarray(0, 400);
+    const tailBytes = body.subarray(-120);
+    const isText = (b: Buffer) => Buffer.from(b.toString('utf8'), 'utf8').equals(b);
+    const part = (b: Buffer) => (isText(b) ? JSON.stringify(b.toString('utf8')) : `hex ${b.toString('hex')}`);
+    return `${body.length} bytes: ${part(headBytes)} … ${part(tailBytes)}`;
+  }
   const text = body.toString('utf8');
   const valid = Buffer.from(text, 'utf8').equals(body);
   const shown = (s: string) => JSON.stringify(s);

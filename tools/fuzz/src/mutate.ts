@@ -277,8 +277,15 @@ export function mutateValue(prng: Prng, root: JsonLike, knownKeys: readonly stri
     case 'nullify':
       return { value: setAt(root, path, null), note: `${at}: null` };
     case 'array': {
-      const count = prng.pick([0, 2, 100, 10_000]);
       const element = here === undefined ? null : clone(here);
+      // Copies of a big element (a 100 000-character string, an earlier array) would make bodies
+      // of gigabytes: at most ~4 MB of copies, always past every parser's limit anyway.
+      const one = Array.isArray(here) ? (here[0] ?? null) : element;
+      const elementBytes = Math.max(1, serialize(one as JsonLike).length);
+      const count = Math.min(
+        prng.pick([0, 2, 100, 10_000]),
+        Math.max(2, Math.floor(4_000_000 / elementBytes)),
+      );
       return {
         value: setAt(
           root,

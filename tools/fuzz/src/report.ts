@@ -5,8 +5,12 @@ import { FAMILIES } from './types';
 /** RSS growth from the warmed-up start to the end at or above which a run fails. */
 export const RSS_GROWTH_LIMIT_PERCENT = 20;
 
-/** Why the run failed (empty: it passed). */
-export function failures(report: FuzzReport): string[] {
+/**
+ * Why the run failed (empty: it passed). `rssLimitPercent`: a short run (the bounded one in
+ * `npm test`, a few thousand inputs on a busy CI machine) still sees the heap settle, so it
+ * allows more; long runs hold the 20 %.
+ */
+export function failures(report: FuzzReport, rssLimitPercent = RSS_GROWTH_LIMIT_PERCENT): string[] {
   const out: string[] = [];
   const fiveXX = Object.values(report.fiveXX).reduce((n, b) => n + b.count, 0);
   if (report.crashes.length) out.push(`${report.crashes.length} crash(es)`);
@@ -15,8 +19,8 @@ export function failures(report: FuzzReport): string[] {
     out.push(`${report.stateChanges.length} batch(es) with a state change from invalid input`);
   if (report.acl.count) out.push(`${report.acl.count} broker ACL breach(es)`);
   if (report.stalls.length) out.push(`${report.stalls.length} stall(s): valid sales no longer fiscalized`);
-  if (report.rss.growthPercent >= RSS_GROWTH_LIMIT_PERCENT)
-    out.push(`cloud RSS grew ${report.rss.growthPercent} % (limit ${RSS_GROWTH_LIMIT_PERCENT} %)`);
+  if (report.rss.growthPercent >= rssLimitPercent)
+    out.push(`cloud RSS grew ${report.rss.growthPercent} % (limit ${rssLimitPercent} %)`);
   return out;
 }
 

@@ -394,8 +394,15 @@ export class Fuzzer {
         const input = typeof item === 'function' ? item() : item;
         if (!input) continue;
         this.inFlight.add(input);
+        let shown: string;
+        try {
+          shown = input.describe().slice(0, 600);
+        } catch (error) {
+          // A fuzzer bug in describing an input must not end the run.
+          shown = `(describe failed: ${(error as Error).message})`;
+        }
         this.inputsLog?.write(
-          `${new Date().toISOString()} #${input.index} ${input.kind}${controls ? ' (control)' : ''} ${JSON.stringify(input.describe().slice(0, 600))}\n`,
+          `${new Date().toISOString()} #${input.index} ${input.kind}${controls ? ' (control)' : ''} ${JSON.stringify(shown)}\n`,
         );
         let outcome: Outcome;
         const t0 = Date.now();

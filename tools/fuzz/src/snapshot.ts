@@ -29,7 +29,9 @@ const TABLES: Record<string, string> = {
   OperatorRegister: `SELECT "operatorId", "registerId", "registerCode" FROM "OperatorRegister"`,
   PosKey: `SELECT id, "registerId", name, "keyHash", "revokedAt" FROM "PosKey"`,
   AdminUser: `SELECT id, email, role, "passwordHash", "disabledAt", "tokenVersion" FROM "AdminUser"`,
-  Shift: `SELECT id, "registerId", number, "openedAt", "closedAt", "sumSales", "countSales" FROM "Shift"`,
+  // The forgers' own registers are theirs to report on (a result for a document of their own
+  // register is the owner's result): like their documents, their shifts are not compared.
+  Shift: `SELECT id, "registerId", number, "openedAt", "closedAt", "sumSales", "countSales" FROM "Shift" WHERE "registerId" <> ALL($1)`,
 };
 
 export class StateProbe {
@@ -76,17 +78,19 @@ export class StateProbe {
     const db = await this.db();
     const digests: Record<string, string> = {};
     const counts: Record<string, number> = {};
+    const forgerRegisters = this.forgerRegisterIds();
     for (const [table, select] of Object.entries(TABLES)) {
       const { rows } = await db.query<{ n: string; digest: string | null }>(
         `SELECT count(*) AS n, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM (${select}) t`,
+        select.includes('$1') ? [forgerRegisters] : [],
       );
       counts[table] = Number(rows[0]?.n ?? 0);
       digests[table] = rows[0]?.digest ?? '';
     }
-    const forger = this.forgerRegisterIds();
+    const forger = forgerRegisters;
     const documents = new Map<string, string>();
     const docs = await db.query<{ id: string; row: string }>(
-      `SELECT id, concat_ws('|', status::text, "fiscalId", "checkNumber", total, "agentId", resolution, "doubtSince", "completedAt", kind) AS row
+      `SELECT id, concat_ws('|', status::text, "fiscalId", "checkNumber", total, "agentId", resolution, "doubtSince", "completedAt", kind, "originChannel", "originActor") AS row
          FROM "FiscalDocument" WHERE "registerId" <> ALL($1)`,
       [forger],
     );

@@ -57,6 +57,12 @@ export const cloudEnvSchema = z.object({
   KASSA_SECRET_KEY: z.string().optional(),
   /** How long POS requests wait for the register before answering "still in progress". */
   KASSA_POS_WAIT_MS: positiveMs.default(20_000),
+  /**
+   * A POS command without an idempotency key (WS frames, /sale without docTime) may only start
+   * within KASSA_POS_WAIT_MS; once it may have started, the answer waits this much longer for its
+   * outcome (the driver's timeout plus reconciliation) instead of saying "error" while it prints.
+   */
+  KASSA_POS_RESULT_WAIT_MS: positiveMs.default(60_000),
   /** How long an agent may still start a POS or office command after it was issued (an offline agent's /sale waits this long). */
   KASSA_COMMAND_DEADLINE_MS: positiveMs.default(60 * 60_000),
   /** The first admin, created when the database has none. */
@@ -121,6 +127,8 @@ export interface CloudConfig {
       };
   secretKey: Buffer;
   posWaitMs: number;
+  /** After the start window of a POS command without a key, how much longer its answer waits for the outcome. */
+  posResultWaitMs: number;
   commandDeadlineMs: number;
   bootstrapAdmin?: { email: string; password: string; organisation: string };
   jwtTtlSec: number;
@@ -206,6 +214,7 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
         },
     secretKey: secretKey(e.KASSA_SECRET_KEY, dataDir),
     posWaitMs: e.KASSA_POS_WAIT_MS,
+    posResultWaitMs: e.KASSA_POS_RESULT_WAIT_MS,
     commandDeadlineMs: e.KASSA_COMMAND_DEADLINE_MS,
     ...(e.KASSA_ADMIN_EMAIL && e.KASSA_ADMIN_PASSWORD
       ? {

@@ -87,6 +87,7 @@ export class CoreModule {
           useFactory: (db: Database, relay: CommandRelay, ledger: DocumentLedger) =>
             new PosService(relay, new PrismaSaleDocumentStore(db.prisma, ledger), {
               waitMs: config.posWaitMs,
+              resultWaitMs: config.posResultWaitMs,
               deadlineMs: config.commandDeadlineMs,
             }),
           inject: [Database, CommandRelay, DocumentLedger],

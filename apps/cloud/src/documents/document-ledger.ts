@@ -145,7 +145,7 @@ export class DocumentLedger {
   async insertSent(
     envelope: CommandEnvelope,
     /** `agentId`: the agent it is published to — the only one whose results and heartbeats settle it. */
-    document: { idempotencyKey: string; originChannel: string; agentId?: string },
+    document: { idempotencyKey: string; originChannel: string; agentId?: string; storeKey?: string },
   ): Promise<boolean> {
     const c = documentColumns(envelope);
     const jsonOrNull = (value: unknown) =>
@@ -153,12 +153,12 @@ export class DocumentLedger {
     const count = await this.prisma.$executeRaw`
       INSERT INTO "FiscalDocument" (
         "id", "registerId", "idempotencyKey", "commandId", "kind", "operation", "items", "payments", "total",
-        "originChannel", "originActor", "agentId", "requestedAt", "command", "deadline"
+        "originChannel", "originActor", "agentId", "requestedAt", "command", "deadline", "storeKey"
       ) VALUES (
         ${randomUUID()}, ${envelope.registerId}, ${document.idempotencyKey}, ${envelope.id}, ${c.kind},
         ${c.operation ?? null}, ${jsonOrNull(c.items)}::jsonb, ${jsonOrNull(c.payments)}::jsonb,
         ${c.total ?? null}::bigint, ${document.originChannel}, ${c.originActor}, ${document.agentId ?? null},
-        ${c.requestedAt}, ${jsonOrNull(c.command)}::jsonb, ${c.deadline}
+        ${c.requestedAt}, ${jsonOrNull(c.command)}::jsonb, ${c.deadline}, ${document.storeKey ?? null}
       ) ON CONFLICT DO NOTHING`;
     return count === 1;
   }

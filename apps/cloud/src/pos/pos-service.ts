@@ -26,18 +26,51 @@ import type { RegisterRoute } from './register-route';
 import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
 
 export interface PosServiceOptions {
-  /** How long a POS request waits for the register before answering "still in progress". */
+  /**
+   * How long a POS request waits for the register before answering "still in progress"; for a
+   * command without an idempotency key it is also its start window (its deadline).
+   */
   waitMs: number;
+  /**
+   * A command without an idempotency key may have started within its start window: its answer
+   * waits this much longer for the outcome (driver timeout plus reconciliation), so the client is
+   * never told "error" about a receipt that is still printing. Default 60 s.
+   */
+  resultWaitMs?: number;
   /** How long the agent may still start a command after it was issued. */
   deadlineMs: number;
 }
 
-/** The command id for a `/sale` idempotency key: a cloud restart re-sends the same id, which the agent deduplicates. */
-export const saleCommandId = (registerId: string, idempotencyKey: string): string =>
-  `${SALE_COMMAND_PREFIX}${createHash('sha256').update(`${registerId}|${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+/**
+ * The command id for a `/sale` idempotency key within its scope (the store; a register for routes
+ * without one): a cloud restart re-sends the same id, which the agent deduplicates.
+ */
+export const saleCommandId = (scope: string, idempotencyKey: string): string =>
+  `${SALE_COMMAND_PREFIX}${createHash('sha256').update(`${scope}|${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+
+/** Seed 001's uniqueness scope of a route: its store (failover to a sibling register finds the document). */
+const saleScope = (route: RegisterRoute): string =>
+  route.storeId ? `store:${route.storeId}` : route.registerId;
+
+/** How often a long wait for an unkeyed command's outcome looks whether it went in doubt. */
+const RESULT_WAIT_SLICE_MS = 1_000;
 
 const INTERNAL_TEXT = 'внутренняя ошибка облака, операция не выполнена; повторите запрос позже';
-const STILL_RUNNING_TEXT = 'документ ещё фискализируется, повторите запрос позже';
+/** Seed 001 code 5 for a keyed document still running: not final, never to be fiscalized again. */
+export const STILL_RUNNING_TEXT =
+  'документ ещё фискализируется: НЕ фискализируйте документ повторно — повторите этот же запрос (тот же docTime, docNumber и amount), чтобы получить результат';
+/** Seed 003 has no call that prints a copy of a document: a repeat or a reprint request says so. */
+const CASH_CORE_NO_COPY_TEXT =
+  'копия не напечатана: кассовое ядро не умеет печатать копию документа (в его API нет такого вызова); документ фискализирован — используйте сохранённые fiscalID, fiscalNum и checkNum';
+/**
+ * A command without a key that may have started and whose outcome did not come within the result
+ * wait: not final, and a repeat would be a new document.
+ */
+const UNKEYED_UNKNOWN_TEXT =
+  'результат операции ещё не известен (касса не ответила): НЕ выполняйте операцию повторно — результат будет виден в панели управления';
+/** The start window of a command without a key passed before the agent began it: true forever (the agent expires it). */
+const notStartedText = (waitMs: number) =>
+  `операция не выполнена: касса не начала её за ${Math.round(waitMs / 1000)} с; её можно повторить`;
 
 /**
  * A `/sale` document in doubt: the fiscal call reached the register and it is not yet proven whether
@@ -82,29 +115,52 @@ export class PosService {
     private readonly options: PosServiceOptions,
   ) {}
 
-  private offline(route: RegisterRoute, queued: boolean): CanonicalError {
+  private offline(agentId: string, queued: boolean): CanonicalError {
     return canonicalError(
       'AGENT_OFFLINE',
       queued
-        ? `агент магазина (${route.agentId}) не в сети: документ будет фискализирован, когда он вернётся; повторите запрос, чтобы получить результат`
-        : `агент магазина (${route.agentId}) не в сети`,
+        ? `агент магазина (${agentId}) не в сети: документ будет фискализирован, когда он вернётся — НЕ фискализируйте его повторно; повторите этот же запрос, чтобы получить результат`
+        : `агент магазина (${agentId}) не в сети; операция не выполнена`,
     );
   }
 
-  /** A command without a document key (WS frames, reprints, /sale without docTime): sent and awaited. */
-  private dispatch(
+  /**
+   * A command without a document key (WS frames, reprints, /sale without docTime). A repeat of it
+   * would be a new command, so it must never outlive its answer: it may only *start* within the
+   * POS wait (its deadline; past it the agent expires it and says so — "not performed" for good),
+   * and once it may have started the answer waits for its outcome, bounded by `resultWaitMs`.
+   */
+  private async dispatch(
     route: RegisterRoute,
     command: CanonicalCommand,
     actor: string,
     channel: 'ws' | 'sale',
   ): Promise<RelayOutcome> {
-    return this.relay.send(
+    const first = await this.relay.send(
       route.agentId,
       route.registerId,
       command,
-      { deadlineMs: this.options.deadlineMs, origin: { channel, actor } },
+      { deadlineMs: this.options.waitMs, origin: { channel, actor } },
       this.options.waitMs,
     );
+    if (first.state !== 'pending') return first;
+    // Past its start window: it either expired unstarted (the agent says so at once) or runs. Wait
+    // for the outcome in slices, and stop as soon as the agent reports the command in doubt (its
+    // outcome then waits for reconciliation, which may take minutes: the answer says so).
+    const until = Date.now() + (this.options.resultWaitMs ?? 60_000);
+    while (Date.now() < until) {
+      if ((await this.store.statusOf?.(first.commandId)) === 'inDoubt') return first;
+      const slice = Math.min(RESULT_WAIT_SLICE_MS, until - Date.now());
+      const result = await this.relay.waitForResult(first.commandId, Math.max(1, slice), route.agentId);
+      if (result) return { state: 'completed', result };
+    }
+    return first;
+  }
+
+  /** A result that says the command never started (its start window passed): its own wording. */
+  private notStarted(result: ResultEnvelope): CanonicalError | undefined {
+    if (result.status !== 'expired') return undefined;
+    return canonicalError('DEADLINE_EXCEEDED', notStartedText(this.options.waitMs));
   }
 
   /** One WS text frame → one seed 000 answer. */
@@ -119,7 +175,8 @@ export class PosService {
     const converted = wsRequestToCommand(request, { taxTable: route.taxTable });
     if (!converted.ok) return wsErrorAnswer(request.event, converted.error);
     // WS frames carry no idempotency key: nothing is queued for an offline agent.
-    if (!this.relay.isOnline(route.agentId)) return wsErrorAnswer(request.event, this.offline(route, false));
+    if (!this.relay.isOnline(route.agentId))
+      return wsErrorAnswer(request.event, this.offline(route.agentId, false));
     const outcome = await this.dispatch(route, converted.value, actor, 'ws');
     if (outcome.state === 'pending') {
       const inDoubt = (await this.store.statusOf?.(outcome.commandId)) === 'inDoubt';
@@ -129,7 +186,7 @@ export class PosService {
           'IN_PROGRESS',
           inDoubt
             ? inDoubtWsText(outcome.commandId)
-            : `операция ещё выполняется (команда ${outcome.commandId})`,
+            : `${UNKEYED_UNKNOWN_TEXT} (команда ${outcome.commandId})`,
         ),
       );
     }
@@ -139,6 +196,8 @@ export class PosService {
         request.event,
         canonicalError('IN_PROGRESS', inDoubtWsText(outcome.result.commandId)),
       );
+    const notStarted = this.notStarted(outcome.result);
+    if (notStarted) return wsErrorAnswer(request.event, notStarted);
     return commandOutcomeToWsAnswer(request, outcome.result.outcome, route.identity);
   }
 
@@ -157,6 +216,15 @@ export class PosService {
     const converted = saleRequestToCommand(parsed.request, { paymentKinds: route.paymentKinds });
     if (!converted.ok) return converted.answer;
     if (converted.command.type === 'receipt.reprint' && 'fiscalId' in converted.command.document) {
+      // The cash core cannot print a copy (seed 003): a receipt the ledger knows is answered with
+      // its fiscal data and printError; any other goes to the register, which says whether it exists.
+      if (route.kind === 'cash-core') {
+        const stored = await this.store.receiptAnswer?.(
+          route.registerId,
+          converted.command.document.fiscalId,
+        );
+        if (stored) return { ...stored, printError: 1, message: CASH_CORE_NO_COPY_TEXT };
+      }
       const reference = await this.reprintReference(route, converted.command.document.fiscalId);
       if (!reference.ok) return saleAnswerForError(reference.error);
       converted.command.document = reference.document;
@@ -164,13 +232,19 @@ export class PosService {
     const key = converted.command.type === 'receipt' ? saleIdempotencyKey(parsed.request) : undefined;
     if (!key) {
       // No docTime, no uniqueness control (seed 001): never queued blindly for an offline agent.
-      if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route, false));
+      if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route.agentId, false));
       return this.runSale(route, converted.command, actor);
     }
     // Insert first: a new document (the usual case) costs one statement before it is published.
-    const envelope = this.envelope(route, converted.command, actor, saleCommandId(route.registerId, key));
+    const envelope = this.envelope(route, converted.command, actor, saleCommandId(saleScope(route), key));
     const pending = await store.createPending(
-      { idempotencyKey: key, commandId: envelope.id, registerId: route.registerId, agentId: route.agentId },
+      {
+        idempotencyKey: key,
+        commandId: envelope.id,
+        registerId: route.registerId,
+        agentId: route.agentId,
+        ...(route.storeId ? { storeId: route.storeId } : {}),
+      },
       envelope,
     );
     if (!pending.created) return this.repeat(route, pending.document, converted.command, actor);
@@ -193,9 +267,34 @@ export class PosService {
   ): Promise<SaleAnswer> {
     // Sent, and not proven either way: sending it again could print it twice.
     if (existing.status === 'inDoubt') return inDoubtSaleAnswer();
+    if (existing.status === 'done' && existing.answer?.code === 0 && existing.registerId !== route.registerId)
+      // Fiscalized on a sibling register (the client failed over): its answer, no second receipt;
+      // a copy can only come from the register that printed it.
+      return {
+        ...existing.answer,
+        printError: 1,
+        message: `документ уже фискализирован на другой кассе магазина (${existing.registerId}); копия не напечатана`,
+      };
     if (existing.status === 'done' && existing.answer?.code === 0) {
+      // Seed 001: a repeat of a fiscalized document prints a copy. Wherever no copy can be printed,
+      // the stored answer still comes back (same fiscalID) with `printError` and the reason.
       const fiscalId = existing.answer.fiscalID ?? existing.fiscalId;
-      if (!fiscalId || !this.relay.isOnline(route.agentId)) return existing.answer;
+      if (!fiscalId)
+        return {
+          ...existing.answer,
+          printError: 1,
+          message: 'копия не напечатана: у документа нет фискального признака',
+        };
+      if (!this.relay.isOnline(route.agentId))
+        return {
+          ...existing.answer,
+          printError: 1,
+          message: `копия не напечатана: агент магазина (${route.agentId}) не в сети`,
+        };
+      // Seed 003 has no call that prints a copy of an existing document (the core can only render
+      // its image): nothing is sent, and the client is told so.
+      if (route.kind === 'cash-core')
+        return { ...existing.answer, printError: 1, message: CASH_CORE_NO_COPY_TEXT };
       const reference = await this.reprintReference(route, fiscalId);
       if (!reference.ok)
         return { ...existing.answer, printError: 1, message: describeError(reference.error) };
@@ -222,20 +321,13 @@ export class PosService {
         route,
         command,
         actor,
-        saleCommandId(route.registerId, `${existing.idempotencyKey}#${randomUUID()}`),
+        saleCommandId(saleScope(route), `${existing.idempotencyKey}#${randomUUID()}`),
       );
-      if (
-        await this.store.restart(
-          route.registerId,
-          existing.idempotencyKey,
-          existing.commandId,
-          envelope,
-          route.agentId,
-        )
-      )
+      if (await this.store.restart(existing.commandId, envelope, route.agentId))
         return this.publishSale(route, envelope);
     }
-    return this.answerExisting(route, existing.commandId, existing.answer);
+    // Still running, perhaps on a sibling register's agent: wait on the agent it was sent to.
+    return this.answerExisting(existing.agentId ?? route.agentId, existing.commandId, existing.answer);
   }
 
   /**
@@ -266,14 +358,14 @@ export class PosService {
 
   /** A repeat: the stored answer (same fiscalID), or the running document's result when it comes. */
   private async answerExisting(
-    route: RegisterRoute,
+    agentId: string,
     commandId: string,
     stored: SaleAnswer | undefined,
   ): Promise<SaleAnswer> {
     if (stored) return stored;
     // Queued for an agent that is away: waiting would only end in "still in progress".
-    if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route, true));
-    const late = await this.relay.waitForResult(commandId, this.options.waitMs, route.agentId);
+    if (!this.relay.isOnline(agentId)) return saleAnswerForError(this.offline(agentId, true));
+    const late = await this.relay.waitForResult(commandId, this.options.waitMs, agentId);
     if (!late) return this.notYetAnswer(commandId);
     // The relay stored it before handing it over: the client's next repeat finds it complete.
     return this.saleAnswer(late);
@@ -282,7 +374,9 @@ export class PosService {
   /** The wait is over without a result: still running, or in doubt (the agent's heartbeat said so). */
   private async notYetAnswer(commandId: string, keyed = true): Promise<SaleAnswer> {
     if ((await this.store.statusOf?.(commandId)) === 'inDoubt') return inDoubtSaleAnswer(keyed);
-    return saleAnswerForError(canonicalError('IN_PROGRESS', STILL_RUNNING_TEXT));
+    return saleAnswerForError(
+      canonicalError('IN_PROGRESS', keyed ? STILL_RUNNING_TEXT : UNKEYED_UNKNOWN_TEXT),
+    );
   }
 
   /**
@@ -300,7 +394,13 @@ export class PosService {
     const outcome = await this.dispatch(route, command, actor, 'sale');
     if (outcome.state === 'pending') return this.notYetAnswer(outcome.commandId, false);
     if (resultDocumentStatus(outcome.result) === 'inDoubt') return inDoubtSaleAnswer(false);
-    return commandOutcomeToSaleAnswer(outcome.result.outcome);
+    const notStarted = this.notStarted(outcome.result);
+    if (notStarted) return saleAnswerForError(notStarted);
+    const answer = commandOutcomeToSaleAnswer(outcome.result.outcome);
+    // A reprint on the cash core finds the document (its fiscal data comes back) but prints nothing.
+    if (command.type === 'receipt.reprint' && route.kind === 'cash-core' && answer.code === 0)
+      return { ...answer, printError: 1, message: CASH_CORE_NO_COPY_TEXT };
+    return answer;
   }
 
   /**
@@ -312,7 +412,7 @@ export class PosService {
     const online = this.relay.isOnline(route.agentId);
     const outcome = await this.relay.publish(route.agentId, envelope, online ? this.options.waitMs : 0);
     if (outcome.state === 'pending')
-      return online ? this.notYetAnswer(envelope.id) : saleAnswerForError(this.offline(route, true));
+      return online ? this.notYetAnswer(envelope.id) : saleAnswerForError(this.offline(route.agentId, true));
     return this.saleAnswer(outcome.result);
   }
 }

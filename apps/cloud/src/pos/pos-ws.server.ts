@@ -1,20 +1,23 @@
+import { FrameQueue } from './frame-queue';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { canonicalError, wsErrorAnswer, type WsErrorAnswer } from '@kassa-relay/protocol';
+import { canonicalError, parseWsRequest, wsErrorAnswer, type WsErrorAnswer } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { LOGGER } from '../core/tokens';
 import { PosAccessService } from './pos-access';
 import { PosKeys } from './pos-keys';
 import { PosService, wsInternalErrorAnswer } from './pos-service';
+import { UnknownFieldsLog } from './unknown-fields-log';
 
 /** Largest /ws frame: far above any seed 000 frame; a bigger one closes the connection (1009). */
 export const WS_MAX_FRAME_BYTES = 1024 * 1024;
 /**
- * Frames one connection may have in flight (each may wait for its register): beyond that a frame is
- * answered at once with the seed 000 "register busy" error instead of queueing without bound.
+ * Frames one connection may have queued (handled one at a time, each may wait for its register):
+ * beyond that a frame is answered at once with the seed 000 "register busy" error instead of
+ * queueing without bound.
  */
 export const WS_MAX_IN_FLIGHT = 32;
 /** Where socket.io (engine.io) takes its upgrades: its own check is exactly this prefix. */
@@ -78,6 +81,7 @@ export function wsBusyAnswer(raw: string | Buffer): WsErrorAnswer {
 export class PosWebSocketServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
   private readonly byKey = new Map<string, Set<WebSocket>>();
+  private readonly unknownFields: UnknownFieldsLog;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -85,7 +89,9 @@ export class PosWebSocketServer implements OnApplicationBootstrap, OnApplication
     private readonly pos: PosService,
     private readonly keys: PosKeys,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.unknownFields = new UnknownFieldsLog(logger);
+  }
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
@@ -137,7 +143,7 @@ export class PosWebSocketServer implements OnApplicationBootstrap, OnApplication
         if (sockets.size === 0) this.byKey.delete(principal.keyId);
       });
       ws.on('error', () => undefined);
-      let inFlight = 0;
+      const frames = new FrameQueue(WS_MAX_IN_FLIGHT);
       const send = (answer: unknown) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
       };
@@ -146,24 +152,32 @@ export class PosWebSocketServer implements OnApplicationBootstrap, OnApplication
           const raw = isBinary
             ? Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data as ArrayBuffer)])
             : data.toString();
-          if (inFlight >= WS_MAX_IN_FLIGHT) return send(wsBusyAnswer(raw));
-          inFlight += 1;
-          this.pos
-            .handleWsFrame(route, raw, actor)
-            .catch((error: Error) => {
-              this.logger.error({ err: error, register: route.registerId }, 'ws frame failed');
-              return wsInternalErrorAnswer(raw);
-            })
-            .then(send)
-            .catch((error: unknown) => this.logger.error({ err: error }, 'ws answer failed'))
-            .finally(() => {
-              inFlight -= 1;
-            });
+          this.noteUnknownFields(principal.keyId, route.registerId, raw);
+          const queued = frames.push(() =>
+            this.pos
+              .handleWsFrame(route, raw, actor)
+              .catch((error: Error) => {
+                this.logger.error({ err: error, register: route.registerId }, 'ws frame failed');
+                return wsInternalErrorAnswer(raw);
+              })
+              .then(send)
+              .catch((error: unknown) => this.logger.error({ err: error }, 'ws answer failed')),
+          );
+          if (!queued) send(wsBusyAnswer(raw));
         } catch (error) {
           this.logger.error({ err: error }, 'ws frame could not be read');
         }
       });
     });
+  }
+
+  /** Fields seed 000 does not define are ignored; logged once per POS key and field set. */
+  private noteUnknownFields(keyId: string, registerId: string, raw: string | Buffer): void {
+    const parsed = parseWsRequest(raw);
+    if (parsed.ok && parsed.unknownFields.length > 0)
+      this.unknownFields.note(keyId, `ws ${parsed.request.event}`, parsed.unknownFields, {
+        register: registerId,
+      });
   }
 
   onApplicationShutdown(): void {

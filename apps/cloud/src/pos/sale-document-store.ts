@@ -5,6 +5,8 @@ export interface SaleDocument {
   idempotencyKey: string;
   commandId: string;
   registerId: string;
+  /** The store the document belongs to: seed 001's uniqueness holds across its registers. */
+  storeId?: string;
   /** `inDoubt`: a fiscal call was sent and it is not proven whether it took effect — never re-sent. */
   status: 'pending' | 'done' | 'failed' | 'inDoubt';
   answer?: SaleAnswer;
@@ -32,17 +34,13 @@ export interface SaleDocumentStore {
    * Re-arms a failed document with a new command (new id) for a new attempt; false when someone
    * else already did (or it is no longer failed).
    */
-  restart?(
-    registerId: string,
-    idempotencyKey: string,
-    previousCommandId: string,
-    envelope: CommandEnvelope,
-    agentId?: string,
-  ): Promise<boolean>;
+  restart?(previousCommandId: string, envelope: CommandEnvelope, agentId?: string): Promise<boolean>;
   /**
    * Where a fiscalized receipt of this register stands, for registers that can reprint only their
    * last receipt: `latest` when no receipt was made (or is being made) after it, `older` when one
    * was, `unknown` when the register made no such receipt through the cloud.
    */
   receiptPosition?(registerId: string, fiscalId: string): Promise<'latest' | 'older' | 'unknown'>;
+  /** The answer a fiscalized receipt of this register was (or would have been) given, by its fiscal id. */
+  receiptAnswer?(registerId: string, fiscalId: string): Promise<SaleAnswer | undefined>;
 }

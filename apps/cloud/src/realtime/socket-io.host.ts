@@ -1,3 +1,4 @@
+import { FrameQueue } from '../pos/frame-queue';
 import type { Server as HttpServer } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -101,7 +102,8 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
         Awaited<ReturnType<PosAccessService['resolve']>>,
         { ok: true }
       >;
-      let inFlight = 0;
+      // One event at a time per connection: answers leave in request order (FrameQueue).
+      const frames = new FrameQueue(WS_MAX_IN_FLIGHT);
       socket.onAny((event: unknown, ...args: unknown[]) => {
         try {
           const ack =
@@ -126,19 +128,17 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
                 ? payload
                 : JSON.stringify(payload ?? null)
               : JSON.stringify({ event, data: payload ?? {} });
-          if (inFlight >= WS_MAX_IN_FLIGHT) return reply(wsBusyAnswer(raw));
-          inFlight += 1;
-          this.pos
-            .handleWsFrame(route, raw, actor)
-            .catch((error: Error) => {
-              this.logger.error({ err: error, register: route.registerId }, 'socket.io /pos frame failed');
-              return wsInternalErrorAnswer(raw);
-            })
-            .then(reply)
-            .catch((error: unknown) => this.logger.error({ err: error }, 'socket.io /pos answer failed'))
-            .finally(() => {
-              inFlight -= 1;
-            });
+          const queued = frames.push(() =>
+            this.pos
+              .handleWsFrame(route, raw, actor)
+              .catch((error: Error) => {
+                this.logger.error({ err: error, register: route.registerId }, 'socket.io /pos frame failed');
+                return wsInternalErrorAnswer(raw);
+              })
+              .then(reply)
+              .catch((error: unknown) => this.logger.error({ err: error }, 'socket.io /pos answer failed')),
+          );
+          if (!queued) reply(wsBusyAnswer(raw));
         } catch (error) {
           this.logger.error({ err: error }, 'socket.io /pos event could not be read');
         }

@@ -16,10 +16,44 @@ export const taxTableSchema = z
       name: z.string().max(100).optional(),
       /** The register's own tax code (iKKM `tax` parameter). */
       registerCode: z.string().max(20).optional(),
+      /** "Без НДС": no tax line at all on the item (not a 0 % tax). */
+      exempt: z.boolean().optional(),
     }),
   )
   .max(20)
   .default([]);
+export type StoredTaxTable = z.infer<typeof taxTableSchema>;
+
+/**
+ * The tax table a register gets when none is given (and what an empty stored table means), from
+ * its kind and country (its currency: KZT Kazakhstan, RUB Russia). WS `tax_number` indexes it.
+ * - Kazakhstan: 0 — VAT 12 %, 1 — without VAT. On an iKKM, VAT uses the device's default tax
+ *   (set on the device when the web cash register is enabled, seed 002) and "Без НДС" its tax
+ *   code 2 (seed 002's own taxes table: "1": "НДС", "2": "Без НДС"; check /dump/table/taxes).
+ * - Russia: seed 000's own example order — 0 — VAT 20 %, 1 — VAT 10 %, then 2 — VAT 0 %,
+ *   3 — without VAT.
+ * Editable as any table (admin API, dashboard).
+ */
+export function defaultTaxTable(kind: RegisterKind, currency: 'KZT' | 'RUB'): StoredTaxTable {
+  if (currency === 'RUB')
+    return [
+      { percent: 20, name: 'НДС 20%' },
+      { percent: 10, name: 'НДС 10%' },
+      { percent: 0, name: 'НДС 0%' },
+      { percent: 0, name: 'Без НДС', exempt: true },
+    ];
+  return [
+    { percent: 12, name: 'НДС 12%' },
+    { percent: 0, name: 'Без НДС', exempt: true, ...(kind === 'ikkm' ? { registerCode: '2' } : {}) },
+  ];
+}
+
+/** A stored table, or the default for the register's kind and country when it is empty (or absent). */
+export const effectiveTaxTable = (
+  stored: StoredTaxTable | undefined,
+  kind: RegisterKind,
+  currency: 'KZT' | 'RUB',
+): StoredTaxTable => (stored && stored.length > 0 ? stored : defaultTaxTable(kind, currency));
 
 const url = z.url({ protocol: /^https?$/, message: 'device url must be http:// or https://' });
 
@@ -131,9 +165,20 @@ export const PAYMENT_KINDS: Record<RegisterKind, readonly PaymentKind[]> = {
   'cash-core': ['cash', 'card', 'mobile'],
 };
 
-export const routeTaxTable = (config: StoredRegisterConfig): TaxTableEntry[] =>
-  config.taxTable.map((entry) => ({
+/**
+ * The table POS requests are converted with. `register` given: an empty stored table is the
+ * default for the register's kind and country (registers created before defaults existed).
+ */
+export const routeTaxTable = (
+  config: StoredRegisterConfig,
+  register?: { kind: RegisterKind; currency: 'KZT' | 'RUB' },
+): TaxTableEntry[] =>
+  (register
+    ? effectiveTaxTable(config.taxTable, register.kind, register.currency)
+    : (config.taxTable ?? [])
+  ).map((entry) => ({
     rate: percentToMilliPercent(entry.percent),
     ...(entry.name ? { name: entry.name } : {}),
     ...(entry.registerCode ? { registerCode: entry.registerCode } : {}),
+    ...(entry.exempt ? { exempt: true } : {}),
   }));

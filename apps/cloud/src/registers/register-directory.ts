@@ -35,9 +35,14 @@ export class RegisterDirectory {
             agentDisabled: register.agent?.disabledAt != null,
             route: {
               registerId: register.id,
+              storeId: register.storeId,
               agentId: register.agentId,
               kind: wireKind(register.kind),
-              taxTable: routeTaxTable(register.config as unknown as StoredRegisterConfig),
+              taxTable: routeTaxTable(register.config as unknown as StoredRegisterConfig, {
+                kind: wireKind(register.kind),
+                currency: register.currency,
+              }),
+              currency: register.currency,
               paymentKinds: PAYMENT_KINDS[wireKind(register.kind)],
               ...(register.serialNumber
                 ? {

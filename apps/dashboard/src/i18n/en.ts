@@ -415,6 +415,8 @@ export const en: Record<MessageKey, string> = {
   'stores.kkmOfdId': 'Register kkm_ofd_id',
   'stores.inn': 'INN/BIN (12 digits, optional)',
   'stores.rates': 'Tax rates, % (comma-separated)',
+  'stores.ratesDefault':
+    'empty: the country default (KZ 12 % and without VAT; RU 20, 10, 0 % and without VAT)',
   'stores.ratesRule': 'Numbers from 0 to 100, comma-separated',
   'stores.agentHint': 'The agent takes the register at once; a register without an agent takes no commands.',
 

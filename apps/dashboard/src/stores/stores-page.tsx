@@ -274,7 +274,8 @@ function RegisterForm({
         url: device.url ?? '',
         kkmOfdId: device.kkmOfdId !== undefined ? String(device.kkmOfdId) : '',
         inn: device.inn ?? '',
-        rates: (details.data?.taxTable ?? [{ percent: 12 }]).map((entry) => String(entry.percent)).join(', '),
+        // A new register left empty gets its country's default table from the cloud (12 %, without VAT in Kazakhstan).
+        rates: (details.data?.taxTable ?? []).map((entry) => String(entry.percent)).join(', '),
         agentId: register ? (register.agentId ?? '') : (agents[0]?.id ?? ''),
       }}
       storedTaxTable={details.data?.taxTable}
@@ -468,6 +469,7 @@ function RegisterFormFields({
           <input
             name="rates"
             value={form.rates}
+            placeholder={register ? undefined : t('stores.ratesDefault')}
             aria-invalid={taxTable === null}
             onChange={(e) => set('rates')(e.target.value)}
           />

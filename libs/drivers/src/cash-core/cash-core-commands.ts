@@ -356,10 +356,12 @@ export async function documentImage(
 }
 
 /**
- * Seed 003 has no call that sends an existing document to the printer (is_printable exists only
- * on TradeOperation and ZXReport, which make new documents). What it allows is the picture of a
- * document; a reprint is therefore the duplicate's image (GetDocumentImage, is_original=false)
- * with the document's fiscal data, for the client to print. Nothing is printed by the core.
+ * Seed 003 has no call that sends an existing document to the printer (`is_printable` exists only
+ * on TradeOperation and ZXReport, which make new documents; GetDocumentImage only renders a
+ * picture). So a reprint cannot be done: the document is looked up (an unknown one is NOT_FOUND,
+ * as for an image) and the answer is NOT_SUPPORTED with the reason, for the client's `printError`.
+ * Nothing is sent that could print or register anything. The picture stays available as
+ * `receipt.image`.
  */
 export async function reprint(
   env: CashCoreEnv,
@@ -367,38 +369,13 @@ export async function reprint(
 ): Promise<CommandOutcome> {
   const ref = await resolveDocument(env, command.document);
   if (!ref.ok) return { ok: false, error: ref.error };
-  const { shiftNumber, documentNumber } = ref.value;
-  const entries = await env.reads.transactions({ shift_number: shiftNumber });
-  const entry = entries.ok
-    ? entries.value.find((e) => e.shiftNumber === shiftNumber && e.documentNumber === documentNumber)
-    : undefined;
-  const image = await env.client.image({
-    kkm_ofd_id: env.kkmOfdId,
-    fr_shift_number: shiftNumber,
-    shift_document_number: documentNumber,
-    is_original: false,
-  });
-  if (!image.ok) return { ok: false, error: image.error };
-  const fiscalId =
-    ref.value.fiscalId ?? (entry?.command === COMMAND.TICKET ? nonEmpty(entry.body['fiscal_id']) : undefined);
-  // The total from the full body (TicketObject amounts.total, MoneyPlacementObject sum): the list's
-  // `sum` is not defined precisely enough by the seed.
-  const full = entry ? await env.reads.transaction(entry.id) : undefined;
-  const body = full?.ok ? full.value.body : undefined;
-  const total = body ? (minorOf(obj(body['amounts'])['total']) ?? minorOf(body['sum'])) : undefined;
-  return {
-    ok: true,
-    result: {
-      type: 'receipt.reprint',
-      shiftNumber,
-      documentNumber,
-      ...(fiscalId ? { fiscalId } : {}),
-      ...(total !== undefined ? { total } : {}),
-      ...(entry ? { offline: entry.isOffline } : {}),
-      image: { contentType: 'image/png', base64: image.data.toString('base64') },
-      raw: { transaction: entry, printedByRegister: false },
-    },
-  };
+  const { shiftNumber, documentNumber, fiscalId } = ref.value;
+  return fail(
+    'NOT_SUPPORTED',
+    `кассовое ядро не может напечатать копию документа (смена ${shiftNumber}, документ ${documentNumber}` +
+      `${fiscalId ? `, ФП ${fiscalId}` : ''}): в его API (seed 003) нет вызова печати копии. ` +
+      'Документ фискализирован, копия не напечатана',
+  );
 }
 
 async function resolveDocument(

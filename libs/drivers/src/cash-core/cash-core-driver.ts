@@ -137,7 +137,7 @@ export class CashCoreDriver implements RegisterDriver {
         'operators.list',
         'operators.sync',
         'receipt.image',
-        'receipt.reprint',
+        // No 'receipt.reprint': seed 003 has no call that prints a copy (it answers NOT_SUPPORTED).
       ],
       receiptOperations: ['sale', 'saleReturn', 'buy', 'buyReturn'],
       paymentKinds: [...CASH_CORE_PAYMENT_KINDS],

@@ -19,6 +19,7 @@ import {
   minorOf,
   nonEmpty,
   obj,
+  progressiveOf,
   reportCounters,
   ROLE,
   str,
@@ -36,8 +37,7 @@ export function kkmCounters(kkm: KkmState): ShiftCounters {
   return {
     ...emptyShiftCounters(),
     cashBalance: kkm.cashSum ?? 0,
-    progressiveTotalSales: kkm.nonNullableSums[2] ?? 0,
-    progressiveTotalReturns: kkm.nonNullableSums[3] ?? 0,
+    ...progressiveOf(kkm),
   };
 }
 

@@ -216,11 +216,44 @@ const byOperation = (entries: unknown, operation: number): Json | undefined =>
 const sumOf = (entry: Json | undefined, field = 'sum'): number => (entry ? (minorOf(entry[field]) ?? 0) : 0);
 
 /**
+ * The sum of one operation in a report list (`discountsList`, `markupsList`, `non_nullable_sumsList`).
+ * The core lists only the operations that have a sum, and renders an empty list as `{}`: a list that
+ * is there without the operation is 0. A list that is not there at all is unknown (undefined).
+ */
+function listedSum(entries: unknown, operation: number): number | undefined {
+  if (entries === undefined || entries === null) return undefined;
+  return sumOf(byOperation(entries, operation));
+}
+
+/**
+ * "Сумма аннулированных" from `annulled_tickets`: no annulled ticket in the shift
+ * (`annulled_tickets_count` 0) → 0. Otherwise the seed does not define the entries of
+ * `annulled_operationsList`; they are read as its other operation lists are (`{operation, count, sum}`)
+ * and added up — any entry without a readable `sum`, or no entries, leaves the sum unknown.
+ */
+function annulledSum(body: Json): number | undefined {
+  const annulled = body['annulled_tickets'];
+  if (!isObject(annulled)) return undefined;
+  const count = int(annulled['annulled_tickets_count']);
+  if (count === 0) return 0;
+  if (count === undefined) return undefined;
+  const entries = list(annulled['annulled_operationsList']).map(obj);
+  if (entries.length === 0) return undefined;
+  let total = 0;
+  for (const entry of entries) {
+    const sum = minorOf(entry['sum']);
+    if (sum === undefined) return undefined;
+    total += sum;
+  }
+  return total;
+}
+
+/**
  * Shift counters from a ZXReport body (ReportObject): sales are OPERATION_SELL (2), returns
  * OPERATION_SELL_RETURN (3) — seed 000's counters know only those two. Discounts and markups come
  * from `discountsList`/`markupsList` (item and receipt modifiers together), progressive totals from
- * `non_nullable_sumsList`, cash in/out from `money_placementsList`. The core reports no annulled
- * sum (only counts), so `sumCanceled` is 0.
+ * `non_nullable_sumsList`, cash in/out from `money_placementsList`, the annulled sum from
+ * `annulled_tickets` (`annulledSum`). A list the body lacks leaves its counters out (unknown).
  */
 export function reportCounters(body: Json): ShiftCounters {
   const tickets = body['ticket_operationsList'];
@@ -231,12 +264,12 @@ export function reportCounters(body: Json): ShiftCounters {
   return {
     ...emptyShiftCounters(),
     cashBalance: minorOf(body['cash_sum']) ?? 0,
-    progressiveTotalSales: sumOf(byOperation(body['non_nullable_sumsList'], OPERATION.SELL)),
-    progressiveTotalReturns: sumOf(byOperation(body['non_nullable_sumsList'], OPERATION.SELL_RETURN)),
-    discountSumSales: sumOf(byOperation(body['discountsList'], OPERATION.SELL)),
-    markupSumSales: sumOf(byOperation(body['markupsList'], OPERATION.SELL)),
-    discountSumReturns: sumOf(byOperation(body['discountsList'], OPERATION.SELL_RETURN)),
-    markupSumReturns: sumOf(byOperation(body['markupsList'], OPERATION.SELL_RETURN)),
+    ...known('progressiveTotalSales', listedSum(body['non_nullable_sumsList'], OPERATION.SELL)),
+    ...known('progressiveTotalReturns', listedSum(body['non_nullable_sumsList'], OPERATION.SELL_RETURN)),
+    ...known('discountSumSales', listedSum(body['discountsList'], OPERATION.SELL)),
+    ...known('markupSumSales', listedSum(body['markupsList'], OPERATION.SELL)),
+    ...known('discountSumReturns', listedSum(body['discountsList'], OPERATION.SELL_RETURN)),
+    ...known('markupSumReturns', listedSum(body['markupsList'], OPERATION.SELL_RETURN)),
     countSales: int(sales?.['tickets_count']) ?? 0,
     sumSales: sumOf(sales, 'tickets_sum'),
     countReturns: int(returns?.['tickets_count']) ?? 0,
@@ -245,7 +278,21 @@ export function reportCounters(body: Json): ShiftCounters {
     sumInsert: sumOf(deposits, 'operations_sum'),
     countRemove: int(withdrawals?.['operations_count']) ?? 0,
     sumRemove: sumOf(withdrawals, 'operations_sum'),
-    sumCanceled: 0,
+    ...known('sumCanceled', annulledSum(body)),
+  };
+}
+
+/** A counter that is known, or nothing (absent = unknown in the canonical counters). */
+const known = <K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+
+/** Progressive totals from GetKKMList `non_nullable_sums` (indexed by OperationTypeEnum), when it has them. */
+export function progressiveOf(
+  kkm: KkmState,
+): Pick<ShiftCounters, 'progressiveTotalSales' | 'progressiveTotalReturns'> {
+  return {
+    ...known('progressiveTotalSales', kkm.nonNullableSums[OPERATION.SELL]),
+    ...known('progressiveTotalReturns', kkm.nonNullableSums[OPERATION.SELL_RETURN]),
   };
 }
 
@@ -295,8 +342,7 @@ export function transactionCounters(
   const counters: ShiftCounters = {
     ...emptyShiftCounters(),
     cashBalance: kkm.cashSum ?? 0,
-    progressiveTotalSales: kkm.nonNullableSums[OPERATION.SELL] ?? 0,
-    progressiveTotalReturns: kkm.nonNullableSums[OPERATION.SELL_RETURN] ?? 0,
+    ...progressiveOf(kkm),
     sumSales: turnover(OPERATION.SELL),
     sumReturns: turnover(OPERATION.SELL_RETURN),
   };

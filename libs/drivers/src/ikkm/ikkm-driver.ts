@@ -6,6 +6,7 @@ import {
   type CommandOutcome,
   type CommandResult,
   type DeviceWarning,
+  emptyShiftCounters,
   ikkmAmountToMinor,
   ikkmCodeInfo,
   milliToIkkmQuantity,
@@ -16,6 +17,7 @@ import {
   type RegisterCapabilities,
   type RegisterHealth,
   type RegisterIdentity,
+  type ShiftCounters,
 } from '@kassa-relay/protocol';
 import type {
   ExecuteContext,
@@ -28,11 +30,14 @@ import type {
 import { type IkkmAnswer, IkkmClient, type IkkmMethod, type IkkmRequest } from './ikkm-client';
 import {
   intOf,
+  type IkkmChequeRow,
   type IkkmInfo,
   ikkmMoney,
   type IkkmShiftReport,
   type IkkmShiftRow,
   type IkkmTransaction,
+  lastChequeNumber,
+  progressiveTotals,
   shiftReportToCounters,
 } from './ikkm-tables';
 import { shiftTiming, warningsForError } from '../device-health';
@@ -226,7 +231,11 @@ export class IkkmDriver implements RegisterDriver {
   private async openShift(): Promise<CommandOutcome> {
     const info = await this.info();
     if (!info.ok) return { ok: false, error: info.error };
-    return { ok: true, result: this.resultFromInfo('shift.open', info.value) };
+    const counters = await this.liveCounters(info.value);
+    return {
+      ok: true,
+      result: { ...this.resultFromInfo('shift.open', info.value), ...(counters ? { counters } : {}) },
+    };
   }
 
   /**
@@ -281,27 +290,85 @@ export class IkkmDriver implements RegisterDriver {
       return unknownResult(
         `Z-отчёт отправлен, но смена ${shiftNumber} ещё открыта; iKKM не отвечает на Z-отчёт (описание web-api, стр. 355) — состояние будет проверено ещё раз`,
       );
-    return this.closedShiftResult(type, shiftNumber, { status: answer.status, body: answer.value });
+    return this.closedShiftResult(
+      type,
+      shiftNumber,
+      { status: answer.status, body: answer.value },
+      before.value.cashierName || undefined,
+    );
   }
 
+  /**
+   * A closed shift's result. Everything here is a follow-up read after the fact (the Z is done, or
+   * was done long ago): a read that fails only leaves its fields out — it never fails the command.
+   * Counters from the shift report; `documentNumber` = the last cheque of the shift from its cheque
+   * list (the iKKM gives the Z report no number of its own); `cashier` = who was logged in.
+   */
   private async closedShiftResult(
     type: CommandResult['type'],
     shiftNumber: number,
     raw: unknown,
+    cashier?: string,
   ): Promise<CommandOutcome> {
-    const report = await this.client.getJson<IkkmShiftReport>(`/dump/table/shifts/${shiftNumber}/report`);
-    const identity = await this.identity();
+    const report = await this.followUp(() =>
+      this.client.getJson<IkkmShiftReport>(`/dump/table/shifts/${shiftNumber}/report`),
+    );
+    const counters = report ? safely(() => shiftReportToCounters(report)) : undefined;
+    const cheques = await this.followUp(() =>
+      this.client.getJson<IkkmChequeRow[]>(`/dump/table/shifts/${shiftNumber}/cheques`),
+    );
+    const documentNumber = cheques === undefined ? undefined : lastChequeNumber(cheques);
+    const identity = await this.identity().catch(() => undefined);
     return {
       ok: true,
       result: {
         type,
         shiftNumber,
-        shift: { number: shiftNumber, open: false },
-        ...(report.ok ? { counters: shiftReportToCounters(report.value) } : {}),
+        ...(documentNumber !== undefined ? { documentNumber } : {}),
+        shift: { number: shiftNumber, open: false, ...(cashier ? { cashier } : {}) },
+        ...(cashier ? { cashier } : {}),
+        ...(counters ? { counters } : {}),
         ...(identity ? { identity } : {}),
-        raw: { answer: raw, report: report.ok ? report.value : undefined },
+        raw: { answer: raw, report },
       },
     };
+  }
+
+  /** A read after the fiscal call: its value, or undefined whatever went wrong (never throws). */
+  private async followUp<T>(
+    read: () => Promise<{ ok: true; value: T } | { ok: false; error: CanonicalError }>,
+  ): Promise<T | undefined> {
+    try {
+      const answer = await read();
+      return answer.ok ? answer.value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Counters of the register now (shift.open, register.info): the drawer from getInfo, the
+   * progressive totals from the current shift's report (`fiscalData`; getInfo has none), and the
+   * open shift's own figures from that report. With the shift closed nothing is registered in a
+   * current shift, so its counts are 0. A report that cannot be read (a plain cashier gets -16:
+   * reports are for senior cashiers) leaves the progressive totals out.
+   */
+  private async liveCounters(info: IkkmInfo): Promise<ShiftCounters | undefined> {
+    const cashBalance = safely(() => ikkmMoney(info.cashWeHave));
+    if (cashBalance === undefined) return undefined;
+    const shiftNumber = intOf(info.currentShiftID) ?? 0;
+    const report =
+      shiftNumber > 0
+        ? await this.followUp(() =>
+            this.client.getJson<IkkmShiftReport>(`/dump/table/shifts/${shiftNumber}/report`),
+          )
+        : undefined;
+    const totals = report ? (safely(() => progressiveTotals(report)) ?? {}) : {};
+    const shiftFigures =
+      report && info.currentShiftStatus === 'opened'
+        ? safely(() => shiftReportToCounters(report))
+        : undefined;
+    return { ...emptyShiftCounters(), ...shiftFigures, ...totals, cashBalance };
   }
 
   private async receipt(command: CommandOf<'receipt'>, context: ExecuteContext): Promise<CommandOutcome> {
@@ -454,11 +521,13 @@ export class IkkmDriver implements RegisterDriver {
     if (!info.ok) return { ok: true, result: { type: 'report.x', raw } };
     const shiftNumber = intOf(info.value.currentShiftID) ?? 0;
     const report = await this.client.getJson<IkkmShiftReport>(`/dump/table/shifts/${shiftNumber}/report`);
+    const { counters: _drawerOnly, ...base } = this.resultFromInfo('report.x', info.value);
+    const counters = report.ok ? safely(() => shiftReportToCounters(report.value)) : undefined;
     return {
       ok: true,
       result: {
-        ...this.resultFromInfo('report.x', info.value),
-        ...(report.ok ? { counters: shiftReportToCounters(report.value) } : {}),
+        ...base,
+        ...(counters ? { counters } : {}),
         raw: { answer: raw, report: report.ok ? report.value : undefined },
       },
     };
@@ -482,10 +551,13 @@ export class IkkmDriver implements RegisterDriver {
   private async registerInfo(): Promise<CommandOutcome> {
     const info = await this.info();
     if (!info.ok) return { ok: false, error: info.error };
+    const { counters: _drawerOnly, ...base } = this.resultFromInfo('register.info', info.value);
+    const counters = await this.liveCounters(info.value);
     return {
       ok: true,
       result: {
-        ...this.resultFromInfo('register.info', info.value),
+        ...base,
+        ...(counters ? { counters } : {}),
         health: await this.healthFrom(info.value),
       },
     };
@@ -1024,19 +1096,15 @@ export class IkkmDriver implements RegisterDriver {
         ...(info.cashierName ? { cashier: info.cashierName } : {}),
       },
       ...(info.cashierName ? { cashier: info.cashierName } : {}),
-      counters: { ...shiftReportToCounters({}), cashBalance: ikkmMoney(info.cashWeHave) },
+      // The drawer alone (getInfo has no other figure); callers that need more read the shift report.
+      ...withCashBalance(safely(() => ikkmMoney(info.cashWeHave))),
       identity: this.identityFromInfo(info),
       raw: info,
     };
   }
 }
 
-/** Seed 002 `/dump/table/shifts/<n>/cheques` row. */
-interface ChequeRow {
-  chequeId?: number | string;
-  chequeType?: string | number;
-  chequeSales?: { saleSum?: number | string }[];
-}
+type ChequeRow = IkkmChequeRow;
 
 /**
  * Amounts as the device takes them: whole tenge as digits (seed -9 "передавать только цифры"), or
@@ -1169,6 +1237,18 @@ function deviceTimeToIso(value: string, utcOffsetMinutes: number): string | unde
     utcOffsetMinutes * 60_000;
   return new Date(utc).toISOString();
 }
+
+/** The value, or undefined when computing it throws (a device value that does not parse). */
+function safely<T>(compute: () => T): T | undefined {
+  try {
+    return compute();
+  } catch {
+    return undefined;
+  }
+}
+
+const withCashBalance = (cashBalance: number | undefined): { counters?: ShiftCounters } =>
+  cashBalance === undefined ? {} : { counters: { ...emptyShiftCounters(), cashBalance } };
 
 const unknownError = (message: string): { ok: false; error: CanonicalError } => ({
   ok: false,

@@ -7,15 +7,20 @@ const minor = z.number().int();
 export const registerKindSchema = z.enum(['ikkm', 'cash-core']);
 export type RegisterKind = z.infer<typeof registerKindSchema>;
 
-/** Shift counters as seed 000 answers them (close_shift, z_report), in minor units. */
+/**
+ * Shift counters as seed 000 answers them (close_shift, z_report), in minor units. The optional
+ * ones are left out when the register does not give them or they could not be read (iKKM: no
+ * discount, markup or annulled sums at all; progressive totals only from a shift report): absent
+ * means unknown, never 0. The WS answer then leaves the field out (docs/protocol-mapping.md).
+ */
 export const shiftCountersSchema = z.object({
   cashBalance: minor,
-  progressiveTotalSales: minor,
-  progressiveTotalReturns: minor,
-  discountSumSales: minor,
-  markupSumSales: minor,
-  discountSumReturns: minor,
-  markupSumReturns: minor,
+  progressiveTotalSales: minor.optional(),
+  progressiveTotalReturns: minor.optional(),
+  discountSumSales: minor.optional(),
+  markupSumSales: minor.optional(),
+  discountSumReturns: minor.optional(),
+  markupSumReturns: minor.optional(),
   countSales: z.number().int(),
   sumSales: minor,
   countReturns: z.number().int(),
@@ -24,18 +29,13 @@ export const shiftCountersSchema = z.object({
   sumInsert: minor,
   countRemove: z.number().int(),
   sumRemove: minor,
-  sumCanceled: minor,
+  sumCanceled: minor.optional(),
 });
 export type ShiftCounters = z.infer<typeof shiftCountersSchema>;
 
+/** The counters every source gives, at zero; the optional (maybe unknown) ones are left out. */
 export const emptyShiftCounters = (): ShiftCounters => ({
   cashBalance: 0,
-  progressiveTotalSales: 0,
-  progressiveTotalReturns: 0,
-  discountSumSales: 0,
-  markupSumSales: 0,
-  discountSumReturns: 0,
-  markupSumReturns: 0,
   countSales: 0,
   sumSales: 0,
   countReturns: 0,
@@ -44,7 +44,6 @@ export const emptyShiftCounters = (): ShiftCounters => ({
   sumInsert: 0,
   countRemove: 0,
   sumRemove: 0,
-  sumCanceled: 0,
 });
 
 export const shiftStateSchema = z.object({

@@ -61,8 +61,12 @@ export const SALE_CODE = {
 export type SaleCode = (typeof SALE_CODE)[keyof typeof SALE_CODE];
 
 /**
- * Seed 001 has ten codes; the canonical errors that have no code of their own are "internal
- * error" (5) with the precise reason in `message`.
+ * Seed 001 has ten codes; one per situation where the seed has one: 3 the request's own fields
+ * (named in `message`), 4 the document's amount against its items, 6 no usable shift (not open, or
+ * over 24 hours: it must be closed and opened again), 7 a payment kind the register does not take,
+ * 8 paid less than the amount, 9 document not found. The canonical errors that have no code of
+ * their own are "internal error" (5) with the precise reason in `message`; a register's own
+ * refusal is never 3 (`saleCodeFor`).
  */
 export const SALE_CODES: Readonly<Record<CanonicalErrorCode, SaleCode>> = {
   INVALID_REQUEST: SALE_CODE.MISSING_FIELDS,
@@ -79,7 +83,7 @@ export const SALE_CODES: Readonly<Record<CanonicalErrorCode, SaleCode>> = {
   NOT_PERFORMED: SALE_CODE.INTERNAL,
   SHIFT_NOT_OPEN: SALE_CODE.SHIFT_NOT_OPEN,
   SHIFT_ALREADY_OPEN: SALE_CODE.INTERNAL,
-  SHIFT_TOO_LONG: SALE_CODE.INTERNAL,
+  SHIFT_TOO_LONG: SALE_CODE.SHIFT_NOT_OPEN,
   SHIFT_OPENED_BY_OTHER_CASHIER: SALE_CODE.INTERNAL,
   OFFLINE_TOO_LONG: SALE_CODE.INTERNAL,
   LOW_BATTERY: SALE_CODE.INTERNAL,
@@ -89,11 +93,11 @@ export const SALE_CODES: Readonly<Record<CanonicalErrorCode, SaleCode>> = {
   ACCESS_DENIED: SALE_CODE.INTERNAL,
   INSUFFICIENT_CASH: SALE_CODE.INTERNAL,
   PAYMENT_INSUFFICIENT: SALE_CODE.NOT_FULLY_PAID,
-  PAYMENT_EXCEEDS_TOTAL: SALE_CODE.SUM_MISMATCH,
+  PAYMENT_EXCEEDS_TOTAL: SALE_CODE.MISSING_FIELDS,
   TOTAL_MISMATCH: SALE_CODE.SUM_MISMATCH,
   INVALID_ITEMS: SALE_CODE.MISSING_FIELDS,
-  INVALID_DISCOUNT: SALE_CODE.SUM_MISMATCH,
-  TAX_ERROR: SALE_CODE.INTERNAL,
+  INVALID_DISCOUNT: SALE_CODE.MISSING_FIELDS,
+  TAX_ERROR: SALE_CODE.MISSING_FIELDS,
   SAME_TAXPAYER_AND_CUSTOMER: SALE_CODE.INTERNAL,
   REGISTER_BLOCKED: SALE_CODE.INTERNAL,
   OFD_ERROR: SALE_CODE.INTERNAL,
@@ -103,6 +107,17 @@ export const SALE_CODES: Readonly<Record<CanonicalErrorCode, SaleCode>> = {
   DEVICE_ERROR: SALE_CODE.INTERNAL,
   INTERNAL: SALE_CODE.INTERNAL,
 };
+
+/**
+ * The seed 001 code for a canonical error. A register's refusal of what the document holds
+ * (items, discount, tax, payments beyond the total, a value it cannot take) is not "parameters not
+ * passed": the seed has no code for a device refusal, so it is 5 with the register's own text in
+ * `message`. The situations the seed names keep their code whoever found them (4, 6, 7, 8, 9).
+ */
+export function saleCodeFor(error: CanonicalError): SaleCode {
+  const code = SALE_CODES[error.code];
+  return error.device && code === SALE_CODE.MISSING_FIELDS ? SALE_CODE.INTERNAL : code;
+}
 
 /** The WS `{ error_code, text }` pair for a canonical error; the device's own text is kept. */
 export function toWsErrorFields(error: CanonicalError): { error_code: number; text: string } {

@@ -1,1 +1,2 @@
 export * from './json-guard';
+export * from './lenient';

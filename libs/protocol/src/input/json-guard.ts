@@ -126,8 +126,10 @@ export type GuardedJson =
   | { ok: true; value: unknown }
   | { ok: false; reason: 'too-deep' | 'invalid-json' | 'unstorable'; message: string; field?: string };
 
+const LEADING_BOMS = /^[\s\uFEFF]*\uFEFF/;
+
 /**
- * Untrusted JSON text → value: a leading BOM is ignored (RFC 8259 allows it), nesting beyond
+ * Untrusted JSON text → value: leading BOMs are ignored (RFC 8259 allows one; some clients add two), nesting beyond
  * `maxDepth` is refused before parsing, and (unless `checkStrings` is false) so is any key or
  * string PostgreSQL cannot store.
  */
@@ -135,7 +137,8 @@ export function parseJsonGuarded(
   text: string,
   options: { maxDepth?: number; checkStrings?: boolean; root?: string; language?: 'en' | 'ru' } = {},
 ): GuardedJson {
-  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // One or more BOMs (a client that re-encodes adds its own) and whitespace before the JSON.
+  const source = LEADING_BOMS.test(text) ? text.replace(LEADING_BOMS, '') : text;
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
   if (jsonDepthExceeds(source, maxDepth))
     return { ok: false, reason: 'too-deep', message: `JSON nested deeper than ${maxDepth} levels` };

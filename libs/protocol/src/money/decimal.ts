@@ -49,6 +49,22 @@ export function decimalToScaled(input: number | string, scale: number): number {
   return value === 0 ? 0 : sign * value;
 }
 
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+
+/**
+ * A whole number written as text (`"35000"`, `" 3 "`, `"-5"`), exactly; undefined for anything
+ * else (`"abc"`, `"12.5"`, and `"350.00"` too: a point in an integer field of minor units more
+ * likely means major units, so it is refused rather than guessed) — the caller names the field.
+ */
+export function integerFromText(text: string): number | undefined {
+  if (!INTEGER_TEXT.test(text)) return undefined;
+  try {
+    return decimalToScaled(text, 0);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Same as decimalToScaled but rounds half away from zero beyond `scale` decimals. */
 export function decimalToScaledRounded(input: number | string, scale: number): number {
   const text = typeof input === 'number' ? numberToPlainText(input) : input.trim();

@@ -1,3 +1,4 @@
+import { integerFromText } from './decimal';
 import type { Milli, MilliPercent, Minor } from './minor-units';
 
 /**
@@ -9,3 +10,8 @@ export const milliToSaleQty = (quantity: Milli): number => quantity;
 export const saleTaxPrcToMilliPercent = (taxPrc: number): MilliPercent => taxPrc * 10;
 export const milliPercentToSaleTaxPrc = (rate: MilliPercent): number => Math.round(rate / 10);
 export const saleAmountToMinor = (amount: number): Minor => amount;
+/**
+ * Every seed 001 number is an integer (kopecks, quantity × 1000, percent × 100, codes); clients
+ * also send them as strings (`"35000"`, `" 2000 "`): read exactly, undefined when not a whole number.
+ */
+export const saleIntegerFromText = (text: string): number | undefined => integerFromText(text);

@@ -1,4 +1,4 @@
-import { decimalToScaled } from './decimal';
+import { decimalToScaled, integerFromText } from './decimal';
 import { type Milli, type Minor, minorToMajorNumber } from './minor-units';
 
 /**
@@ -9,3 +9,8 @@ import { type Milli, type Minor, minorToMajorNumber } from './minor-units';
 export const wsPriceToMinor = (price: number | string): Minor => decimalToScaled(price, 2);
 export const wsQuantityToMilli = (quantity: number | string): Milli => decimalToScaled(quantity, 3);
 export const minorToWsDecimal = (value: Minor): number => minorToMajorNumber(value);
+/**
+ * Seed 000's integers (`amount` in kopecks, `tax_number`, `doc_type`, `pyment_type`) sent as
+ * strings: read exactly, undefined when not a whole number.
+ */
+export const wsIntegerFromText = (text: string): number | undefined => integerFromText(text);

@@ -2,10 +2,10 @@ import type { PaymentKind, Receipt, ReceiptItem, ReceiptTax } from '../canonical
 import type { CanonicalCommand } from '../canonical/commands';
 import type { CommandOutcome } from '../canonical/results';
 import { type CanonicalError, canonicalError } from '../errors/canonical-error';
-import { SALE_CODE, SALE_CODES, type SaleCode, describeError } from '../errors/answer-codes';
+import { SALE_CODE, type SaleCode, describeError, saleCodeFor } from '../errors/answer-codes';
 import { mulDivRound } from '../money/decimal';
 import { saleQtyToMilli, saleTaxPrcToMilliPercent } from '../money/sale-money';
-import { describeIssues } from '../ws/ws-parse';
+import { describeFieldIssues, shownValue, unknownFieldsOf } from '../input/lenient';
 import {
   describeUnstorable,
   findUnstorableString,
@@ -13,9 +13,23 @@ import {
   parseJsonGuarded,
   valueDepthExceeds,
 } from '../input/json-guard';
-import { SALE_PAYMENT_KINDS, type SaleAnswer, type SaleRequest, saleRequestSchema } from './sale-schema';
+import {
+  normalizeSaleDocTime,
+  SALE_KNOWN_FIELDS,
+  SALE_PAYMENT_KINDS,
+  type SaleAnswer,
+  type SaleRequest,
+  saleRequestSchema,
+} from './sale-schema';
 
-export type SaleParseResult = { ok: true; request: SaleRequest } | { ok: false; answer: SaleAnswer };
+export type SaleParseResult =
+  | {
+      ok: true;
+      request: SaleRequest;
+      /** Fields seed 001 does not define (`extra`, `items[].colour`): ignored, reported for logging. */
+      unknownFields: string[];
+    }
+  | { ok: false; answer: SaleAnswer };
 
 export const saleErrorAnswer = (code: SaleCode, message: string): SaleAnswer => ({
   status: 'error',
@@ -63,40 +77,82 @@ export function parseSaleRequest(body: string | Buffer | unknown): SaleParseResu
         `недопустимое значение: ${describeUnstorable(unstorable, 'ru')}`,
       ),
     };
-  const parsed = saleRequestSchema.safeParse(json);
+  const parsed = saleRequestSchema.safeParse(json, { reportInput: true });
   if (!parsed.success) {
     return {
       ok: false,
       answer: saleErrorAnswer(
         SALE_CODE.MISSING_FIELDS,
-        `не переданы обязательные параметры: ${describeIssues(parsed.error)}`,
+        `некорректные или не переданы обязательные параметры: ${describeFieldIssues(parsed.error)}`,
       ),
     };
   }
-  return { ok: true, request: parsed.data };
+  return { ok: true, request: parsed.data, unknownFields: unknownFieldsOf(json, SALE_KNOWN_FIELDS) };
 }
 
 /**
  * Idempotency per seed 001: when `docTime` is given the document is unique by
  * docTime + docNumber + amount; a repeat reprints instead of fiscalizing again. Without
- * `docTime` there is no uniqueness control (null).
+ * `docTime` there is no uniqueness control (null). `docTime` is in the seed's form
+ * (`parseSaleRequest` normalises ISO 8601 to it; normalised here too, so that both forms of the
+ * same time give one key) — the key of a seed-form request is exactly what it always was.
  */
 export function saleIdempotencyKey(
   request: Pick<SaleRequest, 'docTime' | 'docNumber' | 'amount'>,
 ): string | null {
   if (!request.docTime) return null;
-  return `sale:${request.docTime}|${request.docNumber}|${request.amount}`;
+  const docTime = normalizeSaleDocTime(request.docTime) ?? request.docTime;
+  return `sale:${docTime}|${request.docNumber}|${request.amount}`;
+}
+
+/** The currencies a register keeps, and what clients write for each (seed 001 `currency` is free text). */
+export type RegisterCurrency = 'KZT' | 'RUB';
+const CURRENCY_NAMES: Readonly<Record<RegisterCurrency, readonly string[]>> = {
+  KZT: ['KZT', '398', 'ТГ', 'ТЕНГЕ', 'ТНГ', '₸'],
+  RUB: ['RUB', 'RUR', '643', '810', 'РУБ', 'РУБЛЬ', 'РУБЛИ', 'Р', '₽'],
+};
+const CURRENCY_TEXT: Readonly<Record<RegisterCurrency, string>> = { KZT: 'тенге (KZT)', RUB: 'рублях (RUB)' };
+
+/** `"kzt"`, `" ₸ "`, `"тенге"`, `"398"` → KZT; undefined when it names neither. */
+export function saleCurrencyOf(text: string): RegisterCurrency | undefined {
+  const name = text.trim().replace(/\.$/, '').toUpperCase();
+  for (const [currency, names] of Object.entries(CURRENCY_NAMES) as [RegisterCurrency, readonly string[]][])
+    if (names.includes(name)) return currency;
+  return undefined;
+}
+
+/**
+ * Seed 001 `currency` against the register's: absent is the register's own; another currency
+ * (or one it cannot read) is refused with code 3 naming both, never fiscalized in the register's.
+ */
+export function saleCurrencyRefusal(
+  request: Pick<SaleRequest, 'currency'>,
+  registerCurrency: RegisterCurrency,
+): SaleAnswer | undefined {
+  if (request.currency === undefined || request.currency === '') return undefined;
+  const currency = saleCurrencyOf(request.currency);
+  if (currency === registerCurrency) return undefined;
+  return saleErrorAnswer(
+    SALE_CODE.MISSING_FIELDS,
+    currency
+      ? `currency: касса работает в ${CURRENCY_TEXT[registerCurrency]}, а документ в ${currency} — документ не фискализирован`
+      : `currency: неизвестная валюта ${shownValue(request.currency)}; касса работает в ${CURRENCY_TEXT[registerCurrency]}`,
+  );
 }
 
 export interface SaleConvertContext {
   /** Payment kinds the target register accepts; others answer code 7. */
   paymentKinds: readonly PaymentKind[];
+  /** The register's currency: a document in another one answers code 3 (`saleCurrencyRefusal`). */
+  currency?: RegisterCurrency;
 }
 
 export type SaleConvertResult = { ok: true; command: CanonicalCommand } | { ok: false; answer: SaleAnswer };
 
 /** Validated `/sale` request → canonical receipt (or reprint when `fiscalID` names a document). */
 export function saleRequestToCommand(request: SaleRequest, context: SaleConvertContext): SaleConvertResult {
+  const wrongCurrency = context.currency ? saleCurrencyRefusal(request, context.currency) : undefined;
+  if (wrongCurrency) return { ok: false, answer: wrongCurrency };
   if (request.fiscalID) {
     return { ok: true, command: { type: 'receipt.reprint', document: { fiscalId: request.fiscalID } } };
   }
@@ -132,7 +188,7 @@ export function saleRequestToCommand(request: SaleRequest, context: SaleConvertC
       ok: false,
       answer: saleErrorAnswer(
         SALE_CODE.SUM_MISMATCH,
-        `сумма по документу ${request.amount} не соответствует сумме по позициям ${itemsTotal}`,
+        `amount: сумма по документу ${request.amount} не соответствует сумме по позициям ${itemsTotal}`,
       ),
     };
   }
@@ -149,7 +205,7 @@ export function saleRequestToCommand(request: SaleRequest, context: SaleConvertC
         ok: false,
         answer: saleErrorAnswer(
           SALE_CODE.PAYMENT_TYPE_UNSUPPORTED,
-          `тип оплаты ${field} не поддерживается кассой`,
+          `payments.${field}: тип оплаты ${field} (${kind}) не поддерживается кассой; касса принимает: ${context.paymentKinds.join(', ')}`,
         ),
       };
     }
@@ -161,7 +217,7 @@ export function saleRequestToCommand(request: SaleRequest, context: SaleConvertC
       ok: false,
       answer: saleErrorAnswer(
         SALE_CODE.NOT_FULLY_PAID,
-        `документ не полностью оплачен: оплачено ${paid} из ${request.amount}`,
+        `payments: документ не полностью оплачен: оплачено ${paid} из ${request.amount}`,
       ),
     };
   }
@@ -169,9 +225,10 @@ export function saleRequestToCommand(request: SaleRequest, context: SaleConvertC
   if (paid - request.amount > cash) {
     return {
       ok: false,
+      // Not seed code 4 (items against amount): the payments block itself is wrong — code 3, named.
       answer: saleErrorAnswer(
-        SALE_CODE.SUM_MISMATCH,
-        'безналичная оплата больше суммы документа: сдача возможна только с наличных',
+        SALE_CODE.MISSING_FIELDS,
+        `payments: оплата без наличных (${paid - cash}) больше суммы документа (${request.amount}): сдача возможна только с наличных`,
       ),
     };
   }
@@ -194,7 +251,7 @@ export function saleRequestToCommand(request: SaleRequest, context: SaleConvertC
 
 /** The seed 001 answer for a canonical error. */
 export function saleAnswerForError(error: CanonicalError): SaleAnswer {
-  return saleErrorAnswer(SALE_CODES[error.code], describeError(error));
+  return saleErrorAnswer(saleCodeFor(error), describeError(error));
 }
 
 /** The seed 001 answer for a command's outcome. */

@@ -1,9 +1,9 @@
 import type { CanonicalCommand } from '../canonical/commands';
 import type { Receipt, ReceiptItem, ReceiptTax } from '../canonical/receipt';
 import type { CommandOutcome, CommandResult, RegisterIdentity, ShiftCounters } from '../canonical/results';
-import { emptyShiftCounters } from '../canonical/results';
 import { type CanonicalError, canonicalError } from '../errors/canonical-error';
-import { DecimalFormatError, mulDivRound } from '../money/decimal';
+import { shownValue } from '../input/lenient';
+import { DecimalFormatError, mulDivRound, scaledToDecimalString } from '../money/decimal';
 import type { MilliPercent } from '../money/minor-units';
 import { minorToWsDecimal, wsPriceToMinor, wsQuantityToMilli } from '../money/ws-money';
 import type { WsEvent, WsRequest } from './ws-frames';
@@ -16,6 +16,23 @@ export interface TaxTableEntry {
   name?: string;
   /** The register's own code for the tax (iKKM `tax` parameter), when it needs one. */
   registerCode?: string;
+  /** "Без НДС" (without VAT): the item carries no tax line at all (not a 0 % tax). */
+  exempt?: boolean;
+}
+
+/** `0 — НДС 12% (12 %), 1 — Без НДС`: the table as the refusal of a `tax_number` names it. */
+export function describeTaxTable(taxTable: readonly TaxTableEntry[]): string {
+  return taxTable
+    .map((entry, index) => {
+      const percent = `${scaledToDecimalString(entry.rate, 3).replace(/\.?0+$/, '')} %`;
+      const label = entry.exempt
+        ? (entry.name ?? 'без налога')
+        : entry.name
+          ? `${entry.name} (${percent})`
+          : percent;
+      return `${index} — ${label}`;
+    })
+    .join(', ');
 }
 
 export interface WsConvertContext {
@@ -29,41 +46,71 @@ function wareToItem(
   index: number,
   context: WsConvertContext,
 ): ConvertResult<ReceiptItem> {
+  const at = `data.wares[${index}]`;
   const tax = context.taxTable[ware.tax_number];
   if (!tax) {
     return {
       ok: false,
       error: canonicalError(
         'TAX_ERROR',
-        `wares.${index}.tax_number: в налоговой таблице кассы нет налога ${ware.tax_number}`,
+        context.taxTable.length === 0
+          ? `${at}.tax_number: налоговая таблица кассы пуста — заполните её в панели управления`
+          : `${at}.tax_number: в налоговой таблице кассы нет налога ${ware.tax_number}; таблица кассы: ${describeTaxTable(context.taxTable)}`,
       ),
     };
   }
-  let price: number;
-  let quantity: number;
-  try {
-    price = wsPriceToMinor(ware.price);
-    quantity = wsQuantityToMilli(ware.quantity);
-  } catch (error) {
-    const reason = error instanceof DecimalFormatError ? error.message : String(error);
-    return { ok: false, error: canonicalError('INVALID_ITEMS', `wares.${index}: ${reason}`) };
-  }
+  // Exact decimal → integer, each field named when it cannot be read (no float ever touches it).
+  const decimalField = <T>(
+    field: 'price' | 'quantity',
+    scale: number,
+    convert: () => T,
+  ): ConvertResult<T> => {
+    try {
+      return { ok: true, value: convert() };
+    } catch (error) {
+      if (!(error instanceof DecimalFormatError)) throw error;
+      return {
+        ok: false,
+        error: canonicalError(
+          'INVALID_ITEMS',
+          `${at}.${field}: ожидается число не более чем с ${scale} знаками после точки, получено ${shownValue(ware[field])}`,
+        ),
+      };
+    }
+  };
+  const priceRead = decimalField('price', 2, () => wsPriceToMinor(ware.price));
+  if (!priceRead.ok) return priceRead;
+  const quantityRead = decimalField('quantity', 3, () => wsQuantityToMilli(ware.quantity));
+  if (!quantityRead.ok) return quantityRead;
+  const price = priceRead.value;
+  const quantity = quantityRead.value;
   if (price < 0)
-    return { ok: false, error: canonicalError('INVALID_ITEMS', `wares.${index}.price: отрицательная цена`) };
+    return {
+      ok: false,
+      error: canonicalError(
+        'INVALID_ITEMS',
+        `${at}.price: цена не может быть отрицательной, получено ${shownValue(ware.price)}`,
+      ),
+    };
   if (quantity <= 0) {
     return {
       ok: false,
-      error: canonicalError('INVALID_ITEMS', `wares.${index}.quantity: количество должно быть больше нуля`),
+      error: canonicalError(
+        'INVALID_ITEMS',
+        `${at}.quantity: количество должно быть больше нуля, получено ${shownValue(ware.quantity)}`,
+      ),
     };
   }
-  const taxes: ReceiptTax[] = [
-    {
-      rate: tax.rate,
-      calcType: 'included',
-      ...(tax.name ? { name: tax.name } : {}),
-      ...(tax.registerCode ? { registerCode: tax.registerCode } : {}),
-    },
-  ];
+  const taxes: ReceiptTax[] = tax.exempt
+    ? []
+    : [
+        {
+          rate: tax.rate,
+          calcType: 'included',
+          ...(tax.name ? { name: tax.name } : {}),
+          ...(tax.registerCode ? { registerCode: tax.registerCode } : {}),
+        },
+      ];
   return {
     ok: true,
     value: {
@@ -87,9 +134,15 @@ export function wsRequestToCommand(
 ): ConvertResult<CanonicalCommand> {
   switch (request.event) {
     case 'open_shift':
-      return { ok: true, value: { type: 'shift.open', cashier: request.data.cashier } };
+      return {
+        ok: true,
+        value: { type: 'shift.open', ...(request.data.cashier ? { cashier: request.data.cashier } : {}) },
+      };
     case 'close_shift':
-      return { ok: true, value: { type: 'shift.close', cashier: request.data.cashier } };
+      return {
+        ok: true,
+        value: { type: 'shift.close', ...(request.data.cashier ? { cashier: request.data.cashier } : {}) },
+      };
     case 'force_close_shift':
       return { ok: true, value: { type: 'shift.forceClose' } };
     case 'z_report':
@@ -141,37 +194,46 @@ export type WsAnswerFrame = { event: string; data: Record<string, unknown> };
 
 const SUCCESS_TEXT = 'Успешно';
 
+/** A money field in WS decimals, or nothing when the register did not give it. */
+const money = (field: string, value: number | undefined) =>
+  value === undefined ? {} : { [field]: minorToWsDecimal(value) };
+const known = <T>(field: string, value: T | undefined) => (value === undefined ? {} : { [field]: value });
+
+/**
+ * A field the register cannot give, or a follow-up read that failed, is left out of the answer
+ * (never "" or 0 that would look real): docs/protocol-mapping.md, "Fields the register does not give".
+ */
 function registerFields(result: CommandResult, identity: RegisterIdentity | undefined) {
-  const counters = result.counters ?? emptyShiftCounters();
+  const counters: Partial<ShiftCounters> = result.counters ?? {};
   const id = result.identity ?? identity;
   return {
-    cash_balance: minorToWsDecimal(counters.cashBalance),
-    fn_number: id?.serialNumber ?? '',
-    inn: id?.inn ?? '',
-    shift_number: result.shiftNumber ?? result.shift?.number ?? 0,
-    progressive_total_sales: minorToWsDecimal(counters.progressiveTotalSales),
-    progressive_total_returns: minorToWsDecimal(counters.progressiveTotalReturns),
+    ...money('cash_balance', counters.cashBalance),
+    ...known('fn_number', id?.serialNumber || undefined),
+    ...known('inn', id?.inn || undefined),
+    ...known('shift_number', result.shiftNumber ?? result.shift?.number),
+    ...money('progressive_total_sales', counters.progressiveTotalSales),
+    ...money('progressive_total_returns', counters.progressiveTotalReturns),
   };
 }
 
 function shiftTotalsFields(result: CommandResult, identity: RegisterIdentity | undefined) {
-  const c: ShiftCounters = result.counters ?? emptyShiftCounters();
+  const c: Partial<ShiftCounters> = result.counters ?? {};
   return {
     ...registerFields(result, identity),
-    discount_sum_sales: minorToWsDecimal(c.discountSumSales),
-    marckup_sum_sales: minorToWsDecimal(c.markupSumSales),
-    discount_sum_returns: minorToWsDecimal(c.discountSumReturns),
-    marckup_sum_returns: minorToWsDecimal(c.markupSumReturns),
-    doc_number: result.documentNumber ?? 0,
-    count_sales: c.countSales,
-    sum_sales: minorToWsDecimal(c.sumSales),
-    count_insert: c.countInsert,
-    count_remove: c.countRemove,
-    count_returns: c.countReturns,
-    sum_canceled: minorToWsDecimal(c.sumCanceled),
-    sum_insert: minorToWsDecimal(c.sumInsert),
-    sum_remove: minorToWsDecimal(c.sumRemove),
-    sum_returns: minorToWsDecimal(c.sumReturns),
+    ...money('discount_sum_sales', c.discountSumSales),
+    ...money('marckup_sum_sales', c.markupSumSales),
+    ...money('discount_sum_returns', c.discountSumReturns),
+    ...money('marckup_sum_returns', c.markupSumReturns),
+    ...known('doc_number', result.documentNumber),
+    ...known('count_sales', c.countSales),
+    ...money('sum_sales', c.sumSales),
+    ...known('count_insert', c.countInsert),
+    ...known('count_remove', c.countRemove),
+    ...known('count_returns', c.countReturns),
+    ...money('sum_canceled', c.sumCanceled),
+    ...money('sum_insert', c.sumInsert),
+    ...money('sum_remove', c.sumRemove),
+    ...money('sum_returns', c.sumReturns),
   };
 }
 
@@ -188,17 +250,20 @@ export function commandOutcomeToWsAnswer(
   if (!outcome.ok) return wsErrorAnswer(event, outcome.error);
   const result = outcome.result;
   const ok = { error: false, error_code: 0, text: SUCCESS_TEXT };
-  const cashier =
-    result.cashier ??
-    ('data' in request && request.data && 'cashier' in request.data ? request.data.cashier : '');
+  const echoed =
+    'data' in request && request.data && 'cashier' in request.data ? request.data.cashier : undefined;
+  const cashier = known('cashier', result.cashier || echoed || undefined);
   switch (request.event) {
     case 'open_shift':
-      return { event: wsAnswerEvent(event), data: { ...ok, cashier, ...registerFields(result, identity) } };
+      return {
+        event: wsAnswerEvent(event),
+        data: { ...ok, ...cashier, ...registerFields(result, identity) },
+      };
     case 'close_shift':
     case 'force_close_shift':
       return {
         event: wsAnswerEvent(event),
-        data: { ...ok, cashier, ...shiftTotalsFields(result, identity) },
+        data: { ...ok, ...cashier, ...shiftTotalsFields(result, identity) },
       };
     case 'z_report':
       return { event: wsAnswerEvent(event), data: { ...ok, ...shiftTotalsFields(result, identity) } };
@@ -212,15 +277,16 @@ export function commandOutcomeToWsAnswer(
         event: wsAnswerEvent(event),
         data: {
           ...ok,
-          amount: result.total ?? 0,
-          cashier,
+          ...known('amount', result.total),
+          ...cashier,
           ...(rrn ? { rrn } : {}),
-          fn_number: id?.serialNumber ?? '',
-          inn: id?.inn ?? '',
-          shift_number: result.shiftNumber ?? 0,
-          check_number: result.checkNumber ?? 0,
+          ...known('fn_number', id?.serialNumber || undefined),
+          ...known('inn', id?.inn || undefined),
+          ...known('shift_number', result.shiftNumber ?? result.shift?.number),
+          ...known('check_number', result.checkNumber),
+          // Seed 000 wares carry no discount, so a WS receipt has none: 0 is its real discount.
           discount_sum: 0,
-          doc_number: result.documentNumber ?? result.checkNumber ?? 0,
+          ...known('doc_number', result.documentNumber ?? result.checkNumber),
           ...(result.fiscalId ? { fiscal_id: result.fiscalId } : {}),
           ...(result.qrPayload ? { qr_code: result.qrPayload } : {}),
         },

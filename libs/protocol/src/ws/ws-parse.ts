@@ -7,14 +7,29 @@ import {
   MAX_JSON_DEPTH,
   parseJsonGuarded,
 } from '../input/json-guard';
-import { isWsEvent, type WsErrorData, type WsRequest, wsAnswerEvent, wsRequestSchema } from './ws-frames';
+import { describeFieldIssues, unknownFieldsOf } from '../input/lenient';
+import {
+  isWsEvent,
+  WS_KNOWN_FIELDS,
+  type WsErrorData,
+  type WsRequest,
+  wsAnswerEvent,
+  wsRequestSchema,
+} from './ws-frames';
 
 export interface WsErrorAnswer {
   event: string;
   data: WsErrorData;
 }
 
-export type WsParseResult = { ok: true; request: WsRequest } | { ok: false; answer: WsErrorAnswer };
+export type WsParseResult =
+  | {
+      ok: true;
+      request: WsRequest;
+      /** Fields seed 000 does not define (`id`, `data.wares[].discount`): ignored, reported for logging. */
+      unknownFields: string[];
+    }
+  | { ok: false; answer: WsErrorAnswer };
 
 export function wsErrorAnswer(event: string | undefined, error: CanonicalError): WsErrorAnswer {
   return {
@@ -31,7 +46,7 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-const LEADING_EVENT = /^\uFEFF?\s*\{\s*"event"\s*:\s*"([a-z_]{1,32})"/;
+const LEADING_EVENT = /^[\s\uFEFF]*\{\s*"event"\s*:\s*"\s*([a-z_]{1,32})\s*"/;
 
 /**
  * Reads one WebSocket text frame. Anything wrong gets seed 000's error answer (`error: true`,
@@ -70,7 +85,9 @@ export function parseWsRequest(raw: string | Buffer): WsParseResult {
       answer: wsErrorAnswer(undefined, canonicalError('INVALID_REQUEST', 'Ожидается объект {event, data}')),
     };
   }
-  const event = (frame as { event?: unknown }).event;
+  const rawEvent = (frame as { event?: unknown }).event;
+  // " open_shift " is open_shift: clients pad or build the name with stray whitespace.
+  const event = typeof rawEvent === 'string' ? rawEvent.trim() : rawEvent;
   const unstorable = findUnstorableString(frame);
   if (unstorable) {
     const named = unstorable.path !== 'event' && isWsEvent(event) ? event : undefined;
@@ -98,15 +115,18 @@ export function parseWsRequest(raw: string | Buffer): WsParseResult {
       ),
     };
   }
-  const parsed = wsRequestSchema.safeParse(frame);
+  const parsed = wsRequestSchema.safeParse({ ...frame, event }, { reportInput: true });
   if (!parsed.success) {
     return {
       ok: false,
       answer: wsErrorAnswer(
         event,
-        canonicalError('INVALID_REQUEST', `Некорректные данные: ${describeIssues(parsed.error)}`),
+        canonicalError(
+          'INVALID_REQUEST',
+          `Некорректные данные: ${describeFieldIssues(parsed.error, { root: 'frame' })}`,
+        ),
       ),
     };
   }
-  return { ok: true, request: parsed.data };
+  return { ok: true, request: parsed.data, unknownFields: unknownFieldsOf(frame, WS_KNOWN_FIELDS[event]) };
 }

@@ -4,6 +4,7 @@ import { WS_ERROR_CODES } from '../errors/answer-codes';
 import { cashCoreError } from '../errors/cash-core-codes';
 import { wsAnswerSchema, WS_EVENTS } from './ws-frames';
 import { parseWsRequest } from './ws-parse';
+import { describeTaxTable } from './ws-convert';
 import { commandOutcomeToWsAnswer, wsRequestToCommand } from './ws-convert';
 import { emptyShiftCounters } from '../canonical/results';
 
@@ -90,7 +91,7 @@ describe('seed 000 WebSocket frames', () => {
       ['[1,2]', 'onerror'],
       ['{"data":{}}', 'onerror'],
       ['{"event":"sell_everything"}', 'onsell_everything'],
-      ['{"event":"open_shift","data":{}}', 'onopen_shift'],
+      ['{"event":"cash_drawer_handler","data":{}}', 'oncash_drawer_handler'],
       [
         '{"event":"new_transaction","data":{"cashier":"A","doc_type":7,"pyment_type":0,"wares":[]}}',
         'onnew_transaction',
@@ -135,6 +136,7 @@ describe('seed 000 WebSocket frames', () => {
       sumSales: 52050,
       countSales: 4,
       sumInsert: 100000,
+      markupSumSales: 0,
     };
     for (const event of WS_EVENTS) {
       const parsed = parseWsRequest(JSON.stringify(seedRequests[event]));
@@ -173,6 +175,56 @@ describe('seed 000 WebSocket frames', () => {
       sum_insert: 1000,
       marckup_sum_sales: 0,
     });
+  });
+
+  it('leaves out what the register did not give: never "" or 0 that would look real', () => {
+    const parse = (event: (typeof WS_EVENTS)[number]) => {
+      const parsed = parseWsRequest(JSON.stringify(seedRequests[event]));
+      if (!parsed.ok) throw new Error(event);
+      return parsed.request;
+    };
+    // An iKKM-like Z: counters without discounts, markups, annulled sum or progressive totals; no document number.
+    const counters = { ...emptyShiftCounters(), cashBalance: 100_00, sumSales: 50_00, countSales: 1 };
+    const close = commandOutcomeToWsAnswer(
+      parse('force_close_shift'),
+      { ok: true, result: { type: 'shift.forceClose', shiftNumber: 3, counters } },
+      identity,
+    );
+    expect(wsAnswerSchema.safeParse(close).success).toBe(true);
+    expect(close.data).toMatchObject({ cash_balance: 100, sum_sales: 50, count_sales: 1, shift_number: 3 });
+    for (const field of [
+      'discount_sum_sales',
+      'marckup_sum_sales',
+      'discount_sum_returns',
+      'marckup_sum_returns',
+      'sum_canceled',
+      'progressive_total_sales',
+      'progressive_total_returns',
+      'doc_number',
+      // force_close_shift carries no cashier and the result names none.
+      'cashier',
+    ])
+      expect(close.data, field).not.toHaveProperty(field);
+    // A result without counters or identity (the follow-up reads failed): no figures at all.
+    const bare = commandOutcomeToWsAnswer(parse('z_report'), {
+      ok: true,
+      result: { type: 'report.z', shiftNumber: 3, documentNumber: 17 },
+    });
+    expect(bare.data).toEqual({
+      error: false,
+      error_code: 0,
+      text: 'Успешно',
+      shift_number: 3,
+      doc_number: 17,
+    });
+    const sale = commandOutcomeToWsAnswer(parse('new_transaction'), {
+      ok: true,
+      result: { type: 'receipt', total: 24690, checkNumber: 5, documentNumber: 5 },
+    });
+    expect(wsAnswerSchema.safeParse(sale).success).toBe(true);
+    expect(sale.data).toMatchObject({ amount: 24690, check_number: 5, doc_number: 5, discount_sum: 0 });
+    for (const field of ['fn_number', 'inn', 'shift_number'])
+      expect(sale.data, field).not.toHaveProperty(field);
   });
 
   it('failed outcomes keep the device text and get the canonical WS code', () => {
@@ -220,5 +272,192 @@ describe('parseWsRequest: hostile frames', () => {
       expect(parsed.answer.data).toMatchObject({ error: true, error_code: WS_ERROR_CODES.INVALID_REQUEST });
       expect(parsed.answer.data.text).toContain(field);
     }
+  });
+});
+
+const newTransaction = seedRequests.new_transaction;
+const wsOk = (frame: unknown) => {
+  const parsed = parseWsRequest(
+    typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame),
+  );
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.answer));
+  return parsed;
+};
+const wsRefusal = (frame: unknown) => {
+  const parsed = parseWsRequest(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  if (parsed.ok) throw new Error(`accepted: ${JSON.stringify(frame)}`);
+  expect(parsed.answer.data).toMatchObject({ error: true, error_code: WS_ERROR_CODES.INVALID_REQUEST });
+  return parsed.answer;
+};
+const withWare = (ware: Record<string, unknown>, data: Record<string, unknown> = {}) => ({
+  event: 'new_transaction',
+  data: { ...newTransaction.data, ...data, wares: [{ ...newTransaction.data.wares[0], ...ware }] },
+});
+
+describe('seed 000 WebSocket frames: liberal in what it accepts', () => {
+  it('strips a UTF-8 BOM (one or more, whitespace around) before the JSON', () => {
+    for (const raw of [
+      `\ufeff${JSON.stringify(newTransaction)}`,
+      `\ufeff\ufeff ${JSON.stringify(newTransaction)}`,
+      Buffer.from(`\ufeff${JSON.stringify(newTransaction)}`, 'utf8'),
+    ]) {
+      expect(wsOk(raw).request).toEqual(wsOk(newTransaction).request);
+    }
+    // Too deep behind a BOM: still answered under its own event, unparsed.
+    const deep = parseWsRequest(`\ufeff{"event":"z_report","data":${'['.repeat(100)}`);
+    expect(deep).toMatchObject({ ok: false, answer: { event: 'onz_report' } });
+  });
+
+  it('reads tax_number, doc_type, pyment_type and amount sent as numeric strings (price/quantity as before)', () => {
+    const request = wsOk(
+      withWare({ tax_number: '1', price: '123.45', quantity: ' 2 ' }, { doc_type: '3', pyment_type: ' 0 ' }),
+    ).request;
+    const command = wsRequestToCommand(request, { taxTable });
+    if (!command.ok || command.value.type !== 'receipt') throw new Error(JSON.stringify(command));
+    expect(command.value.operation).toBe('saleReturn');
+    expect(command.value.payments).toEqual([{ kind: 'cash', amount: 24690 }]);
+    expect(command.value.items[0]).toMatchObject({ price: 12345, quantity: 2000, sum: 24690 });
+    expect(command.value.items[0]?.taxes[0]?.rate).toBe(10000);
+
+    const drawer = wsOk({
+      event: 'cash_drawer_handler',
+      data: { cashier: 'A', amount: '2469', doc_type: '5' },
+    });
+    expect(wsRequestToCommand(drawer.request, { taxTable })).toEqual({
+      ok: true,
+      value: { type: 'cash.out', amount: 2469, cashier: 'A' },
+    });
+    const cancel = wsOk({ event: 'cancel_payment', data: { rrn: 'LINK_1', amount: ' 2469 ' } });
+    expect(wsRequestToCommand(cancel.request, { taxTable })).toEqual({
+      ok: true,
+      value: { type: 'payment.cancel', rrn: 'LINK_1', amount: 2469 },
+    });
+  });
+
+  it('refuses what it cannot read exactly, naming the field, the reason and what it got', () => {
+    expect(wsRefusal(withWare({ price: 'abc' })).data.text).toContain(
+      'data.wares[0].price: ожидается число, получено "abc"',
+    );
+    expect(wsRefusal(withWare({ tax_number: '1.5' })).data.text).toContain(
+      'data.wares[0].tax_number: ожидается целое число, получено "1.5"',
+    );
+    expect(wsRefusal(withWare({}, { doc_type: '7' })).data.text).toContain(
+      'data.doc_type: допустимые значения: 2, 3, получено 7',
+    );
+    expect(wsRefusal(withWare({}, { pyment_type: 'card' })).data.text).toContain(
+      'data.pyment_type: допустимые значения: 0, 1, получено "card"',
+    );
+    expect(wsRefusal({ event: 'cancel_payment', data: { rrn: 'x', amount: '12.5' } }).data.text).toContain(
+      'data.amount: ожидается целое число, получено "12.5"',
+    );
+    expect(wsRefusal({ event: 'cash_drawer_handler', data: { amount: 1, doc_type: 4 } }).data.text).toContain(
+      'data.cashier: обязательное поле не передано',
+    );
+    // Beyond the decimals the wire format allows: the conversion names the field.
+    const tooFine = wsRequestToCommand(wsOk(withWare({ price: '1.005' })).request, { taxTable });
+    expect(tooFine).toMatchObject({ ok: false, error: { code: 'INVALID_ITEMS' } });
+    if (!tooFine.ok)
+      expect(tooFine.error.message).toContain(
+        'data.wares[0].price: ожидается число не более чем с 2 знаками',
+      );
+  });
+
+  it('takes null as absent for optional fields (barcode, rrn) and identifiers sent as numbers as text', () => {
+    const request = wsOk(withWare({ barcode: null, name: 4870001 }, { rrn: null })).request;
+    const command = wsRequestToCommand(request, { taxTable });
+    if (!command.ok || command.value.type !== 'receipt') throw new Error(JSON.stringify(command));
+    expect(command.value.items[0]).not.toHaveProperty('barcode');
+    expect(command.value.items[0]?.name).toBe('4870001');
+    expect(command.value).not.toHaveProperty('rrn');
+    const numeric = wsRequestToCommand(wsOk(withWare({ barcode: 4870001 })).request, { taxTable });
+    expect(numeric.ok && numeric.value.type === 'receipt' && numeric.value.items[0]?.barcode).toBe('4870001');
+  });
+
+  it('open_shift / close_shift without data (or without a cashier) use the register’s own cashier', () => {
+    for (const frame of [
+      { event: 'open_shift' },
+      { event: 'open_shift', data: null },
+      { event: 'open_shift', data: {} },
+      { event: 'open_shift', data: { cashier: null } },
+      { event: 'open_shift', data: { cashier: '  ' } },
+    ]) {
+      expect(wsRequestToCommand(wsOk(frame).request, { taxTable }), JSON.stringify(frame)).toEqual({
+        ok: true,
+        value: { type: 'shift.open' },
+      });
+    }
+    expect(wsRequestToCommand(wsOk({ event: 'close_shift' }).request, { taxTable })).toEqual({
+      ok: true,
+      value: { type: 'shift.close' },
+    });
+    expect(wsRequestToCommand(wsOk(seedRequests.close_shift).request, { taxTable })).toEqual({
+      ok: true,
+      value: { type: 'shift.close', cashier: 'Сидр Петров' },
+    });
+    // The answer leaves cashier out rather than inventing one.
+    const answer = commandOutcomeToWsAnswer(wsOk({ event: 'open_shift' }).request, {
+      ok: true,
+      result: { type: 'shift.open' },
+    });
+    expect((answer.data as Record<string, unknown>)['cashier']).toBeUndefined();
+  });
+
+  it('trims the event name', () => {
+    for (const event of [' open_shift ', 'z_report\n', '\tnew_transaction']) {
+      const parsed = wsOk({ ...(event.includes('new') ? newTransaction : {}), event });
+      expect(parsed.request.event).toBe(event.trim());
+    }
+    expect(wsRefusal({ event: ' open shift ' }).event).toBe('onopen shift');
+  });
+
+  it('ignores unknown fields and lists them', () => {
+    const parsed = wsOk({
+      id: 42,
+      ...newTransaction,
+      data: {
+        ...newTransaction.data,
+        terminal: 'T1',
+        wares: [
+          { ...newTransaction.data.wares[0], discount: 5 },
+          { ...newTransaction.data.wares[0], discount: 0 },
+        ],
+      },
+    });
+    expect(parsed.unknownFields).toEqual(['data.terminal', 'data.wares[].discount', 'id']);
+    expect(parsed.request.data).not.toHaveProperty('terminal');
+    expect(wsOk({ event: 'z_report', data: { full: true } }).unknownFields).toEqual(['data.full']);
+    expect(wsOk(newTransaction).unknownFields).toEqual([]);
+  });
+});
+
+describe('seed 000 tax_number against the register’s tax table', () => {
+  const kz = [
+    { rate: 12000, name: 'НДС 12%' },
+    { rate: 0, name: 'Без НДС', exempt: true },
+  ];
+
+  it('maps an index to its rate; "without VAT" puts no tax line on the item', () => {
+    const vat = wsRequestToCommand(wsOk(withWare({ tax_number: 0 })).request, { taxTable: kz });
+    expect(vat.ok && vat.value.type === 'receipt' && vat.value.items[0]?.taxes).toEqual([
+      { rate: 12000, calcType: 'included', name: 'НДС 12%' },
+    ]);
+    const exempt = wsRequestToCommand(wsOk(withWare({ tax_number: '1' })).request, { taxTable: kz });
+    expect(exempt.ok && exempt.value.type === 'receipt' && exempt.value.items[0]?.taxes).toEqual([]);
+  });
+
+  it('an index beyond the table is a tax error naming the field and the table’s entries', () => {
+    const beyond = wsRequestToCommand(wsOk(withWare({ tax_number: 2 })).request, { taxTable: kz });
+    expect(beyond).toMatchObject({ ok: false, error: { code: 'TAX_ERROR' } });
+    if (!beyond.ok) {
+      expect(beyond.error.message).toContain(
+        'data.wares[0].tax_number: в налоговой таблице кассы нет налога 2',
+      );
+      expect(beyond.error.message).toContain('0 — НДС 12% (12 %), 1 — Без НДС');
+    }
+    const empty = wsRequestToCommand(wsOk(withWare({ tax_number: 0 })).request, { taxTable: [] });
+    expect(!empty.ok && empty.error.message).toContain('налоговая таблица кассы пуста');
+    expect(describeTaxTable([{ rate: 16500 }, { rate: 0, name: 'НДС 0%' }])).toBe(
+      '0 — 16.5 %, 1 — НДС 0% (0 %)',
+    );
   });
 });

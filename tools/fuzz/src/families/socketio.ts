@@ -132,7 +132,8 @@ async function websocketExchange(
     if (request.probe) {
       await new Promise((r) => setTimeout(r, 50));
       if (!session.closed && socket.readyState === WebSocket.OPEN) {
-        socket.send('42/pos,999999["open_shift",{}]');
+        // Refused by the protocol (no cashier, no wares) but answered: the probe must change nothing.
+        socket.send('42/pos,999999["new_transaction",{}]');
         const sent = Date.now();
         probe = await next(/^43\/pos,999999\[/, 15_000);
         if (!probe && !session.closed) {

@@ -3,7 +3,7 @@ import type { CanonicalError, DeviceWarning } from '@kassa-relay/protocol';
 import { moneyOut } from '../../documents/money';
 import { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
-import { type StoredRegisterConfig, wireKind } from '../../registers/register-config';
+import { effectiveTaxTable, type StoredRegisterConfig, wireKind } from '../../registers/register-config';
 import { CommandRelay } from '../../relay/command-relay';
 
 export const registerInclude = {
@@ -179,7 +179,12 @@ export class RegisterViews {
     return {
       ...view!,
       device: deviceOf(row),
-      taxTable: (row.config as unknown as StoredRegisterConfig).taxTable ?? [],
+      // An empty stored table (a register made before defaults existed) is the default POS requests use.
+      taxTable: effectiveTaxTable(
+        (row.config as unknown as StoredRegisterConfig).taxTable,
+        wireKind(row.kind),
+        row.currency,
+      ),
     };
   }
 

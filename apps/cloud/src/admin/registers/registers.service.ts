@@ -5,6 +5,8 @@ import type { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
 import {
   dbKind,
+  defaultTaxTable,
+  effectiveTaxTable,
   type RegisterDevice,
   type StoredRegisterConfig,
   storeRegisterConfig,
@@ -99,7 +101,11 @@ export class RegistersService {
           name: body.name,
           ...(body.currency ? { currency: body.currency } : {}),
           ...(body.device.kind === 'ikkm' && body.device.inn ? { inn: body.device.inn } : {}),
-          config: this.sealed(body.device, body.taxTable),
+          // No table given (or an empty one): the default for the register's kind and country.
+          config: this.sealed(
+            body.device,
+            effectiveTaxTable(body.taxTable, body.device.kind, body.currency ?? 'KZT'),
+          ),
         },
         include: registerInclude,
       });
@@ -136,7 +142,7 @@ export class RegistersService {
         `device.kind: this register is ${wireKind(existing.kind)}; a register's kind cannot change (create a new register)`,
       );
     if (body.agentId) await this.checkAgent(admin, body.agentId, existing.storeId);
-    const taxTable = body.taxTable ?? stored.taxTable ?? [];
+    const taxTable = body.taxTable ?? this.taxTableAfterCurrencyChange(existing, stored, body.currency);
     const config = body.device
       ? this.changedDevice(body.device, taxTable, stored)
       : body.taxTable
@@ -177,6 +183,24 @@ export class RegistersService {
     if (config || body.agentId !== undefined) await this.agentConfigs.publish(existing.agentId, row.agentId);
     const [view] = await this.views.views([row]);
     return view!;
+  }
+
+  /**
+   * The stored table, unless the currency changes and the table is still the old country's
+   * default (never edited): then the new country's default.
+   */
+  private taxTableAfterCurrencyChange(
+    existing: RegisterRow,
+    stored: StoredRegisterConfig,
+    currency: 'KZT' | 'RUB' | undefined,
+  ): StoredRegisterConfig['taxTable'] {
+    const table = stored.taxTable ?? [];
+    if (!currency || currency === existing.currency) return table;
+    const kind = wireKind(existing.kind);
+    const wasDefault =
+      table.length === 0 ||
+      JSON.stringify(table) === JSON.stringify(defaultTaxTable(kind, existing.currency));
+    return wasDefault ? defaultTaxTable(kind, currency) : table;
   }
 
   /** An agent of the organisation that runs in the register's store. */

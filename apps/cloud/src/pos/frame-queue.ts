@@ -1,0 +1,25 @@
+/**
+ * The frames of one POS connection, handled one at a time in the order they came, so their
+ * answers leave in request order (seed 000 frames carry no correlation id: a client matches an
+ * answer to its request by order and event name). At most `limit` frames wait; beyond that the
+ * caller answers at once (register busy) instead of queueing without bound.
+ */
+export class FrameQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private waiting = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** Queues a frame's handling; false when the queue is full (nothing queued). Never rejects. */
+  push(handle: () => Promise<void>): boolean {
+    if (this.waiting >= this.limit) return false;
+    this.waiting += 1;
+    this.tail = this.tail
+      .then(handle)
+      .catch(() => undefined)
+      .finally(() => {
+        this.waiting -= 1;
+      });
+    return true;
+  }
+}
