@@ -1,9 +1,10 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// `npm run dev -w @kassa-relay/dashboard` against a running cloud: the admin API and socket.io
-// are proxied, so the app keeps using relative URLs exactly as when the cloud serves it.
-const cloud = process.env.KASSA_CLOUD_URL ?? 'http://127.0.0.1:8080';
+// `npm run dev` (or `npm run dev -w @kassa-relay/dashboard` against a running cloud): the admin
+// API and socket.io are proxied, so the app keeps using relative URLs exactly as when the cloud
+// serves it. The default is the cloud's default port (PORT=3000).
+const cloud = process.env.KASSA_CLOUD_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
   plugins: [react()],

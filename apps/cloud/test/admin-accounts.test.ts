@@ -100,7 +100,19 @@ describe('admin accounts and sessions', () => {
     const user = await newUser('viewer');
     const viewer = await viewerToken(world);
     expect((await api(world, viewer, 'POST', `/api/users/${user.id}/revoke-sessions`)).status).toBe(403);
-    expect((await api(world, admin, 'POST', `/api/users/${user.id}/revoke-sessions`)).status).toBe(200);
+    // An action without a body, sent one (as the fuzzer did): a 400, and nothing done.
+    const before = await world.prisma.adminUser.findUniqueOrThrow({ where: { id: user.id } });
+    const garbage = await api(world, admin, 'POST', `/api/users/${user.id}/revoke-sessions`, {
+      status: 'success',
+    });
+    expect(garbage.status).toBe(400);
+    expect(JSON.stringify(garbage.body)).toMatch(/takes no request body/);
+    expect((await world.prisma.adminUser.findUniqueOrThrow({ where: { id: user.id } })).tokenVersion).toBe(
+      before.tokenVersion,
+    );
+    expect((await api(world, user.token, 'GET', '/api/auth/me')).status).toBe(200);
+    // `{}` is no body.
+    expect((await api(world, admin, 'POST', `/api/users/${user.id}/revoke-sessions`, {})).status).toBe(200);
     expect((await api(world, user.token, 'GET', '/api/auth/me')).status).toBe(401);
   });
 

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
@@ -159,7 +160,36 @@ export class DemoLauncher {
     this.say(
       `  ✓ agent                ${agentId}  (health http://127.0.0.1:${settings.ports.agentHealth}/health)`,
     );
+    if (settings.dev) await this.guard(this.startDashboardDev(cloud.url));
     this.printSummary(cloud.url, cloud.mqttUrl, outcome, Boolean(dashboardDir), loggedIn);
+  }
+
+  /** `npm run dev`: Vite serves the dashboard with hot reload and proxies the API and socket.io to the cloud. */
+  private async startDashboardDev(cloudUrl: string): Promise<void> {
+    const port = this.settings.dashboardDevPort;
+    // The dashboard's own Vite (npm may install it under apps/dashboard or hoist it).
+    const viteDir = dirname(
+      createRequire(join(this.settings.repoRoot, 'apps/dashboard/package.json')).resolve('vite/package.json'),
+    );
+    const vite = this.spawnChild(
+      'dashboard (vite)',
+      'dashboard-dev',
+      [
+        join(viteDir, 'bin/vite.js'),
+        'apps/dashboard',
+        '--port',
+        String(port),
+        '--strictPort',
+        '--host',
+        '127.0.0.1',
+      ],
+      { ...process.env, KASSA_CLOUD_URL: cloudUrl },
+    );
+    this.simulators.push(vite);
+    await vite.waitForLine(/Local:.*http:\/\/127\.0\.0\.1:\d+/, 60_000);
+    this.say(
+      `  ✓ dashboard (hot reload) http://127.0.0.1:${port}/  (the cloud restarts when its code changes)`,
+    );
   }
 
   private async build(): Promise<void> {
@@ -227,23 +257,32 @@ export class DemoLauncher {
     const passed = cloudSettingsFrom(process.env);
     for (const [name, value] of Object.entries(passed))
       this.say(`  · cloud setting from your environment: ${name}=${value}`);
-    this.cloud = this.spawnChild('cloud', 'cloud', ['-r', '@swc-node/register', 'apps/cloud/src/main.ts'], {
-      ...env,
-      LOG_LEVEL: 'info',
-      ...passed,
-      HOST: host,
-      PORT: String(ports.http),
-      KASSA_DATA_DIR: this.paths.cloudDir,
-      KASSA_PG_PORT: String(ports.postgres),
-      KASSA_MQTT_HOST: host,
-      KASSA_MQTT_PORT: String(ports.mqtt),
-      KASSA_SECRET_KEY: state.secretKey,
-      KASSA_ADMIN_EMAIL: state.adminEmail,
-      KASSA_ADMIN_PASSWORD: state.adminPassword,
-      KASSA_ADMIN_ORGANISATION: 'Демо-организация',
-      ...(dashboardDir ? { KASSA_DASHBOARD_DIR: dashboardDir } : {}),
-      ...(process.env['KASSA_PG_BIN_DIR'] ? { KASSA_PG_BIN_DIR: process.env['KASSA_PG_BIN_DIR'] } : {}),
-    });
+    // `npm run dev`: Node restarts the cloud when its code or the shared libraries change.
+    const watch = this.settings.dev
+      ? ['--watch-path=apps/cloud/src', '--watch-path=libs/protocol/src', '--watch-preserve-output']
+      : [];
+    this.cloud = this.spawnChild(
+      'cloud',
+      'cloud',
+      [...watch, '-r', '@swc-node/register', 'apps/cloud/src/main.ts'],
+      {
+        ...env,
+        LOG_LEVEL: 'info',
+        ...passed,
+        HOST: host,
+        PORT: String(ports.http),
+        KASSA_DATA_DIR: this.paths.cloudDir,
+        KASSA_PG_PORT: String(ports.postgres),
+        KASSA_MQTT_HOST: host,
+        KASSA_MQTT_PORT: String(ports.mqtt),
+        KASSA_SECRET_KEY: state.secretKey,
+        KASSA_ADMIN_EMAIL: state.adminEmail,
+        KASSA_ADMIN_PASSWORD: state.adminPassword,
+        KASSA_ADMIN_ORGANISATION: 'Демо-организация',
+        ...(dashboardDir ? { KASSA_DASHBOARD_DIR: dashboardDir } : {}),
+        ...(process.env['KASSA_PG_BIN_DIR'] ? { KASSA_PG_BIN_DIR: process.env['KASSA_PG_BIN_DIR'] } : {}),
+      },
+    );
     const match = await this.cloud.waitForLine(/"msg":"cloud started"/, 180_000);
     const line = JSON.parse(match.input ?? '{}') as { url: string; mqtt: string };
     return { url: line.url, mqttUrl: line.mqtt };

@@ -19,6 +19,12 @@ export interface DemoSettings {
   };
   /** KASSA_DEMO_BUILD=off: run what is already built (tests, CI), build nothing. */
   build: boolean;
+  /**
+   * KASSA_DEMO_DEV=on (`npm run dev`): the cloud restarts when its code changes, and the dashboard
+   * is served by Vite with hot reload on KASSA_DEMO_DASHBOARD_PORT (5173), proxied to the cloud.
+   */
+  dev: boolean;
+  dashboardDevPort: number;
 }
 
 export class DemoSettingsError extends Error {
@@ -55,7 +61,15 @@ export function loadDemoSettings(env: NodeJS.ProcessEnv = process.env): DemoSett
       );
     taken.set(value, key);
   }
-  const build = env['KASSA_DEMO_BUILD'] ?? 'on';
+  const dev = env['KASSA_DEMO_DEV'] ?? 'off';
+  if (!['on', 'off'].includes(dev))
+    throw new DemoSettingsError(`KASSA_DEMO_DEV must be on or off, got ${JSON.stringify(dev)}`);
+  const dashboardDevPort = port('KASSA_DEMO_DASHBOARD_PORT', 5173);
+  if (dev === 'on' && Object.values(ports).includes(dashboardDevPort))
+    throw new DemoSettingsError(
+      `KASSA_DEMO_DASHBOARD_PORT ${dashboardDevPort} is taken by another port setting`,
+    );
+  const build = env['KASSA_DEMO_BUILD'] ?? (dev === 'on' ? 'off' : 'on');
   if (!['on', 'off'].includes(build))
     throw new DemoSettingsError(`KASSA_DEMO_BUILD must be on or off, got ${JSON.stringify(build)}`);
   return {
@@ -64,5 +78,7 @@ export function loadDemoSettings(env: NodeJS.ProcessEnv = process.env): DemoSett
     host: env['KASSA_DEMO_HOST'] || '127.0.0.1',
     ports,
     build: build === 'on',
+    dev: dev === 'on',
+    dashboardDevPort,
   };
 }

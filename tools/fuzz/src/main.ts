@@ -9,7 +9,8 @@ const USAGE = `npm run fuzz -- --inputs <N> --seed <S> [options]
 The product's own fuzzer: starts the cloud (embedded PostgreSQL and broker), an enrolled agent and
 both register simulators on 127.0.0.1, sends N seeded hostile inputs and prints what it counted.
 Exit code 1 on a crash, a 5xx, a state change from invalid input, a broker ACL breach, a stall or
-cloud RSS growth of 20 % or more; 2 on bad arguments.
+cloud RSS growth of 20 % or more; 2 on bad arguments. Ctrl-C ends the run after the batch in flight
+and reports the inputs sent so far; a second Ctrl-C stops at once.
 
   --inputs <N>         inputs to send (default 2000)
   --seed <S>           PRNG seed (default: a random one, printed)
@@ -98,11 +99,17 @@ async function main(): Promise<number> {
     say,
     ...(only ? { only } : {}),
   });
-  let stopping = false;
+  let signals = 0;
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
+      signals += 1;
+      if (signals === 1) {
+        // First signal: finish the batch in flight and report what was sent (a shorter run).
+        say(`\n${signal}: finishing the current batch, then reporting (again to stop at once)…`);
+        fuzzer.requestStop();
+        return;
+      }
+      if (signals > 2) return;
       say(`\n${signal}: stopping the cloud, the agent and PostgreSQL…`);
       void fuzzer.world.stop().finally(() => process.exit(130));
     });

@@ -181,6 +181,12 @@ export class Fuzzer {
       let rssStart = 0;
       let lastProgress = Date.now();
       for (let offset = 0; offset < indexes.length; offset += this.options.batchSize) {
+        if (this.stopRequested) {
+          // Ctrl-C: the batches sent so far are judged and reported, as a shorter run.
+          say(`  stopped early after ${offset} inputs`);
+          this.report.inputs = offset;
+          break;
+        }
         const batchIndexes = indexes.slice(offset, offset + this.options.batchSize);
         const trace: string[] = [];
         let tStep = Date.now();
@@ -357,6 +363,12 @@ export class Fuzzer {
   }
 
   private stopping = false;
+  private stopRequested = false;
+
+  /** Ends the run after the batch in flight: the report then covers the inputs sent so far. */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
   private crashTail = '';
 
   private onCloudLine(line: string): void {

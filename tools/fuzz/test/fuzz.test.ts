@@ -9,7 +9,7 @@ import { FAMILIES } from '../src/types';
 describe('fuzz (bounded run)', () => {
   const lines: string[] = [];
   const fuzzer = new Fuzzer({
-    inputs: 6_000,
+    inputs: 20_000,
     seed: 'ci-bounded',
     concurrency: 24,
     batchSize: 500,
@@ -25,9 +25,9 @@ describe('fuzz (bounded run)', () => {
 
   it('hostile input on every entry point: no crash, no 5xx, no state change, no ACL breach, bounded memory', async () => {
     report = await fuzzer.run();
-    // What failed, with the fuzzer's own account of it, in the assertion message. 6 000 inputs
-    // on a CI machine running other suites too is mostly heap warm-up: memory is held to 60 %
-    // here (no leak doubles it), and to 20 % by the long runs (docs/reliability.md).
+    // What failed, with the fuzzer's own account of it, in the assertion message. 20 000 inputs
+    // on a CI machine running other suites at the same time still see the heap settle: memory is
+    // held to 60 % here (a leak soon passes it), and to 20 % by the long runs (docs/reliability.md).
     expect(failures(report, 60), lines.slice(-40).join('\n')).toEqual([]);
     expect(report.crashes).toEqual([]);
     expect(report.stalls).toEqual([]);
@@ -41,7 +41,7 @@ describe('fuzz (bounded run)', () => {
     // Valid controls sent among the hostile ones still work (a wedged cloud refuses everything).
     expect(report.families.sale.accepted).toBeGreaterThan(0);
     expect(report.controlsFailed.count).toBe(0);
-  }, 480_000);
+  }, 900_000);
 
   it('makes the same input again from the seed and its index (a finding can be replayed)', () => {
     for (const index of [0, 17, 4_321]) {
