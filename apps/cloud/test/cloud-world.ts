@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
 import { agentConfigKey } from '../src/agents/agent-configs';
-import { type StartedProcess, startProcess, tempDir } from '@kassa-relay/testing';
+import { freePort, type StartedProcess, startProcess, tempDir, waitUntil } from '@kassa-relay/testing';
 import WebSocket from 'ws';
 import { stopLocalPostgres } from '../src/database/postgres-server';
 import { createPrismaClient, type PrismaClient } from '../src/database/prisma-client';
@@ -13,30 +12,9 @@ import { storeRegisterConfig } from '../src/registers/register-config';
 import { SecretBox, tokenHash } from '../src/security/secret-box';
 import { hashSecret, newSecret } from '../src/security/secret-hash';
 
+export { freePort, waitUntil } from '@kassa-relay/testing';
+
 export const repoRoot = resolve(__dirname, '../../..');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 export const ADMIN = { email: 'admin@example.kz', password: 'correct-horse-42' };
 

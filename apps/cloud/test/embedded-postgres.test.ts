@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '@kassa-relay/testing';
+import { freePort, tempDir } from '@kassa-relay/testing';
 import { applyMigrations, MIGRATIONS_DIR } from '../src/database/migrate';
 import { migrationNames } from '../src/database/schema-engine';
 import {
@@ -13,17 +12,6 @@ import {
   stopLocalPostgres,
 } from '../src/database/postgres-server';
 import { createPrismaClient } from '../src/database/prisma-client';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** Whether a process exists and is not a zombie waiting for its parent. */
 const processAlive = (pid: number): boolean => {

@@ -2,24 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
-import { type StartedProcess, startProcess, tempDir } from '@kassa-relay/testing';
+import { type StartedProcess, startProcess, tempDir, waitUntil } from '@kassa-relay/testing';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../src/broker/embedded-broker';
 import { CommandRelay } from '../src/relay/command-relay';
 import { hashSecret } from '../src/security/secret-hash';
 
-const repoRoot = resolve(__dirname, '../../..');
+export { waitUntil } from '@kassa-relay/testing';
 
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const repoRoot = resolve(__dirname, '../../..');
 
 export interface RelayWorld {
   broker: EmbeddedBroker;

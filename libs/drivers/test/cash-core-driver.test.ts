@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { registerHealthSchema, commandResultSchema } from '@kassa-relay/protocol';
+import { freePort } from '@kassa-relay/testing';
 import { CashCoreDriver } from '../src/cash-core';
 import {
   ADMIN_PIN,
@@ -962,15 +962,3 @@ describe('CashCoreDriver: status', () => {
     expect((await w.driver.status()).lastError).toBeUndefined();
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '@kassa-relay/testing';
 import { STATE_FILE_NAME } from '../src/index';
 import { type Json, type SimHandle, kkm6923, simpleSale, startSim } from './helpers';
 
@@ -155,7 +156,11 @@ describe('a call still running (delay)', () => {
     // Ping only says the core is up: it answers.
     expect(await sim.call('Ping')).toEqual({ response_code: 0, response_data: 'ok' });
     expect((await sim.control('GET', 'journal')).entries).toHaveLength(0);
-    await waitUntil(async () => (await sim.control('GET', 'journal')).entries.length === 1);
+    await waitUntil(
+      async () => (await sim.control('GET', 'journal')).entries.length === 1,
+      5_000,
+      'the sale journaled',
+    );
     const [sale] = (await sim.control('GET', 'journal')).entries;
     expect(sale).toMatchObject({ kind: 'sale', total: 32100, shiftDocumentNumber: 1 });
     // Done: nothing is refused any more, and the refused calls changed nothing.
@@ -184,7 +189,7 @@ describe('a call still running (delay)', () => {
     expect(tooLong.response_code).toBe(69);
     expect(tooLong.response_data).toMatch(/^kkm_is_busy_too_long/);
     expect((await sim.call('Ping')).response_code).toBe(69);
-    await waitUntil(async () => (await sim.call('Ping')).response_code === 0);
+    await waitUntil(async () => (await sim.call('Ping')).response_code === 0, 5_000, 'Ping answering 0');
     expect((await sim.control('GET', 'journal')).entries.map((e: Json) => e.kind)).toEqual(['deposit']);
     for (const bad of [{ tooLongAfterMs: -1 }, { ping: 'sometimes' }, { other: 1 }]) {
       const response = await fetch(`${sim.url}/_sim/busy`, { method: 'POST', body: JSON.stringify(bad) });
@@ -234,7 +239,11 @@ describe('a call still running (delay)', () => {
     expect((await sim.call('GetKKMList', { ofd_id: 6923 })).response_code).toBe(0);
     expect((await sim.control('GET', 'state')).busy.running).toBeNull();
     expect((await sim.control('GET', 'journal')).entries).toHaveLength(0);
-    await waitUntil(async () => (await sim.control('GET', 'journal')).entries.length === 1);
+    await waitUntil(
+      async () => (await sim.control('GET', 'journal')).entries.length === 1,
+      5_000,
+      'the sale journaled',
+    );
     // A restart loses a call still in transit as well.
     await addFault({ kind: 'delay', delayMs: 500, match: 'TradeOperation', holdsCore: false });
     await giveUpAfter('TradeOperation', simpleSale({ price: 78 }), 50);
@@ -266,12 +275,3 @@ describe('a call still running (delay)', () => {
     expect((await sim.control('GET', 'journal')).entries).toHaveLength(0);
   });
 });
-
-async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await predicate()) return;
-    await sleep(25);
-  }
-  throw new Error('condition not met in time');
-}

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type StartedProcess, startProcess } from './child-process';
+import { freePort } from './free-port';
 import { tempDir } from './temp-dir';
 
 /** Where Debian (and most distributions) put the dynamic-security plugin. */
@@ -22,17 +22,6 @@ export interface RunningMosquitto {
   /** Stops it (SIGTERM) and starts it again on the same port with the same state. */
   restart(): Promise<void>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

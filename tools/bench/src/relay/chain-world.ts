@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { tempDir } from '@kassa-relay/testing';
+import { freePort, tempDir, waitUntil } from '@kassa-relay/testing';
 import { AdminApi } from './admin-api';
 import {
   type CpuSubject,
@@ -13,7 +12,6 @@ import {
   processTree,
   stopPostgres,
   waitForLine,
-  waitUntil,
 } from './processes';
 
 export const repoRoot = resolve(__dirname, '../../../..');
@@ -22,17 +20,6 @@ export const repoRoot = resolve(__dirname, '../../../..');
 export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
 
 const ADMIN = { email: 'bench@example.kz', password: 'bench-password-42' };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 export interface ChainOptions {
   registers: number;

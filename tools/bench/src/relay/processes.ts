@@ -96,18 +96,6 @@ export async function waitForLine(managed: Managed, pattern: RegExp, timeoutMs: 
   }
 }
 
-export async function waitUntil(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /**
  * Stops the cloud's embedded PostgreSQL if it is still running (a cloud killed before it could
  * stop it). The cloud runs it with pg_ctl as the `postgres` user when started as root.

@@ -1,0 +1,30 @@
+/**
+ * Polls `check` every `intervalMs` until it returns true; throws `timed out after <timeoutMs> ms
+ * waiting for <what>` once `timeoutMs` has passed. A check that throws counts as "not yet" (a
+ * server not listening yet, a row not there yet); if the last check threw, the timeout error
+ * says so and carries it as `cause`.
+ */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+  intervalMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let lastError: unknown;
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      if (lastError === undefined) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      const reason = lastError instanceof Error ? lastError.message : String(lastError);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last check threw: ${reason})`, {
+        cause: lastError,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
