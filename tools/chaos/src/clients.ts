@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { Prng } from './prng';
+import type { Prng } from '@kassa-relay/testing';
 import { sleep } from './processes';
 import type { RegisterKind } from './world';
 

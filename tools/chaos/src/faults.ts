@@ -1,4 +1,4 @@
-import type { Prng } from './prng';
+import type { Prng } from '@kassa-relay/testing';
 import { sleep, waitUntil } from './processes';
 import type { PartitionMode } from './proxy';
 import type { ChaosWorld, RegisterKind } from './world';

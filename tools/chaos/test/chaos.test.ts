@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { audit, type Receipt } from '../src/audit';
 import type { SaleRecord } from '../src/clients';
 import { CRASH_POINTS, FAULT_KINDS, planFaults } from '../src/faults';
-import { Prng } from '../src/prng';
+import { Prng } from '@kassa-relay/testing';
 import { markdownReport } from '../src/report';
 import { DEFAULT_TUNING, runSoak } from '../src/soak';
 

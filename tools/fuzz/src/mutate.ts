@@ -1,4 +1,4 @@
-import type { Prng } from './prng';
+import type { Prng } from '@kassa-relay/testing';
 
 /**
  * JSON mutation: hostile variants of a valid request. Value mutations change one place in the

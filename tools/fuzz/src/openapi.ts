@@ -1,6 +1,6 @@
 import { findUnstorableString, jsonDepthExceeds, MAX_JSON_DEPTH } from '@kassa-relay/protocol';
 import type { JsonLike } from './mutate';
-import type { Prng } from './prng';
+import type { Prng } from '@kassa-relay/testing';
 
 /** A JSON Schema as the cloud's OpenAPI document writes it (zod's `toJSONSchema`). */
 export interface Schema {

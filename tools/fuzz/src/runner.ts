@@ -10,7 +10,7 @@ import { sendHttp } from './http';
 import { serialize } from './mutate';
 import { loadOperations } from './openapi';
 import { rssKib, sleep, waitUntil } from './processes';
-import { Prng } from './prng';
+import { Prng } from '@kassa-relay/testing';
 import { compareSnapshots, type Snapshot, StateProbe } from './snapshot';
 import {
   FAMILIES,

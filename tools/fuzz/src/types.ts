@@ -1,5 +1,5 @@
 import type { OpenApiOperation } from './openapi';
-import type { Prng } from './prng';
+import type { Prng } from '@kassa-relay/testing';
 
 export const FAMILIES = ['sale', 'ws', 'socketio', 'http', 'admin', 'mqtt'] as const;
 export type FamilyName = (typeof FAMILIES)[number];

@@ -5,3 +5,5 @@ export * from './agent-health';
 export * from './mosquitto';
 export * from './free-port';
 export * from './wait-until';
+export * from './prng';
+export * from './postgres-process';

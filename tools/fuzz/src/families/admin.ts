@@ -1,7 +1,7 @@
 import { headerText, redact, sendHttp, showBody } from '../http';
 import { hostileString, type JsonLike, mutateJson, percentEncode, serialize } from '../mutate';
 import { adminBodyProblems, exampleOf, type OpenApiOperation } from '../openapi';
-import type { Prng } from '../prng';
+import type { Prng } from '@kassa-relay/testing';
 import type { Family, FuzzContext, FuzzInput, Outcome } from '../types';
 
 /** The cloud's admin body limit (apps/cloud/src/core/raw-body.ts). */

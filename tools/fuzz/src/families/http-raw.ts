@@ -1,5 +1,5 @@
 import { rawTcp, redact } from '../http';
-import type { Prng } from '../prng';
+import type { Prng } from '@kassa-relay/testing';
 import type { Family, FuzzContext, FuzzInput, Outcome } from '../types';
 
 const TARGETS = [

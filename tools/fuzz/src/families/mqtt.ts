@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { agentTopic } from '@kassa-relay/protocol';
 import { redact } from '../http';
 import { type JsonLike, mutateJson, serialize } from '../mutate';
-import type { Prng } from '../prng';
+import type { Prng } from '@kassa-relay/testing';
 import type { Family, FuzzContext, FuzzInput, Outcome } from '../types';
 
 /** Values a forged envelope writes: a row carrying one of them anywhere but the forger's own register is a forgery accepted. */

@@ -6,7 +6,7 @@ import {
 } from '@kassa-relay/protocol';
 import { headerText, redact, sendHttp, showBody } from '../http';
 import { type JsonLike, mutateJson, serialize } from '../mutate';
-import type { Prng } from '../prng';
+import type { Prng } from '@kassa-relay/testing';
 import type { Family, FuzzContext, FuzzInput, Outcome } from '../types';
 
 /** The cloud's /sale body limit (apps/cloud/src/core/raw-body.ts). */

@@ -2,7 +2,7 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH } from '@kassa-relay/protocol';
 import WebSocket from 'ws';
 import { redact, sendHttp, showBody } from '../http';
 import { deepText, type JsonLike, mutateJson, mutateValue, serialize } from '../mutate';
-import type { Prng } from '../prng';
+import type { Prng } from '@kassa-relay/testing';
 import type { Family, FuzzContext, FuzzInput, Outcome } from '../types';
 import { checkWsErrorAnswer, validWsFrame, WS_KEYS, wsFrameIsValid } from './ws';
 

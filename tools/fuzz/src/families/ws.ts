@@ -2,7 +2,7 @@ import { parseWsRequest, wsErrorDataSchema, wsRequestToCommand } from '@kassa-re
 import WebSocket from 'ws';
 import { redact, showBody } from '../http';
 import { deepText, type JsonLike, mutateJson, serialize } from '../mutate';
-import type { Prng } from '../prng';
+import type { Prng } from '@kassa-relay/testing';
 import type { Family, FuzzContext, FuzzInput, Outcome } from '../types';
 
 /** The cloud's /ws frame limit (apps/cloud/src/pos/pos-ws.server.ts). */

@@ -1,6 +1,7 @@
 /**
- * The fuzzer's own PRNG: mulberry32 over an FNV-1a hash of the seed text. The same seed gives the
- * same inputs in the same order on every machine (Math.random is never used for an input).
+ * A small seeded PRNG for the fuzzer and the fault soak: mulberry32 over an FNV-1a hash of the seed
+ * text. The same seed gives the same inputs, fault schedule and amounts on every machine
+ * (Math.random is never used for anything a run must be able to repeat).
  */
 export class Prng {
   private state: number;
@@ -63,6 +64,15 @@ export class Prng {
   /** An independent stream for one purpose (so adding draws in one place does not shift the others). */
   fork(label: string): Prng {
     return new Prng(`${this.seed}/${label}`);
+  }
+
+  /** `items` in a seeded order (in place). */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i -= 1) {
+      const j = Math.floor(this.next() * (i + 1));
+      [items[i], items[j]] = [items[j] as T, items[i] as T];
+    }
+    return items;
   }
 }
 
