@@ -1,4 +1,4 @@
-import { findUnstorableString, jsonDepthExceeds, MAX_JSON_DEPTH } from '@kassa-relay/protocol';
+import { parseJsonGuarded } from '@kassa-relay/protocol';
 import type { JsonLike } from './mutate';
 import type { Prng } from '@kassa-relay/testing';
 
@@ -249,21 +249,15 @@ export function validate(schema: Schema, value: unknown, path = 'body'): string[
 }
 
 /**
- * The cloud's verdict on an admin body before any route sees it (`adminInput`): a BOM ignored,
- * nesting deeper than MAX_JSON_DEPTH, malformed JSON, a NUL or a lone surrogate anywhere — each
- * refused; an empty body is `{}`. Then the operation's schema.
+ * The cloud's verdict on an admin body before any route sees it (`adminInput`), with the protocol
+ * library's own guard: leading BOMs ignored, nesting deeper than MAX_JSON_DEPTH, malformed JSON, a
+ * NUL or a lone surrogate anywhere — each refused; an empty body is `{}`. Then the operation's schema.
  */
 export function adminBodyProblems(schema: Schema | undefined, body: Buffer | undefined): string[] {
   const text = (body ?? Buffer.alloc(0)).toString('utf8');
-  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (!source.trim()) return schema ? validate(schema, {}) : [];
-  if (jsonDepthExceeds(source, MAX_JSON_DEPTH)) return ['too deep'];
-  let value: unknown;
-  try {
-    value = JSON.parse(source);
-  } catch {
-    return ['not JSON'];
-  }
-  if (findUnstorableString(value)) return ['unstorable string'];
-  return schema ? validate(schema, value) : [];
+  // String.prototype.trim removes BOMs too, as the cloud's check does.
+  if (!text.trim()) return schema ? validate(schema, {}) : [];
+  const parsed = parseJsonGuarded(text);
+  if (!parsed.ok) return [parsed.reason];
+  return schema ? validate(schema, parsed.value) : [];
 }
