@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { saleAnswerSchema, wsErrorDataSchema } from '@kassa-relay/protocol';
+import { saleAnswerSchema, topics, wsErrorDataSchema } from '@kassa-relay/protocol';
 import { startLocalPostgres, stopLocalPostgres } from '../src/database/postgres-server';
 import { AdminClient } from './admin-client';
 import { CloudWorld, PosWsClient, postSale } from './cloud-world';
@@ -65,6 +66,63 @@ describe('hostile input: the cloud keeps serving and answers in each protocol’
   const upgradeRequest = (target: string) =>
     `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
     `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+
+  it('a result PostgreSQL can never store (a NUL in it) is dropped, not retried for ever: results behind it still arrive', async () => {
+    const seed = world.seed!;
+    const sale = async (docNumber: string) =>
+      saleAnswerSchema.parse(
+        (
+          await postSale(world.cloud.url, seed.posKeys.ikkm, {
+            docTime: '2026-12-02 09:00:00',
+            docNumber,
+            employeeName: 'Петрова Б.',
+            amount: 10_000,
+            currency: 'KZT',
+            items: [{ itemId: '1', itemName: 'Хлеб', itemQty: 1000, itemAmount: 10_000 }],
+            payments: { cashAmount: 10_000 },
+          })
+        ).answer,
+      );
+    const first = `P-${randomBytes(4).toString('hex')}`;
+    expect(await sale(first)).toMatchObject({ code: 0 });
+    // Poison aimed at a real document: its command id with a NUL after it (JSON-escaped, as a
+    // hostile agent would send it), and a NUL in the receipt's fiscal id.
+    const real = await world.prisma.fiscalDocument.findFirstOrThrow({
+      where: { registerId: seed.registers.ikkm, kind: 'receipt' },
+      orderBy: { requestedAt: 'desc' },
+    });
+    // The agent itself (its own credentials, its own results topic) sends the poison.
+    await world.stopAgent();
+    const poison = await mqtt.connectAsync(world.cloud.mqttUrl, {
+      clientId: `kassa-agent-${seed.agentId}`,
+      username: seed.agentId,
+      password: seed.agentPassword,
+      reconnectPeriod: 0,
+    });
+    const now = new Date().toISOString();
+    for (const [commandId, fiscalId] of [
+      [`${real.commandId}\\u0000`, 'F-1'],
+      [real.commandId, 'F-\\u0000'],
+    ])
+      await poison.publishAsync(
+        topics.results(seed.agentId),
+        `{"v":1,"commandId":"${commandId}","agentId":"${seed.agentId}","registerId":"${seed.registers.ikkm}",` +
+          `"status":"done","outcome":{"ok":true,"result":{"type":"receipt","fiscalId":"${fiscalId}"}},` +
+          `"receivedAt":"${now}","completedAt":"${now}"}`,
+        { qos: 1 },
+      );
+    await poison.endAsync();
+    await world.startAgent();
+    // A sale after the poison: its result gets through and is stored (the cloud is not wedged).
+    const answer = await sale(`P-${randomBytes(4).toString('hex')}`);
+    expect(answer, JSON.stringify(answer)).toMatchObject({ status: 'success', code: 0 });
+    // The poison was dropped once, not retried, and the real document kept its own result.
+    expect(world.cloud.process.output.join('\n')).not.toMatch(/could not store a result: trying again/);
+    expect((await world.prisma.fiscalDocument.findUniqueOrThrow({ where: { id: real.id } })).fiscalId).toBe(
+      real.fiscalId,
+    );
+    await alive();
+  }, 90_000);
 
   it('answers `GET //` with Upgrade headers (and other odd upgrade targets) with an HTTP error, and lives', async () => {
     for (const target of ['//', '//evil.example/ws', '/\\\\host/ws', '/nowhere', '/ws/../ws%', '//ws']) {

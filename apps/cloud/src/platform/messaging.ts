@@ -9,7 +9,7 @@ import {
   ExternalBrokerAccounts,
 } from '../broker/broker-accounts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker';
-import { CommandRelay, type SendHook } from '../relay/command-relay';
+import { CommandRelay, isDataException, type SendHook } from '../relay/command-relay';
 import { newSecret } from '../security/secret-hash';
 import type { Database } from './database';
 
@@ -37,7 +37,9 @@ export class Messaging implements OnApplicationShutdown {
       onStoreFailure: (result: ResultEnvelope, error: unknown, attempt: number) =>
         log.error(
           { err: error, commandId: result.commandId, agentId: result.agentId, attempt },
-          'could not store a result: trying again (the broker keeps it until it is stored)',
+          isDataException(error)
+            ? 'a result PostgreSQL can never store (a data exception): dropped, not retried'
+            : 'could not store a result: trying again (the broker keeps it until it is stored)',
         ),
     };
     if (config.mqtt.mode === 'external') {

@@ -250,6 +250,9 @@ export class CommandRelay extends EventEmitter<Events> {
       } catch (error) {
         this.options.onStoreFailure?.(envelope, error, attempt);
         if (this.stopping) return;
+        // PostgreSQL refused the data itself (class 22: a value it can never store): trying again
+        // cannot help, and the unacknowledged message would hold every message behind it.
+        if (isDataException(error)) return;
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause = Math.min(pause * 2, 10_000);
       }
@@ -273,4 +276,11 @@ export class CommandRelay extends EventEmitter<Events> {
       this.emit('heartbeat', heartbeat.value);
     }
   }
+}
+
+/** A PostgreSQL data exception (SQLSTATE class 22), as Prisma reports it: permanent for this data. */
+export function isDataException(error: unknown): boolean {
+  const meta = (error as { meta?: { code?: unknown } } | undefined)?.meta;
+  if (typeof meta?.code === 'string' && meta.code.startsWith('22')) return true;
+  return /Code: `22[0-9A-Z]{3}`/.test((error as Error | undefined)?.message ?? '');
 }

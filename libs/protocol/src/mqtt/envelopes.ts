@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalCommandSchema } from '../canonical/commands';
 import { commandOutcomeSchema, registerHealthSchema, registerKindSchema } from '../canonical/results';
+import { describeUnstorable, findUnstorableString } from '../input/json-guard';
 import { describeIssues } from '../ws/ws-parse';
 
 export const ENVELOPE_VERSION = 1;
@@ -161,6 +162,10 @@ export function parseEnvelope<T>(schema: z.ZodType<T>, payload: Buffer | string)
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error) };
+  // What PostgreSQL cannot store (a NUL, a lone surrogate) must not get as far as a query: a result
+  // whose write can never succeed would otherwise be retried for ever, holding every message behind it.
+  const unstorable = findUnstorableString(parsed.data);
+  if (unstorable) return { ok: false, reason: describeUnstorable(unstorable, 'en') };
   return { ok: true, value: parsed.data };
 }
 
