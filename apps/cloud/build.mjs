@@ -1,6 +1,6 @@
 // `nx build cloud`: compiles the cloud with SWC into dist/ (one .js per .ts, decorator metadata
 // kept: Nest's dependency injection needs it, which is why this is not esbuild). The workspace
-// library @kassa-relay/protocol ships TypeScript sources, so it is compiled too, into
+// libraries (@kassa-relay/protocol, @kassa-relay/admin-api) ship TypeScript sources, so they are compiled too, into
 // dist/node_modules, where Node's resolution from dist/*.js finds it first. Run: node dist/main.js
 // (dist/ must stay next to prisma/: the migrations are read from ../prisma).
 import { execFileSync } from 'node:child_process';
@@ -37,11 +37,13 @@ const compile = (projectDir, outDir) =>
 execFileSync('npm', ['run', 'db:generate'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 rmSync(dist, { recursive: true, force: true });
 compile(root, dist);
-const protocol = join(dist, 'node_modules/@kassa-relay/protocol');
-mkdirSync(protocol, { recursive: true });
-compile(join(repo, 'libs/protocol'), protocol);
-writeFileSync(
-  join(protocol, 'package.json'),
-  `${JSON.stringify({ name: '@kassa-relay/protocol', private: true, main: 'index.js' }, null, 2)}\n`,
-);
+for (const lib of ['protocol', 'admin-api']) {
+  const out = join(dist, 'node_modules/@kassa-relay', lib);
+  mkdirSync(out, { recursive: true });
+  compile(join(repo, 'libs', lib), out);
+  writeFileSync(
+    join(out, 'package.json'),
+    `${JSON.stringify({ name: `@kassa-relay/${lib}`, private: true, main: 'index.js' }, null, 2)}\n`,
+  );
+}
 console.log(`cloud built into ${dist} (run: node dist/main.js)`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { adminRoutes, type RouteContract, successStatus, wireJsonSchema } from '@kassa-relay/admin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../src/security/secret-hash';
 import { AdminClient } from './admin-client';
@@ -514,28 +515,31 @@ describe('admin API: access, validation, documents, reports, audit', () => {
     expect(new Set(seen).size).toBe(total);
   });
 
-  it('describes every route in the OpenAPI document at /api/docs', async () => {
+  it('describes every route of the admin API contract in the OpenAPI document at /api/docs', async () => {
     const response = await fetch(`${world.cloud.url}/api/docs/openapi.json`);
-    const doc = (await response.json()) as {
-      paths: Record<string, Record<string, { parameters?: { name: string }[]; requestBody?: unknown }>>;
+    type Operation = {
+      parameters?: { name: string }[];
+      requestBody?: unknown;
+      responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
     };
-    for (const path of [
-      '/api/users',
-      '/api/stores',
-      '/api/stores/{id}',
-      '/api/registers',
-      '/api/registers/{id}',
-      '/api/registers/{id}/commands',
-      '/api/registers/{id}/shifts',
-      '/api/registers/{id}/device-operators',
-      '/api/documents',
-      '/api/documents/{id}',
-      '/api/documents/{id}/image',
-      '/api/shifts',
-      '/api/reports/sales',
-      '/api/audit',
-    ])
-      expect(doc.paths[path], path).toBeDefined();
+    const doc = (await response.json()) as { paths: Record<string, Record<string, Operation>> };
+    const routes = Object.values(adminRoutes).flatMap((feature) => Object.values(feature) as RouteContract[]);
+    expect(routes.length).toBeGreaterThan(30);
+    for (const route of routes) {
+      const where = `${route.method} ${route.path}`;
+      const operation = doc.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
+      expect(operation, where).toBeDefined();
+      // The body and the answer are the contract's own schemas, as they are on the wire.
+      if (route.body)
+        expect(operation!.requestBody, where).toMatchObject({ content: { 'application/json': {} } });
+      else expect(operation!.requestBody, where).toBeUndefined();
+      const status = String(successStatus(route));
+      expect(Object.keys(operation!.responses), where).toContain(status);
+      if (route.response !== null && route.response !== 'image/png')
+        expect(operation!.responses[status]!.content!['application/json']!.schema, where).toEqual(
+          wireJsonSchema(route.response),
+        );
+    }
     expect(doc.paths['/api/documents']!.get!.parameters!.map((p) => p.name)).toEqual(
       expect.arrayContaining(['cursor', 'limit', 'registerId', 'from', 'to', 'amountMin', 'status']),
     );
@@ -543,5 +547,7 @@ describe('admin API: access, validation, documents, reports, audit', () => {
       'shift.close',
     );
     expect(JSON.stringify(doc.paths['/api/registers']!.post!.requestBody)).toContain('kkmOfdId');
+    // Dates are ISO strings on the wire: the answer's schema says so.
+    expect(JSON.stringify(doc.paths['/api/users']!.get!.responses['200'])).toContain('date-time');
   });
 });

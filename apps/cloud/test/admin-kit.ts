@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { RegisterDevice } from '@kassa-relay/protocol';
 import { type StartedProcess, startProcess } from '@kassa-relay/testing';
-import { type RegisterDevice, storeRegisterConfig } from '../src/registers/register-config';
+import { storeRegisterConfig } from '../src/registers/register-config';
 import { SecretBox } from '../src/security/secret-box';
 import { hashSecret } from '../src/security/secret-hash';
 import { type CloudWorld, repoRoot, waitUntil } from './cloud-world';
@@ -149,14 +150,3 @@ export async function startEnrolledAgent(
   }
   return agent;
 }
-
-export const saleBody = (docNumber: string, amount = 35_000) =>
-  JSON.stringify({
-    docTime: '2026-11-23 10:00:00',
-    docNumber,
-    employeeName: 'Иванова А.',
-    amount,
-    currency: 'KZT',
-    items: [{ itemId: '1', itemName: 'Кофе', itemQty: 1000, itemAmount: amount }],
-    payments: { cashAmount: amount },
-  });

@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saleAnswerSchema } from '@kassa-relay/protocol';
+import { saleBody } from '@kassa-relay/testing';
 import { createPrismaClient } from '../src/database/prisma-client';
 import { CloudWorld, waitUntil } from './cloud-world';
 
+/** A loaf of bread for `amount`, paid in cash. */
 const sale = (docNumber: string, amount: number) =>
-  JSON.stringify({
-    docTime: '2026-11-23 12:00:00',
-    docNumber,
-    employeeName: 'Иванова А.',
-    amount,
-    currency: 'KZT',
-    items: [{ itemId: '7', itemName: 'Хлеб', itemQty: 1000, itemAmount: amount }],
-    payments: { cashAmount: amount },
-  });
+  JSON.stringify(
+    saleBody(docNumber, amount, {
+      docTime: '2026-11-23 12:00:00',
+      items: [{ itemId: '7', itemName: 'Хлеб', itemQty: 1000, itemAmount: amount }],
+    }),
+  );
 
 describe('cloud restart: nothing lost, nothing doubled', () => {
-  const world = new CloudWorld();
+  // A default install: the restarted cloud starts its embedded PostgreSQL again on the same data.
+  const world = new CloudWorld({ embeddedDatabase: true });
   beforeAll(async () => {
     await world.start();
     await world.seedStore();

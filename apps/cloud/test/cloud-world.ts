@@ -11,6 +11,7 @@ import { createPrismaClient, type PrismaClient } from '../src/database/prisma-cl
 import { storeRegisterConfig } from '../src/registers/register-config';
 import { SecretBox, tokenHash } from '../src/security/secret-box';
 import { hashSecret, newSecret } from '../src/security/secret-hash';
+import { createTestDatabase, sharedPostgres, type TestDatabase } from './test-database';
 
 export { freePort, waitUntil } from '@kassa-relay/testing';
 
@@ -29,12 +30,20 @@ export interface CloudProcess {
 export interface CloudWorldOptions {
   /** Extra environment for the cloud process (e.g. KASSA_POS_WAIT_MS). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The cloud starts its own embedded PostgreSQL under the world's directory, as a default install
+   * does, instead of using a database on the run's shared server: for tests that stop that server
+   * (every other file's cloud would lose its database too).
+   */
+  embeddedDatabase?: boolean;
 }
 
 /**
  * The whole product on 127.0.0.1, as processes: the cloud (`node -r @swc-node/register
- * apps/cloud/src/main.ts`) with its embedded PostgreSQL and embedded broker, both simulators
- * in-process, and — after `seedStore()` — one real agent process serving one register of each kind.
+ * apps/cloud/src/main.ts`) with its embedded broker and a fresh database of its own on the run's
+ * shared PostgreSQL (DATABASE_URL; or, with `embeddedDatabase`, its embedded PostgreSQL), both
+ * simulators in-process, and — after `seedStore()` — one real agent process serving one register
+ * of each kind.
  */
 export class CloudWorld {
   readonly dir = tempDir('cloud-world-');
@@ -45,6 +54,8 @@ export class CloudWorld {
   ikkm!: { url: string; close(): Promise<void> };
   cashCore!: { url: string; close(): Promise<void> };
   agent: StartedProcess | undefined;
+  /** The world's database on the shared server; undefined when the cloud embeds its own. */
+  private database: TestDatabase | undefined;
   private pgPort = 0;
   private mqttPort = 0;
   private httpPort = 0;
@@ -63,7 +74,10 @@ export class CloudWorld {
   constructor(private readonly options: CloudWorldOptions = {}) {}
 
   async start(): Promise<this> {
-    this.pgPort = await freePort();
+    const shared = this.options.embeddedDatabase ? undefined : sharedPostgres();
+    // Created once per world: a restarted cloud finds its data again.
+    if (shared) this.database = await createTestDatabase(shared);
+    else this.pgPort = await freePort();
     this.mqttPort = await freePort();
     this.httpPort = await freePort();
     // Seed 000's own example has tiyn (123.45): this iKKM is one that takes decimal amounts.
@@ -95,7 +109,7 @@ export class CloudWorld {
           HOST: '127.0.0.1',
           PORT: String(this.httpPort),
           KASSA_DATA_DIR: join(this.dir.path, 'cloud'),
-          KASSA_PG_PORT: String(this.pgPort),
+          ...(this.database ? { DATABASE_URL: this.database.url } : { KASSA_PG_PORT: String(this.pgPort) }),
           KASSA_MQTT_HOST: '127.0.0.1',
           KASSA_MQTT_PORT: String(this.mqttPort),
           KASSA_SECRET_KEY: this.secretKey,
@@ -111,7 +125,7 @@ export class CloudWorld {
     this.cloud = {
       url: line.url,
       mqttUrl: line.mqtt,
-      databaseUrl: `postgresql://postgres@127.0.0.1:${this.pgPort}/kassa_relay`,
+      databaseUrl: this.database?.url ?? `postgresql://postgres@127.0.0.1:${this.pgPort}/kassa_relay`,
       process: child,
       stop: async (signal = 'SIGTERM') => {
         await child.stop(signal, 15_000);
@@ -290,7 +304,8 @@ export class CloudWorld {
     await this.agent?.stop().catch(() => undefined);
     await this.prisma?.$disconnect().catch(() => undefined);
     await this.cloud?.stop().catch(() => undefined);
-    stopLocalPostgres(join(this.dir.path, 'cloud', 'postgres'));
+    if (this.database) await this.database.drop().catch(() => undefined);
+    else stopLocalPostgres(join(this.dir.path, 'cloud', 'postgres'));
     for (const sim of [this.ikkm, this.cashCore]) await sim?.close().catch(() => undefined);
     this.dir.remove();
   }

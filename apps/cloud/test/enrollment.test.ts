@@ -4,7 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { saleAnswerSchema, topics } from '@kassa-relay/protocol';
-import { agentRegisterIds, type StartedProcess } from '@kassa-relay/testing';
+import { agentRegisterIds, saleBody, type StartedProcess } from '@kassa-relay/testing';
 import { agentClientId } from '../src/broker/embedded-broker';
 import {
   api,
@@ -12,7 +12,6 @@ import {
   createStore,
   enrollArgs,
   runAgentCli,
-  saleBody,
   startEnrolledAgent,
   viewerToken,
 } from './admin-kit';
@@ -142,7 +141,7 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
       const response = await fetch(`${world.cloud.url}/sale`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key.body.key as string}` },
-        body: saleBody(`E-${total}`, total),
+        body: JSON.stringify(saleBody(`E-${total}`, total)),
       });
       const answer = saleAnswerSchema.parse(await response.json());
       expect(answer).toMatchObject({ status: 'success', code: 0 });
@@ -180,7 +179,7 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
       const response = await fetch(`${world.cloud.url}/sale`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key.body.key as string}` },
-        body: saleBody('E-NEW-1', 43_300),
+        body: JSON.stringify(saleBody('E-NEW-1', 43_300)),
       });
       expect(saleAnswerSchema.parse(await response.json())).toMatchObject({ status: 'success', code: 0 });
       expect(

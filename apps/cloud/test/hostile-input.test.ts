@@ -15,7 +15,8 @@ import { CloudWorld, PosWsClient, postSale } from './cloud-world';
  * each one the process must still be running and answering.
  */
 describe('hostile input: the cloud keeps serving and answers in each protocol’s own words', () => {
-  const world = new CloudWorld();
+  // The last test stops and restarts the cloud's PostgreSQL: a server of its own, not the shared one.
+  const world = new CloudWorld({ embeddedDatabase: true });
   let admin: AdminClient;
   let storeId = '';
 

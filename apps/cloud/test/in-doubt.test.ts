@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saleBody } from '@kassa-relay/testing';
 import { io, type Socket } from 'socket.io-client';
 import {
   canonicalError,
@@ -19,18 +20,6 @@ import { ScriptedAgent } from './scripted-agent';
 
 /** How long a POS request waits for the register here (the product's default is longer). */
 const WAIT_MS = 4_000;
-
-function saleBody(docNumber: string, amount = 35_000) {
-  return {
-    docTime: '2026-11-23 10:00:00',
-    docNumber,
-    employeeName: 'Иванова А.',
-    amount,
-    currency: 'KZT',
-    items: [{ itemId: '1', itemName: 'Кофе', itemQty: 1000, itemAmount: amount }],
-    payments: { cashAmount: amount },
-  };
-}
 
 const EVIDENCE = [
   { at: '2026-11-23T10:00:40.000Z', text: 'повтор с тем же ключом: -2 «идёт регистрация», попробую позже' },

@@ -1,18 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { saleAnswerSchema, wsAnswerSchema } from '@kassa-relay/protocol';
+import { saleBody } from '@kassa-relay/testing';
 import { CloudWorld } from './cloud-world';
 
-const sale = (docNumber: string, amount = 35_000) =>
-  JSON.stringify({
-    docTime: '2026-11-23 10:00:00',
-    docNumber,
-    employeeName: 'Иванова А.',
-    amount,
-    currency: 'KZT',
-    items: [{ itemId: '1', itemName: 'Кофе', itemQty: 1000, itemAmount: amount }],
-    payments: { cashAmount: amount },
-  });
+const sale = (docNumber: string, amount = 35_000) => JSON.stringify(saleBody(docNumber, amount));
 
 function wsCall(url: string, frame: object): Promise<unknown> {
   return new Promise((resolve, reject) => {

@@ -1,17 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saleAnswerSchema } from '@kassa-relay/protocol';
+import { saleBody } from '@kassa-relay/testing';
 import { addSimFault, CloudWorld, postSale, waitUntil } from './cloud-world';
 
-const body = (docNumber: string, amount: number) => ({
-  docTime: '2026-12-01 10:00:00',
-  docNumber,
-  employeeName: 'Иванова А.',
-  amount,
-  currency: 'KZT',
-  items: [{ itemId: '1', itemName: 'Кофе', itemQty: 1000, itemAmount: amount }],
-  payments: { cashAmount: amount },
-});
+const body = (docNumber: string, amount: number) =>
+  saleBody(docNumber, amount, { docTime: '2026-12-01 10:00:00' });
 
 describe('a sale in doubt, end to end: POS → cloud → real agent → a slow iKKM', () => {
   // The POS waits 1.5 s; the agent gives the device 0.5 s; the device takes 4 s.

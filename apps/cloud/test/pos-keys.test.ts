@@ -3,7 +3,8 @@ import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { saleAnswerSchema, wsAnswerSchema } from '@kassa-relay/protocol';
 import { tokenHash } from '../src/security/secret-box';
-import { api, saleBody, viewerToken } from './admin-kit';
+import { saleBody } from '@kassa-relay/testing';
+import { api, viewerToken } from './admin-kit';
 import { CloudWorld, waitUntil } from './cloud-world';
 
 describe('POS keys over the admin API: issued once, bound to one register, revoked at once', () => {
@@ -21,7 +22,7 @@ describe('POS keys over the admin API: issued once, bound to one register, revok
     const response = await fetch(`${world.cloud.url}/sale${register ? `?register=${register}` : ''}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}` },
-      body: saleBody(docNumber),
+      body: JSON.stringify(saleBody(docNumber)),
     });
     return saleAnswerSchema.parse(await response.json());
   };

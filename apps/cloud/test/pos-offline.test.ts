@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { breadSale, type SaleBody, saleBody as sharedSaleBody } from '@kassa-relay/testing';
 import {
   type SaleAnswer,
   saleAnswerSchema,
@@ -15,16 +16,13 @@ type Kind = 'ikkm' | 'cashCore';
 /** How long a POS request waits for the register here: short, so "still in progress" is reachable. */
 const POS_WAIT_MS = 4_000;
 
-const saleBody = (overrides: Record<string, unknown> = {}) => ({
-  docTime: '2026-11-23 18:30:00',
-  docNumber: `B-${randomUUID().slice(0, 8)}`,
-  employeeName: 'Петрова Б.',
-  amount: 45_000,
-  currency: 'KZT',
-  items: [{ itemId: '77', itemName: 'Хлеб', itemQty: 3000, itemAmount: 45_000 }],
-  payments: { cashAmount: 50_000 },
-  ...overrides,
-});
+/** Three loaves for 450.00, paid with 500.00 in cash; a new docNumber each time. */
+const saleBody = (overrides: Partial<SaleBody> = {}) =>
+  sharedSaleBody(`B-${randomUUID().slice(0, 8)}`, 45_000, {
+    ...breadSale,
+    docTime: '2026-11-23 18:30:00',
+    ...overrides,
+  });
 
 const isInProgress = (answer: SaleAnswer) =>
   answer.status === 'error' && answer.code === 5 && /ещё фискализируется/.test(answer.message ?? '');

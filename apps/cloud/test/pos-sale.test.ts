@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SaleBody, saleBody as sharedSaleBody } from '@kassa-relay/testing';
 import { join } from 'node:path';
 import {
   type SaleAnswer,
@@ -15,15 +16,11 @@ type Kind = 'ikkm' | 'cashCore';
 const KINDS: Kind[] = ['ikkm', 'cashCore'];
 
 /** A seed 001 sale: two lines (1 × 1500.00 and 0.5 kg × 400.00 = 200.00) with VAT 12 % included. */
-function saleBody(overrides: Record<string, unknown> = {}) {
-  return {
+function saleBody(overrides: Partial<SaleBody> = {}) {
+  return sharedSaleBody(`A-${randomUUID().slice(0, 8)}`, 170_000, {
     docTime: '2026-11-23 10:15:00',
-    docNumber: `A-${randomUUID().slice(0, 8)}`,
     wsName: 'Касса 1',
     departmentName: 'Магазин на Абая',
-    employeeName: 'Иванова А.',
-    amount: 170_000,
-    currency: 'KZT',
     items: [
       {
         itemId: '1001',
@@ -43,13 +40,13 @@ function saleBody(overrides: Record<string, unknown> = {}) {
         itemMarginPrice: null,
       },
     ],
-    payments: { cashAmount: 170_000 },
     ...overrides,
-  };
+  });
 }
 
 describe('POST /sale (seed 001) through the cloud process, a real agent and both simulators', () => {
-  const world = new CloudWorld();
+  // The last test stops the cloud's PostgreSQL: a server of its own, not the run's shared one.
+  const world = new CloudWorld({ embeddedDatabase: true });
   beforeAll(async () => {
     await world.start();
     await world.seedStore();
@@ -251,7 +248,7 @@ describe('POST /sale (seed 001) through the cloud process, a real agent and both
         saleBody({
           docNumber: body.docNumber,
           amount: 150_000,
-          items: [body.items[0]],
+          items: body.items.slice(0, 1),
           payments: { cashAmount: 150_000 },
         }),
       );

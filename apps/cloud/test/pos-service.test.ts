@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saleBody } from '@kassa-relay/testing';
 import {
   commandOutcomeToSaleAnswer,
   type ResultEnvelope,
@@ -61,17 +62,7 @@ const routes: Record<'ikkm' | 'cc', RegisterRoute> = {
   },
 };
 
-const saleBody = (docNumber: string, amount = 35_000, extra: object = {}) =>
-  JSON.stringify({
-    docTime: '2026-11-23 10:00:00',
-    docNumber,
-    employeeName: 'Иванова А.',
-    amount,
-    currency: 'KZT',
-    items: [{ itemId: '1', itemName: 'Кофе', itemQty: 1000, itemAmount: amount }],
-    payments: { cashAmount: amount },
-    ...extra,
-  });
+const saleJson = (...sale: Parameters<typeof saleBody>) => JSON.stringify(saleBody(...sale));
 
 describe('POS service: seed 000 WS and seed 001 /sale through the real chain', () => {
   let world: RelayWorld;
@@ -122,12 +113,12 @@ describe('POS service: seed 000 WS and seed 001 /sale through the real chain', (
   });
 
   it('/sale fiscalizes once; a repeat answers the same fiscalID and prints no second receipt', async () => {
-    const first = await pos.handleSale(routes.cc, saleBody('A-1'), 'pos-key-2');
+    const first = await pos.handleSale(routes.cc, saleJson('A-1'), 'pos-key-2');
     expect(first, JSON.stringify(first)).toMatchObject({ status: 'success', code: 0 });
     expect(first.fiscalID).toBeTruthy();
     expect(saleAnswerSchema.safeParse(first).success).toBe(true);
     const before = (await world.journal(world.cashCore)).length;
-    const repeat = await pos.handleSale(routes.cc, saleBody('A-1'), 'pos-key-2');
+    const repeat = await pos.handleSale(routes.cc, saleJson('A-1'), 'pos-key-2');
     // The stored answer (same fiscal data); the cash core cannot print a copy, and says so.
     expect(repeat).toEqual({ ...first, printError: 1, message: expect.stringMatching(/копи/) });
     expect((await world.journal(world.cashCore)).length).toBe(before);
@@ -136,9 +127,9 @@ describe('POS service: seed 000 WS and seed 001 /sale through the real chain', (
   it('/sale answers the seed codes: 2, 3, 4, 7', async () => {
     expect((await pos.handleSale(routes.cc, '{oops', 'k')).code).toBe(2);
     expect((await pos.handleSale(routes.cc, JSON.stringify({ docNumber: 'x' }), 'k')).code).toBe(3);
-    expect((await pos.handleSale(routes.cc, saleBody('A-2', 35_000, { amount: 1 }), 'k')).code).toBe(4);
+    expect((await pos.handleSale(routes.cc, saleJson('A-2', 35_000, { amount: 1 }), 'k')).code).toBe(4);
     expect(
-      (await pos.handleSale(routes.ikkm, saleBody('A-3', 1_000, { payments: { bonusesAmount: 1_000 } }), 'k'))
+      (await pos.handleSale(routes.ikkm, saleJson('A-3', 1_000, { payments: { bonusesAmount: 1_000 } }), 'k'))
         .code,
     ).toBe(7);
   });
@@ -147,7 +138,7 @@ describe('POS service: seed 000 WS and seed 001 /sale through the real chain', (
     await world.stopAgent();
     const ws = await pos.handleWsFrame(routes.cc, JSON.stringify({ event: 'z_report' }), 'k');
     expect(ws.data).toMatchObject({ error: true, error_code: WS_ERROR_CODES.AGENT_OFFLINE });
-    const offline = await pos.handleSale(routes.cc, saleBody('B-1', 4_200), 'k');
+    const offline = await pos.handleSale(routes.cc, saleJson('B-1', 4_200), 'k');
     expect(offline.status).toBe('error');
     expect(offline.code).toBe(5);
     expect(offline.message).toMatch(/не в сети/);
@@ -161,7 +152,7 @@ describe('POS service: seed 000 WS and seed 001 /sale through the real chain', (
       20_000,
       'document done',
     );
-    const repeat = await pos.handleSale(routes.cc, saleBody('B-1', 4_200), 'k');
+    const repeat = await pos.handleSale(routes.cc, saleJson('B-1', 4_200), 'k');
     expect(repeat).toMatchObject({ status: 'success', code: 0 });
     expect((await world.journal(world.cashCore)).length).toBe(before + 1);
   });

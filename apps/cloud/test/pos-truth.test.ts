@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { breadSale, type SaleBody, saleBody as sharedSaleBody } from '@kassa-relay/testing';
 import { type SaleAnswer, saleAnswerSchema, wsAnswerSchema } from '@kassa-relay/protocol';
 import { addSimFault, clearSimFaults, CloudWorld, PosWsClient, postSale, waitUntil } from './cloud-world';
 
@@ -14,16 +15,13 @@ type Kind = 'ikkm' | 'cashCore';
 const POS_WAIT_MS = 3_000;
 const DEVICE_DELAY_MS = 6_000;
 
-const saleBody = (overrides: Record<string, unknown> = {}) => ({
-  docTime: '2026-12-01 12:00:00',
-  docNumber: `T-${randomUUID().slice(0, 8)}`,
-  employeeName: 'Петрова Б.',
-  amount: 45_000,
-  currency: 'KZT',
-  items: [{ itemId: '77', itemName: 'Хлеб', itemQty: 3000, itemAmount: 45_000 }],
-  payments: { cashAmount: 50_000 },
-  ...overrides,
-});
+/** Three loaves for 450.00, paid with 500.00 in cash; a new docNumber each time. */
+const saleBody = (overrides: Partial<SaleBody> = {}) =>
+  sharedSaleBody(`T-${randomUUID().slice(0, 8)}`, 45_000, {
+    ...breadSale,
+    docTime: '2026-12-01 12:00:00',
+    ...overrides,
+  });
 
 const wsSale = (price: string) => ({
   event: 'new_transaction',

@@ -30,6 +30,9 @@ function ensureBuilt(): void {
     newest(join(appDir, 'src')),
     newest(join(appDir, 'index.html')),
     newest(join(appDir, 'vite.config.ts')),
+    // The bundle carries the admin API contract and the protocol schemas it is built on.
+    newest(join(appDir, '../../libs/admin-api/src')),
+    newest(join(appDir, '../../libs/protocol/src')),
   );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   const viteBin = join(

@@ -5,3 +5,4 @@ export * from './ws';
 export * from './sale';
 export * from './mqtt';
 export * from './input';
+export * from './register';

@@ -5,12 +5,12 @@
  *
  *   npm run bench:agent            (builds the agent first)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
-import { startTestBroker, tempDir } from '@kassa-relay/testing';
+import { ChildProgram, startTestBroker, tempDir } from '@kassa-relay/testing';
 import { machineLine } from './machine';
 import { writeSection } from './report';
 
@@ -30,35 +30,25 @@ function memoryMb(pid: number): { rss: number; anon: number } {
 
 async function oneRun(configPath: string): Promise<{ readyMs: number; rssMb: number; anonMb: number }> {
   const started = process.hrtime.bigint();
-  const child = spawn(
-    process.execPath,
-    [...NODE_FLAGS, join(repoRoot, 'apps/agent/dist/main.js'), '--config', configPath],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let readyMs = -1;
-  let connected = false;
-  await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error('agent not ready in 20 s')), 20_000);
-    let buffer = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      if (readyMs < 0 && buffer.includes('"msg":"agent started"'))
-        readyMs = Number(process.hrtime.bigint() - started) / 1e6;
-      if (!connected && buffer.includes('"msg":"broker connected"')) connected = true;
-      if (readyMs >= 0 && connected) {
-        clearTimeout(timer);
-        resolveReady();
-      }
-    });
+  const agent = ChildProgram.start({
+    name: 'agent',
+    command: process.execPath,
+    args: [...NODE_FLAGS, join(repoRoot, 'apps/agent/dist/main.js'), '--config', configPath],
   });
+  // Timed when the line arrives, not when a waiter gets to run.
+  let readyMs = -1;
+  agent.onLine((line) => {
+    if (readyMs < 0 && line.includes('"msg":"agent started"'))
+      readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+  });
+  await Promise.all([
+    agent.waitForLine(/"msg":"agent started"/, 20_000),
+    agent.waitForLine(/"msg":"broker connected"/, 20_000),
+  ]);
   // Idle: let a few heartbeats (1 s apart here) and GC settle.
   await new Promise((r) => setTimeout(r, 5_000));
-  const memory = memoryMb(child.pid as number);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  const memory = memoryMb(agent.pid);
+  await agent.stop();
   return { readyMs, rssMb: memory.rss, anonMb: memory.anon };
 }
 

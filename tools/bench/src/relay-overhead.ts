@@ -13,12 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CashCoreClient } from '@kassa-relay/drivers';
+import { ProcessGroup, saleBody } from '@kassa-relay/testing';
 import { format, resolveConfig } from 'prettier';
 import { BENCHMARKS_MD, writeSection } from './report';
 import { ChainWorld, type BenchRegister, repoRoot } from './relay/chain-world';
 import { keepAliveAgent, postText } from './relay/http-post';
 import { closedLoop, type LoadResult, openLoop, type Outcome } from './relay/load';
-import { ProcessGroup, cpuWindow, type CpuReport } from './relay/processes';
+import { cpuWindow, type CpuReport } from './relay/processes';
 import { topAreas, topFrames } from './relay/cpu-profile';
 import {
   relayMarkdown,
@@ -27,7 +28,7 @@ import {
   type SaleAnatomy,
   type ThroughputRun,
 } from './relay/relay-report';
-import { ACCESS_CODE, KKM_OFD_ID, saleBody, tradeOperationRequest } from './relay/sale';
+import { ACCESS_CODE, KKM_OFD_ID, tradeOperationRequest } from './relay/sale';
 
 const USAGE = `npm run bench:relay -- [options]
   --rates <list>           fixed rates (sales/s) of the latency runs, spread over all registers
@@ -122,7 +123,7 @@ class PosClients {
       this.http,
       this.saleUrl,
       { authorization: `Bearer ${register.posKey}`, 'content-type': 'application/json' },
-      saleBody(docNumber),
+      JSON.stringify(saleBody(docNumber)),
       30_000,
     );
     let parsed: { status?: string; code?: number; message?: string } = {};

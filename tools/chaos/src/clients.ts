@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { Prng } from '@kassa-relay/testing';
-import { sleep } from './processes';
+import { saleBody, sleep } from '@kassa-relay/testing';
 import type { RegisterKind } from './world';
 
 /** One `/sale` of the soak: its amount is unique in the run, so a journal entry names its sale. */
@@ -51,23 +51,22 @@ export function makeSales(count: number, prng: Prng, runTag: string): Sale[] {
   }));
 }
 
-export function saleBody(sale: Sale): string {
-  return JSON.stringify({
-    docTime: sale.docTime,
-    docNumber: sale.docNumber,
-    employeeName: 'Хаос К.',
-    amount: sale.amount,
-    currency: 'KZT',
-    items: [
-      {
-        itemId: String(sale.index + 1),
-        itemName: `Товар ${sale.docNumber}`,
-        itemQty: 1000,
-        itemAmount: sale.amount,
-      },
-    ],
-    payments: { cashAmount: sale.amount },
-  });
+/** The sale's `/sale` body: one line named after its document, paid in cash. */
+function soakSaleBody(sale: Sale): string {
+  return JSON.stringify(
+    saleBody(sale.docNumber, sale.amount, {
+      docTime: sale.docTime,
+      employeeName: 'Хаос К.',
+      items: [
+        {
+          itemId: String(sale.index + 1),
+          itemName: `Товар ${sale.docNumber}`,
+          itemQty: 1000,
+          itemAmount: sale.amount,
+        },
+      ],
+    }),
+  );
 }
 
 /** Seed 001: code 0 is done; code 5 is "internal error / in progress / in doubt": repeat the same request. */
@@ -148,7 +147,7 @@ export class ClientPool {
   }
 
   private async drive(record: SaleRecord, prng: Prng): Promise<void> {
-    const body = saleBody(record.sale);
+    const body = soakSaleBody(record.sale);
     record.firstSentAt = Date.now();
     for (let attempt = 0; ; attempt += 1) {
       if (this.stopped) return;

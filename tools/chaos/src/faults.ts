@@ -1,5 +1,5 @@
 import type { Prng } from '@kassa-relay/testing';
-import { sleep, waitUntil } from './processes';
+import { sleep, waitUntil } from '@kassa-relay/testing';
 import type { PartitionMode } from './proxy';
 import type { ChaosWorld, RegisterKind } from './world';
 

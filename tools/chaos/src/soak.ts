@@ -21,7 +21,7 @@ import {
   planFaults,
 } from './faults';
 import { Prng } from '@kassa-relay/testing';
-import { sleep } from './processes';
+import { sleep } from '@kassa-relay/testing';
 import { ChaosWorld, type RegisterKind, type UnexpectedExit, type WorldTuning } from './world';
 
 export interface SoakOptions {

@@ -1,20 +1,22 @@
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { AdminApi } from './admin-api';
+import { join } from 'node:path';
+import {
+  CASH_CORE_PIN,
+  type ChildProgram,
+  freePort,
+  KKM_OFD_ID,
+  ProductWorld,
+  productEnv,
+  type RegisterKind,
+  repoRoot,
+  sleep,
+} from '@kassa-relay/testing';
 import { PartitionProxy } from './proxy';
-import { freePort, ProcessRegistry, type RunningProcess, sleep, stopPostgres, waitUntil } from './processes';
-
-export const repoRoot = resolve(__dirname, '../../..');
 
 const ADMIN = { email: 'chaos@example.kz', password: 'chaos-soak-password-42' };
 /** A new iKKM's web-api key (it rotates with every registration). */
 const IKKM_INITIAL_KEY = '12345678';
-const CASH_CORE_PIN = '0000';
-const KKM_OFD_ID = 6923;
 
-export type RegisterKind = 'ikkm' | 'cash-core';
+export type { RegisterKind };
 
 export interface WorldTuning {
   /** The agent's per-register device timeout (`timeoutMs` in its config file). */
@@ -54,58 +56,47 @@ export interface ChaosRegister {
  * a `PartitionProxy`), an iKKM simulator and a cash-core simulator. The organisation is made
  * through the admin API and the agent enrolled with `kassa-agent enroll`, as in a store.
  */
-export class ChaosWorld {
-  readonly processes = new ProcessRegistry();
-  readonly logsDir: string;
-  cloudUrl = '';
-  api!: AdminApi;
+export class ChaosWorld extends ProductWorld<ChaosRegister> {
   proxy!: PartitionProxy;
-  agentId = '';
-  registers: ChaosRegister[] = [];
-  cloud: RunningProcess | undefined;
-  agent: RunningProcess | undefined;
-  readonly sims = new Map<RegisterKind, RunningProcess>();
-  private readonly ports = { http: 0, mqtt: 0, pg: 0, agent: 0, ikkm: 0, cashCore: 0 };
-  private readonly secretKey = randomBytes(32).toString('hex');
-  private readonly agentConfigPath: string;
+  readonly sims = new Map<RegisterKind, ChildProgram>();
+  private readonly simPorts = { ikkm: 0, cashCore: 0 };
   private storeId = '';
   /** Starts of each part, for the report. */
   readonly starts: Record<Part, number> = { cloud: 0, agent: 0, ikkm: 0, 'cash-core': 0 };
   readonly unexpectedExits: UnexpectedExit[] = [];
   /** Processes the soak itself ends (a kill, a stop): their exit is no finding. */
-  private readonly ending = new WeakSet<RunningProcess>();
+  private readonly ending = new WeakSet<ChildProgram>();
   /** Processes armed to crash themselves (KASSA_AGENT_CRASH_AT): a SIGKILL exit is expected. */
-  private readonly armed = new WeakSet<RunningProcess>();
+  private readonly armed = new WeakSet<ChildProgram>();
   private readonly locks = new Map<Part, Promise<unknown>>();
   private stopping = false;
 
   constructor(
-    readonly dir: string,
+    dir: string,
     private readonly tuning: WorldTuning,
     private readonly say: (line: string) => void,
   ) {
-    this.logsDir = join(dir, 'logs');
-    mkdirSync(this.logsDir, { recursive: true });
-    this.agentConfigPath = join(dir, 'agent', 'agent.json');
-    this.processes.onCleanup(() => stopPostgres(join(this.dir, 'cloud', 'postgres')));
+    super({
+      dir,
+      logsDir: join(dir, 'logs'),
+      admin: ADMIN,
+      logLevel: 'info',
+      posWaitMs: tuning.posWaitMs,
+      apiTimeoutMs: 20_000,
+      label: 'chaos',
+    });
     this.processes.onCleanup(() => this.proxy?.close());
   }
 
-  register(kind: RegisterKind): ChaosRegister {
-    const found = this.registers.find((r) => r.kind === kind);
-    if (!found) throw new Error(`no ${kind} register`);
-    return found;
-  }
-
   async start(): Promise<void> {
-    for (const key of Object.keys(this.ports) as (keyof typeof this.ports)[])
-      this.ports[key] = await freePort();
+    await this.allocatePorts();
+    this.simPorts.ikkm = await freePort();
+    this.simPorts.cashCore = await freePort();
     await Promise.all([this.startSim('ikkm'), this.startSim('cash-core')]);
     this.say(`simulators: iKKM ${this.simUrl('ikkm')}, cash core ${this.simUrl('cash-core')}`);
     await this.startCloud();
     this.say(`cloud: ${this.cloudUrl} (embedded PostgreSQL :${this.ports.pg}, broker :${this.ports.mqtt})`);
-    this.api = new AdminApi(this.cloudUrl, ADMIN);
-    await this.api.login();
+    await this.signIn();
     await this.createOrganisation();
     this.proxy = new PartitionProxy('127.0.0.1', this.ports.mqtt);
     await this.proxy.start();
@@ -121,7 +112,7 @@ export class ChaosWorld {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.processes.stopAll();
+    await this.processes.stopAll(5_000);
   }
 
   /**
@@ -142,7 +133,7 @@ export class ChaosWorld {
    * Watches a started process: one that ends without the soak ending it is recorded and started
    * again (a store's service manager would restart it too).
    */
-  private supervise(part: Part, process: RunningProcess, current: () => RunningProcess | undefined): void {
+  private supervise(part: Part, process: ChildProgram, current: () => ChildProgram | undefined): void {
     void process.exited.then(({ code, signal }) => {
       if (this.stopping || this.ending.has(process)) return;
       if (this.armed.has(process) && signal === 'SIGKILL') return;
@@ -159,7 +150,7 @@ export class ChaosWorld {
   }
 
   /** Ends a process on purpose: SIGKILL (`crash`) or SIGTERM with a grace period. */
-  private async end(process: RunningProcess | undefined, how: 'crash' | 'stop'): Promise<void> {
+  private async end(process: ChildProgram | undefined, how: 'crash' | 'stop'): Promise<void> {
     if (!process) return;
     this.ending.add(process);
     if (how === 'crash') await process.kill();
@@ -167,11 +158,7 @@ export class ChaosWorld {
   }
 
   simUrl(kind: RegisterKind): string {
-    return `http://127.0.0.1:${kind === 'ikkm' ? this.ports.ikkm : this.ports.cashCore}`;
-  }
-
-  get agentHealthUrl(): string {
-    return `http://127.0.0.1:${this.ports.agent}/health`;
+    return `http://127.0.0.1:${kind === 'ikkm' ? this.simPorts.ikkm : this.simPorts.cashCore}`;
   }
 
   // ---- simulators ----
@@ -185,7 +172,7 @@ export class ChaosWorld {
             'tsx',
             join(repoRoot, 'tools/ikkm-sim/src/main.ts'),
             '--port',
-            String(this.ports.ikkm),
+            String(this.simPorts.ikkm),
             '--key',
             IKKM_INITIAL_KEY,
             '--state-dir',
@@ -197,7 +184,7 @@ export class ChaosWorld {
             'tsx',
             join(repoRoot, 'tools/cash-core-sim/src/main.ts'),
             '--port',
-            String(this.ports.cashCore),
+            String(this.simPorts.cashCore),
             '--state-dir',
             stateDir,
             '--admin-pin',
@@ -205,8 +192,10 @@ export class ChaosWorld {
           ];
     const sim = this.processes.start({
       name: `${kind}-sim`,
+      command: process.execPath,
       args,
       cwd: repoRoot,
+      env: productEnv(),
       logFile: join(this.logsDir, `${kind}-sim.log`),
     });
     this.sims.set(kind, sim);
@@ -235,44 +224,10 @@ export class ChaosWorld {
 
   // ---- cloud ----
 
-  async startCloud(): Promise<void> {
-    const cloud = this.processes.start({
-      name: 'cloud',
-      args: ['-r', '@swc-node/register', join(repoRoot, 'apps/cloud/src/main.ts')],
-      cwd: repoRoot,
-      logFile: join(this.logsDir, 'cloud.log'),
-      env: {
-        HOST: '127.0.0.1',
-        PORT: String(this.ports.http),
-        KASSA_DATA_DIR: join(this.dir, 'cloud'),
-        KASSA_PG_PORT: String(this.ports.pg),
-        KASSA_MQTT_HOST: '127.0.0.1',
-        KASSA_MQTT_PORT: String(this.ports.mqtt),
-        KASSA_SECRET_KEY: this.secretKey,
-        KASSA_ADMIN_EMAIL: ADMIN.email,
-        KASSA_ADMIN_PASSWORD: ADMIN.password,
-        KASSA_POS_WAIT_MS: String(this.tuning.posWaitMs),
-        LOG_LEVEL: 'info',
-      },
-    });
-    this.cloud = cloud;
-    this.starts.cloud += 1;
-    this.supervise('cloud', cloud, () => this.cloud);
-    this.cloudUrl = `http://127.0.0.1:${this.ports.http}`;
-    const exited = cloud.exited.then(({ code, signal }) => {
-      throw new Error(`exited (${signal ?? `code ${code}`})`);
-    });
-    await Promise.race([
-      exited,
-      waitUntil(
-        async () => (await fetch(`${this.cloudUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok,
-        180_000,
-        'the cloud to be ready',
-      ),
-    ]).catch((error: Error) => {
-      throw new Error(`the cloud did not start: ${error.message}\n${cloud.lastLines(10)}`);
-    });
-    exited.catch(() => undefined);
+  /** Every start of the cloud or the agent is counted and supervised. */
+  protected override started(part: 'cloud' | 'agent', program: ChildProgram): void {
+    this.starts[part] += 1;
+    this.supervise(part, program, () => (part === 'cloud' ? this.cloud : this.agent));
   }
 
   /** SIGKILL: the cloud and its embedded broker vanish at once (its PostgreSQL keeps running). */
@@ -286,19 +241,9 @@ export class ChaosWorld {
    * Starts the agent; with `crashAt` (KASSA_AGENT_CRASH_AT, apps/agent/src/operations/crash-points.ts)
    * it SIGKILLs itself the first time a command reaches that journal step.
    */
-  async startAgent(crashAt?: string): Promise<RunningProcess> {
-    const env: NodeJS.ProcessEnv = crashAt ? { KASSA_AGENT_CRASH_AT: crashAt } : {};
-    const agent = this.processes.start({
-      name: 'agent',
-      args: ['--import', 'tsx', join(repoRoot, 'apps/agent/src/main.ts'), '--config', this.agentConfigPath],
-      cwd: repoRoot,
-      logFile: join(this.logsDir, 'agent.log'),
-      env,
-    });
-    this.agent = agent;
-    this.starts.agent += 1;
+  async startAgent(crashAt?: string): Promise<ChildProgram> {
+    const agent = this.spawnAgent(crashAt ? { KASSA_AGENT_CRASH_AT: crashAt } : {});
     if (crashAt) this.armed.add(agent);
-    this.supervise('agent', agent, () => this.agent);
     await agent.waitForLine(/"msg":"agent started"/, 60_000);
     return agent;
   }
@@ -310,15 +255,6 @@ export class ChaosWorld {
   /** SIGTERM: the agent's own clean stop (a service restart). */
   async stopAgent(): Promise<void> {
     await this.end(this.agent, 'stop');
-  }
-
-  async agentOnline(): Promise<boolean> {
-    const agents = await this.api.get<{ id: string; online: boolean }[]>('/api/agents');
-    return agents.some((a) => a.id === this.agentId && a.online);
-  }
-
-  async waitAgentOnline(timeoutMs: number): Promise<void> {
-    await waitUntil(() => this.agentOnline(), timeoutMs, `agent ${this.agentId} online in the cloud`);
   }
 
   // ---- organisation ----
@@ -362,55 +298,16 @@ export class ChaosWorld {
 
   /** `kassa-agent enroll` as a store PC runs it; then the soak's tuning and the proxy in its config. */
   private async enroll(): Promise<void> {
-    const storeId = this.storeId;
-    const { token } = await this.api.post<{ token: string }>('/api/enrollment-tokens', {
-      storeId,
-      name: 'chaos agent',
-      ttlHours: 1,
+    await this.enrollAgent(this.storeId, 60_000, (config) => {
+      config.mqtt['url'] = `mqtt://127.0.0.1:${this.proxy.port}`;
+      config.mqtt['keepaliveSec'] = this.tuning.keepaliveSec;
+      config['heartbeatIntervalSec'] = this.tuning.heartbeatIntervalSec;
+      config['reconcileRetryMaxMs'] = this.tuning.reconcileRetryMaxMs;
+      // Set by hand on the store PC, kept over the cloud's register lists (docs/agent.md).
+      config['registers'] = (config['registers'] as Record<string, unknown>[]).map((r) => ({
+        ...r,
+        timeoutMs: this.tuning.driverTimeoutMs,
+      }));
     });
-    mkdirSync(join(this.dir, 'agent'), { recursive: true });
-    await new Promise<void>((resolvePromise, reject) =>
-      execFile(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(repoRoot, 'apps/agent/src/main.ts'),
-          'enroll',
-          '--cloud',
-          this.cloudUrl,
-          '--token',
-          token,
-          '--config',
-          this.agentConfigPath,
-          '--data-dir',
-          join(this.dir, 'agent', 'data'),
-          '--name',
-          'chaos-agent',
-        ],
-        { cwd: repoRoot, timeout: 60_000 },
-        (error, _stdout, stderr) =>
-          error
-            ? reject(new Error(`kassa-agent enroll failed: ${error.message}\n${stderr}`))
-            : resolvePromise(),
-      ),
-    );
-    const config = JSON.parse(readFileSync(this.agentConfigPath, 'utf8')) as Record<string, unknown>;
-    this.agentId = config['agentId'] as string;
-    const mqtt = config['mqtt'] as Record<string, unknown>;
-    mqtt['url'] = `mqtt://127.0.0.1:${this.proxy.port}`;
-    mqtt['keepaliveSec'] = this.tuning.keepaliveSec;
-    mqtt['reconnectMinMs'] = 200;
-    mqtt['reconnectMaxMs'] = 2_000;
-    config['http'] = { host: '127.0.0.1', port: this.ports.agent };
-    config['heartbeatIntervalSec'] = this.tuning.heartbeatIntervalSec;
-    config['reconcileRetryMaxMs'] = this.tuning.reconcileRetryMaxMs;
-    config['logLevel'] = 'info';
-    // Set by hand on the store PC, kept over the cloud's register lists (docs/agent.md).
-    config['registers'] = (config['registers'] as Record<string, unknown>[]).map((r) => ({
-      ...r,
-      timeoutMs: this.tuning.driverTimeoutMs,
-    }));
-    writeFileSync(this.agentConfigPath, JSON.stringify(config, null, 2), { mode: 0o600 });
   }
 }

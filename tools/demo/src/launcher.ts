@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { AdminApi } from './admin-api';
 import { buildSteps, dashboardIndex, runBuildStep } from './build';
-import { ChildFailure, ManagedProcess } from './managed-process';
+import { type ChildProgram, waitUntil } from '@kassa-relay/testing';
+import { ChildFailure, readyLine, startDemoChild } from './child-failure';
 import type { DemoSettings } from './settings';
 import { type DemoSeedTargets, seedDemo } from './seed';
 import {
@@ -36,9 +37,9 @@ export class DemoLauncher {
   private interrupt!: (error: Interrupted) => void;
   private stopSignal: NodeJS.Signals | undefined;
   private failure: ChildFailure | undefined;
-  private simulators: ManagedProcess[] = [];
-  private cloud: ManagedProcess | undefined;
-  private agent: ManagedProcess | undefined;
+  private simulators: ChildProgram[] = [];
+  private cloud: ChildProgram | undefined;
+  private agent: ChildProgram | undefined;
 
   constructor(
     private readonly settings: DemoSettings,
@@ -81,7 +82,7 @@ export class DemoLauncher {
 
   /** The launcher itself is exiting abnormally: leave nothing running behind it. */
   killAll(): void {
-    for (const child of [this.agent, this.cloud, ...this.simulators]) child?.kill();
+    for (const child of [this.agent, this.cloud, ...this.simulators]) void child?.kill();
   }
 
   private async start(): Promise<void> {
@@ -186,7 +187,7 @@ export class DemoLauncher {
       { ...process.env, KASSA_CLOUD_URL: cloudUrl },
     );
     this.simulators.push(vite);
-    await vite.waitForLine(/Local:.*http:\/\/127\.0\.0\.1:\d+/, 60_000);
+    await readyLine(vite, /Local:.*http:\/\/127\.0\.0\.1:\d+/, 60_000);
     this.say(
       `  ✓ dashboard (hot reload) http://127.0.0.1:${port}/  (the cloud restarts when its code changes)`,
     );
@@ -223,7 +224,7 @@ export class DemoLauncher {
       '--accept-decimals',
     ]);
     this.simulators.push(sim);
-    const match = await sim.waitForLine(/listening on (http:\/\/\S+) key=(\d+)/, 60_000);
+    const match = await readyLine(sim, /listening on (http:\/\/\S+) key=(\d+)/, 60_000);
     return { url: match[1]!, key: match[2]! };
   }
 
@@ -242,7 +243,7 @@ export class DemoLauncher {
       CASH_CORE_PIN,
     ]);
     this.simulators.push(sim);
-    const match = await sim.waitForLine(/listening on (http:\/\/\S+)/, 60_000);
+    const match = await readyLine(sim, /listening on (http:\/\/\S+)/, 60_000);
     return { url: match[1]! };
   }
 
@@ -259,7 +260,12 @@ export class DemoLauncher {
       this.say(`  · cloud setting from your environment: ${name}=${value}`);
     // `npm run dev`: Node restarts the cloud when its code or the shared libraries change.
     const watch = this.settings.dev
-      ? ['--watch-path=apps/cloud/src', '--watch-path=libs/protocol/src', '--watch-preserve-output']
+      ? [
+          '--watch-path=apps/cloud/src',
+          '--watch-path=libs/protocol/src',
+          '--watch-path=libs/admin-api/src',
+          '--watch-preserve-output',
+        ]
       : [];
     this.cloud = this.spawnChild(
       'cloud',
@@ -283,7 +289,7 @@ export class DemoLauncher {
         ...(process.env['KASSA_PG_BIN_DIR'] ? { KASSA_PG_BIN_DIR: process.env['KASSA_PG_BIN_DIR'] } : {}),
       },
     );
-    const match = await this.cloud.waitForLine(/"msg":"cloud started"/, 180_000);
+    const match = await readyLine(this.cloud, /"msg":"cloud started"/, 180_000);
     const line = JSON.parse(match.input ?? '{}') as { url: string; mqtt: string };
     return { url: line.url, mqttUrl: line.mqtt };
   }
@@ -301,14 +307,13 @@ export class DemoLauncher {
         KASSA_AGENT_HTTP_PORT: String(this.settings.ports.agentHealth),
       },
     );
-    await this.agent.waitForLine(/"msg":"agent started"/, 60_000);
+    await readyLine(this.agent, /"msg":"agent started"/, 60_000);
   }
 
   /** `kassa-agent enroll`, exactly as a store PC runs it; its output goes to the agent's log. */
   private async enroll(cloudUrl: string, token: string): Promise<void> {
-    const enroll = ManagedProcess.spawn({
+    const enroll = startDemoChild({
       name: 'kassa-agent enroll',
-      command: process.execPath,
       args: [
         '--import',
         'tsx',
@@ -334,17 +339,16 @@ export class DemoLauncher {
   }
 
   private async waitAgentOnline(api: AdminApi, agentId: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const agents = await api.get<{ id: string; online: boolean }[]>('/api/agents');
-      if (agents.some((a) => a.id === agentId && a.online)) return;
-      if (Date.now() > deadline)
-        throw new Error(
-          `the agent ${agentId} started but the cloud has not seen it online within 60 s ` +
-            `(see ${this.shown(join(this.paths.logsDir, 'agent.log'))})`,
-        );
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const online = async () =>
+      (await api.get<{ id: string; online: boolean }[]>('/api/agents')).some(
+        (a) => a.id === agentId && a.online,
+      );
+    await waitUntil(online, 60_000, `agent ${agentId} online`, 250).catch(() => {
+      throw new Error(
+        `the agent ${agentId} started but the cloud has not seen it online within 60 s ` +
+          `(see ${this.shown(join(this.paths.logsDir, 'agent.log'))})`,
+      );
+    });
   }
 
   private spawnChild(
@@ -352,10 +356,9 @@ export class DemoLauncher {
     logName: string,
     args: string[],
     env: NodeJS.ProcessEnv = process.env,
-  ): ManagedProcess {
-    const child = ManagedProcess.spawn({
+  ): ChildProgram {
+    const child = startDemoChild({
       name,
-      command: process.execPath,
       args,
       cwd: this.settings.repoRoot,
       env,
@@ -402,8 +405,7 @@ export class DemoLauncher {
     } catch {
       return;
     }
-    const deadline = Date.now() + 20_000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(() => !alive(pid), 20_000, 'PostgreSQL to stop', 100).catch(() => undefined);
   }
 
   private async checkPortsFree(state: LauncherState): Promise<void> {

@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type StartedProcess, startProcess, tempDir } from '@kassa-relay/testing';
+import {
+  freePort,
+  saleBody,
+  type StartedProcess,
+  startProcess,
+  tempDir,
+  waitUntil,
+} from '@kassa-relay/testing';
 
 const repoRoot = resolve(__dirname, '../../..');
 
@@ -31,22 +38,11 @@ interface DemoFile {
   registers: { id: string; kind: string; posKey: string }[];
 }
 
-const saleBody = (docNumber: string, amount: number) =>
-  JSON.stringify({
-    docTime: '2026-11-23 10:00:00',
-    docNumber,
-    employeeName: 'Иванова А.',
-    amount,
-    currency: 'KZT',
-    items: [{ itemId: '1', itemName: 'Кофе', itemQty: 1000, itemAmount: amount }],
-    payments: { cashAmount: amount },
-  });
-
 async function sale(cloudUrl: string, posKey: string, docNumber: string, amount: number) {
   const response = await fetch(`${cloudUrl}/sale`, {
     method: 'POST',
     headers: { authorization: `Bearer ${posKey}`, 'content-type': 'application/json' },
-    body: saleBody(docNumber, amount),
+    body: JSON.stringify(saleBody(docNumber, amount)),
   });
   expect(response.status).toBe(200);
   return (await response.json()) as { status: string; code: number; fiscalID?: string };
@@ -107,9 +103,10 @@ describe('npm start: cloud, agent and both simulators with a demo organisation',
       },
     });
     // The summary is printed in one go after the ready line: let it arrive.
-    const deadline = Date.now() + 5_000;
-    while (!launcher.output.some((l) => l.startsWith('Ctrl-C stops everything')) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    const output = launcher.output;
+    await waitUntil(() => output.some((l) => l.startsWith('Ctrl-C stops everything')), 5_000).catch(
+      () => undefined,
+    );
     return launcher;
   };
 
@@ -121,8 +118,7 @@ describe('npm start: cloud, agent and both simulators with a demo organisation',
     launcher = undefined;
     expect(run.output).toContain('stopped: agent, cloud, simulators. Data kept in ' + dir.path + '.');
     expect(existsSync(postmasterFile)).toBe(false);
-    const deadline = Date.now() + 5_000;
-    while (alive(postmaster) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => !alive(postmaster), 5_000).catch(() => undefined);
     expect(alive(postmaster)).toBe(false);
     for (const [name, port] of Object.entries(ports))
       expect([name, await portFree(port)]).toEqual([name, true]);

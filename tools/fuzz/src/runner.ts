@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { adminFamily } from './families/admin';
 import { httpRawFamily } from './families/http-raw';
@@ -9,8 +9,7 @@ import { wsFamily } from './families/ws';
 import { sendHttp } from './http';
 import { serialize } from './mutate';
 import { loadOperations } from './openapi';
-import { rssKib, sleep, waitUntil } from './processes';
-import { Prng } from '@kassa-relay/testing';
+import { Prng, sleep, waitUntil } from '@kassa-relay/testing';
 import { compareSnapshots, type Snapshot, StateProbe } from './snapshot';
 import {
   FAMILIES,
@@ -101,6 +100,16 @@ function pushExample(bucket: Bucket, finding: Finding): void {
 }
 
 /** The median of a few RSS samples over a second (one sample is noisy). */
+/** The resident set size of a process (`VmRSS` in /proc/<pid>/status), in KiB; 0 when unreadable. */
+function rssKib(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 async function sampleRss(pid: number): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < 5; i += 1) {

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { ChildProgram, ChildProgramNotReady } from './child-program';
 
 export interface StartedProcess {
   child: ChildProcess;
@@ -13,70 +14,34 @@ export interface StartedProcess {
 /**
  * Starts a program and waits until it prints a line matching `readyPattern` (e.g. a simulator's
  * "listening on http://127.0.0.1:PORT"). Fails with the output so far if it exits or times out.
+ * For tests: every line is kept (`output`); a long run wants `ChildProgram` with a short tail.
  */
-export function startProcess(
+export async function startProcess(
   command: string,
   args: string[],
   options: { readyPattern: RegExp; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string },
 ): Promise<StartedProcess> {
-  const child = spawn(command, args, {
-    cwd: options.cwd ?? process.cwd(),
+  const program = ChildProgram.start({
+    name: `${command} ${args.join(' ')}`,
+    command,
+    args,
+    cwd: options.cwd,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    tailLines: Number.POSITIVE_INFINITY,
   });
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(
-          `${command} ${args.join(' ')}: not ready after ${options.timeoutMs ?? 30_000} ms\n${output.join('\n')}`,
-        ),
-      );
-    }, options.timeoutMs ?? 30_000);
-
-    let settled = false;
-    const onLine = (line: string) => {
-      output.push(line);
-      const match = settled ? null : line.match(options.readyPattern);
-      if (!match) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({
-        child,
-        output,
-        readyMatch: match,
-        stop: async (signal = 'SIGTERM', graceMs = 5_000) => {
-          if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-          child.kill(signal);
-          const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-          const code = await exited;
-          clearTimeout(killer);
-          return code;
-        },
-      });
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      let buffer = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        buffer += chunk;
-        const lines = buffer.split('\n');
-        buffer = lines.pop() ?? '';
-        lines.forEach(onLine);
-      });
-    }
-    void exited.then((code) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(
-        new Error(
-          `${command} ${args.join(' ')} exited with ${code} before it was ready\n${output.join('\n')}`,
-        ),
-      );
-    });
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const readyMatch = await program.waitForLine(options.readyPattern, timeoutMs).catch((error: unknown) => {
+    if (!(error instanceof ChildProgramNotReady)) throw error;
+    const output = program.tail.join('\n');
+    if ('exit' in error.reason)
+      throw new Error(`${program.name} exited with ${error.reason.exit.code} before it was ready\n${output}`);
+    void program.kill();
+    throw new Error(`${program.name}: not ready after ${timeoutMs} ms\n${output}`);
   });
+  return {
+    child: program.child,
+    output: program.tail,
+    readyMatch,
+    stop: async (signal = 'SIGTERM', graceMs = 5_000) => (await program.stop(graceMs, signal)).code,
+  };
 }

@@ -1,4 +1,5 @@
 export * from './temp-dir';
+export * from './child-program';
 export * from './child-process';
 export * from './test-broker';
 export * from './agent-health';
@@ -7,3 +8,7 @@ export * from './free-port';
 export * from './wait-until';
 export * from './prng';
 export * from './postgres-process';
+export * from './admin-api';
+export * from './agent-enroll';
+export * from './product-world';
+export * from './sale-body';

@@ -25,7 +25,8 @@ export function stopPostgres(dataDir: string): void {
     }
 }
 
-function postgresTool(name: string): string {
+/** A PostgreSQL program: on PATH, or in Debian's /usr/lib/postgresql/<version>/bin (newest first). */
+export function postgresTool(name: string): string {
   if (spawnSync('sh', ['-c', `command -v ${name}`]).status === 0) return name;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return name;

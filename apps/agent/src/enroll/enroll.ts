@@ -1,5 +1,6 @@
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { enrollmentRoutes } from '@kassa-relay/admin-api';
 import { z } from 'zod';
 import { type AgentConfigInput, agentConfigSchema } from '../config/agent-config';
 
@@ -31,13 +32,11 @@ export class EnrollError extends Error {
   override name = 'EnrollError';
 }
 
-/** `POST /api/agents/enroll` answer (docs/admin-api.md, "Agents and enrollment"). */
-const enrollmentSchema = z.object({
-  agentId: z.string(),
-  mqtt: z.object({ url: z.string(), username: z.string(), password: z.string() }),
-  configKey: z.string().optional(),
-  registers: z.array(z.record(z.string(), z.unknown())),
-});
+/**
+ * `POST /api/agents/enroll` answer, from the cloud's contract; a cloud from before sealed configs
+ * sends no `configKey`, and the agent still enrolls with it.
+ */
+const enrollmentSchema = enrollmentRoutes.enroll.response.extend({ configKey: z.string().optional() });
 
 /**
  * Spends a one-time enrollment token at the cloud and writes the agent config it answers with

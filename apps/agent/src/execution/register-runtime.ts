@@ -1,5 +1,5 @@
 import { CashCoreDriver, IkkmDriver, type RegisterDriver, SerialQueue } from '@kassa-relay/drivers';
-import { percentToMilliPercent, type RegisterHealth, type TaxTableEntry } from '@kassa-relay/protocol';
+import { type RegisterHealth, type TaxTableEntry, taxTableEntries } from '@kassa-relay/protocol';
 import type { RegisterConfig } from '../config/agent-config';
 import type { Journal } from '../journal/journal';
 
@@ -18,7 +18,7 @@ export function createRegisterRuntime(config: RegisterConfig, journal: Journal):
     config,
     driver: createDriver(config, journal, () => runtime.config),
     queue: new SerialQueue(),
-    taxTable: taxTableOf(config),
+    taxTable: taxTableEntries(config.taxTable),
     health: undefined,
   };
   return runtime;
@@ -32,16 +32,8 @@ export function reconfigureRegister(
 ): void {
   runtime.config = config;
   runtime.driver = createDriver(config, journal, () => runtime.config);
-  runtime.taxTable = taxTableOf(config);
+  runtime.taxTable = taxTableEntries(config.taxTable);
   runtime.health = undefined;
-}
-
-function taxTableOf(config: RegisterConfig): TaxTableEntry[] {
-  return config.taxTable.map((entry) => ({
-    rate: percentToMilliPercent(entry.percent),
-    ...(entry.name ? { name: entry.name } : {}),
-    ...(entry.registerCode ? { registerCode: entry.registerCode } : {}),
-  }));
 }
 
 /**

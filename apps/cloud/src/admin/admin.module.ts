@@ -3,12 +3,13 @@ import type { CloudConfig } from '../config/cloud-config';
 import { CLOUD_CONFIG } from '../core/tokens';
 import { AdminSessions } from '../security/admin-sessions';
 import { LoginThrottle } from '../security/login-throttle';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditController } from './audit/audit.controller';
 import { AuditEntries } from './audit/audit-entries.service';
 import { AdminAuthGuard } from './auth.guard';
 import { AuditLog } from './audit';
 import { AuthController } from './auth.controller';
+import { ContractInterceptor } from './endpoint';
 import { DocumentsController } from './documents/documents.controller';
 import { DocumentsService } from './documents/documents.service';
 import { RegisterCommands } from './registers/register-commands.service';
@@ -57,6 +58,7 @@ import { UsersService } from './users/users.service';
     ShiftsService,
     SalesReportService,
     { provide: APP_GUARD, useClass: AdminAuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: ContractInterceptor },
   ],
   exports: [AdminSessions],
 })

@@ -4,21 +4,17 @@ import {
   Body,
   Controller,
   ForbiddenException,
-  Get,
-  HttpCode,
   HttpException,
   HttpStatus,
   Inject,
   NotFoundException,
-  Post,
   Req,
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { adminRoutes, type Data, type loginAnswer, type signedInUser } from '@kassa-relay/admin-api';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { CloudConfig } from '../config/cloud-config';
 import { CLOUD_CONFIG, LOGGER } from '../core/tokens';
 import { Database } from '../platform/database';
@@ -26,20 +22,11 @@ import { AdminSessions } from '../security/admin-sessions';
 import { clientAddress, LoginThrottle } from '../security/login-throttle';
 import type { JwtClaims } from '../security/secret-box';
 import { hashSecret, verifySecret } from '../security/secret-hash';
-import { ApiZodBody } from './api-docs';
-import { CurrentAdmin, Public } from './auth.guard';
 import { AuditLog } from './audit';
-import { passwordSchema } from './users/users.service';
-import { ZodPipe } from './zod-body';
+import { CurrentAdmin } from './auth.guard';
+import { Endpoint } from './endpoint';
 
-export const loginSchema = z.object({
-  email: z.string().min(3).max(200),
-  password: z.string().min(1).max(200),
-});
-export const changePasswordSchema = z.object({
-  currentPassword: z.string().min(1).max(200),
-  newPassword: passwordSchema,
-});
+const routes = adminRoutes.auth;
 
 const WRONG = 'wrong email or password';
 
@@ -53,8 +40,7 @@ function tooMany(response: Response, retryAfterSec: number): HttpException {
   );
 }
 
-@ApiTags('auth')
-@Controller('api/auth')
+@Controller()
 export class AuthController {
   /** Checked against for an unknown e-mail, so that it takes as long as a known one. */
   private readonly dummyHash = hashSecret(randomBytes(16).toString('hex'));
@@ -68,19 +54,13 @@ export class AuthController {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  @Public()
-  @Post('login')
-  @HttpCode(200)
-  @ApiOperation({
-    summary:
-      'Sign in; returns a bearer token. 401 wrong e-mail or password; 429 (Retry-After) after too many failures for the account or the address; 403 a disabled account',
-  })
-  @ApiBody({ schema: z.toJSONSchema(loginSchema) as object })
+  // `passthrough`: the answer still goes through Nest (and the contract); `response` only sets Retry-After.
+  @Endpoint(routes.login)
   async login(
-    @Body(new ZodPipe(loginSchema)) body: z.infer<typeof loginSchema>,
+    @Body() body: Data<typeof routes.login.body>,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-  ) {
+  ): Promise<Data<typeof loginAnswer>> {
     const email = body.email.toLowerCase();
     const address = clientAddress(request, this.config.login.trustedProxyHops);
     const verdict = this.throttle.check(email, address);
@@ -105,10 +85,8 @@ export class AuthController {
     return { ...issued, user: { id: user.id, email: user.email, role: user.role } };
   }
 
-  @Get('me')
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'The signed-in user (role as it is now)' })
-  me(@CurrentAdmin() admin: JwtClaims) {
+  @Endpoint(routes.me)
+  me(@CurrentAdmin() admin: JwtClaims): Data<typeof signedInUser> {
     return { id: admin.sub, email: admin.email, role: admin.role, organisationId: admin.org };
   }
 
@@ -116,20 +94,13 @@ export class AuthController {
    * Changes one's own password (the current one is needed, and wrong guesses count towards the
    * sign-in throttle). Every other session ends; the answer carries a new token for this one.
    */
-  @Post('password')
-  @HttpCode(200)
-  @ApiBearerAuth()
-  @ApiOperation({
-    summary:
-      'Change your own password (needs the current one); every other session ends, the answer has a new token for this one',
-  })
-  @ApiZodBody(changePasswordSchema)
+  @Endpoint(routes.changePassword)
   async changePassword(
     @CurrentAdmin() admin: JwtClaims,
-    @Body(new ZodPipe(changePasswordSchema)) body: z.infer<typeof changePasswordSchema>,
+    @Body() body: Data<typeof routes.changePassword.body>,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-  ) {
+  ): Promise<Data<typeof loginAnswer>> {
     const address = clientAddress(request, this.config.login.trustedProxyHops);
     const verdict = this.throttle.check(admin.email, address);
     if (!verdict.allowed) throw tooMany(response, verdict.retryAfterSec);
@@ -165,10 +136,7 @@ export class AuthController {
   }
 
   /** Log out everywhere: every token of this user stops working, this one included. */
-  @Post('logout-all')
-  @HttpCode(204)
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'Log out everywhere: every token of yours stops working, this one included' })
+  @Endpoint(routes.logoutAll)
   async logoutAll(@CurrentAdmin() admin: JwtClaims): Promise<void> {
     await this.database.prisma.$transaction(async (tx) => {
       await tx.adminUser.update({ where: { id: admin.sub }, data: { tokenVersion: { increment: 1 } } });

@@ -16,6 +16,8 @@ import { AdminSessions } from '../security/admin-sessions';
 import type { JwtClaims } from '../security/secret-box';
 
 const PUBLIC = 'kassa:public';
+/** Where `@Endpoint` keeps a handler's admin API contract. */
+export const CONTRACT = 'kassa:contract';
 const WRITES = 'kassa:writes';
 
 /** No token needed (login, enrollment). */
@@ -66,8 +68,10 @@ export class AdminAuthGuard implements CanActivate {
   }
 }
 
-/** Whether the route handler reads its body (`@Body()`). */
+/** Whether the route takes a body: its contract says so, or (no contract) its handler reads `@Body()`. */
 function takesBody(context: ExecutionContext): boolean {
+  const contract = Reflect.getMetadata(CONTRACT, context.getHandler()) as { body?: unknown } | undefined;
+  if (contract) return contract.body !== undefined;
   const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), context.getHandler().name) ??
     {}) as Record<string, unknown>;
   return Object.keys(args).some((key) => key.split(':')[0] === String(RouteParamtypes.BODY));

@@ -1,21 +1,16 @@
 import { BadRequestException } from '@nestjs/common';
-import { z } from 'zod';
 
 /**
  * Keyset pagination on (time desc, id desc): the cursor names the last row of the page, so a page
  * costs one index range scan however deep it is, and rows inserted meanwhile never shift a page.
  * "After the cursor" is written `time <= at AND (time < at OR id < cursorId)`: the redundant first
- * bound lets PostgreSQL use it as an index range.
+ * bound lets PostgreSQL use it as an index range. The query (`limit`, `cursor`) and the page's
+ * shape are the admin API contract's `pageQuery` / `pageOf`.
  */
 export interface KeysetPosition {
   at: Date;
   id: string;
 }
-
-export const pageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(300).optional(),
-});
 
 export interface Page<T> {
   items: T[];

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import type { agentView, Data } from '@kassa-relay/admin-api';
 import { AuditLog } from '../admin/audit';
 import { CloudEvents } from '../platform/cloud-events';
 import { Database } from '../platform/database';
@@ -6,32 +7,18 @@ import { Messaging } from '../platform/messaging';
 import { RegisterDirectory } from '../registers/register-directory';
 import type { JwtClaims } from '../security/secret-box';
 
-export interface AgentView {
-  id: string;
-  name: string;
-  storeId: string;
-  storeName: string;
-  online: boolean;
-  version: string | null;
-  lastSeenAt: Date | null;
-  journalDepth: number | null;
-  /** Commands the agent has in doubt, as its last heartbeat said (null before the first one). */
-  inDoubt: number | null;
-  alerts: unknown[];
-  registerIds: string[];
-  disabled: boolean;
-}
+type AgentView = Data<typeof agentView>;
 
 const agentInclude = {
   store: { select: { name: true } },
   registers: { select: { id: true }, orderBy: { createdAt: 'asc' } },
 } as const;
 
-/** What the last heartbeat said (LiveState keeps it in `Agent.lastHeartbeat`). */
+/** What the last heartbeat said (LiveState keeps it in `Agent.lastHeartbeat`, alerts as received). */
 interface StoredHeartbeat {
   journalDepth?: number;
   inDoubt?: number;
-  alerts?: unknown[];
+  alerts?: AgentView['alerts'];
 }
 
 function toView(row: {

@@ -1,30 +1,26 @@
-import { Body, Controller, Get, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Req } from '@nestjs/common';
+import { adminRoutes, type Data } from '@kassa-relay/admin-api';
 import type { Request } from 'express';
-import { z } from 'zod';
-import { AdminOnly, CurrentAdmin } from '../admin/auth.guard';
-import { ZodPipe } from '../admin/zod-body';
+import { CurrentAdmin } from '../admin/auth.guard';
+import { Endpoint } from '../admin/endpoint';
 import type { JwtClaims } from '../security/secret-box';
-import { createEnrollmentTokenSchema, EnrollmentService } from './enrollment.service';
+import { EnrollmentService } from './enrollment.service';
 
-@ApiTags('agents')
-@ApiBearerAuth()
-@Controller('api/enrollment-tokens')
+const routes = adminRoutes.agents;
+
+@Controller()
 export class EnrollmentTokensController {
   constructor(private readonly enrollment: EnrollmentService) {}
 
-  @Get()
+  @Endpoint(routes.listEnrollmentTokens)
   list(@CurrentAdmin() admin: JwtClaims) {
     return this.enrollment.listTokens(admin);
   }
 
-  @AdminOnly()
-  @Post()
-  @ApiOperation({ summary: 'Create a one-time enrollment token for a store; shown only in this answer' })
-  @ApiBody({ schema: z.toJSONSchema(createEnrollmentTokenSchema) as object })
+  @Endpoint(routes.createEnrollmentToken)
   create(
     @CurrentAdmin() admin: JwtClaims,
-    @Body(new ZodPipe(createEnrollmentTokenSchema)) body: z.infer<typeof createEnrollmentTokenSchema>,
+    @Body() body: Data<typeof routes.createEnrollmentToken.body>,
     @Req() request: Request,
   ) {
     // The address the office reached the cloud at (behind a proxy: X-Forwarded-Proto/Host, trusted).

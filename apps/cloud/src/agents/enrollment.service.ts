@@ -6,8 +6,14 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
-import type { RegisterSetupInput } from '@kassa-relay/protocol';
-import { z } from 'zod';
+import type {
+  agentEnrollment,
+  createEnrollmentTokenBody,
+  Data,
+  enrollBody,
+  enrollmentToken,
+  enrollmentTokenCreated,
+} from '@kassa-relay/admin-api';
 import { AuditLog } from '../admin/audit';
 import type { CloudConfig } from '../config/cloud-config';
 import { CLOUD_CONFIG } from '../core/tokens';
@@ -18,27 +24,6 @@ import { agentConfigKey } from './agent-configs';
 import { RegisterDirectory } from '../registers/register-directory';
 import { type JwtClaims, SecretBox, tokenHash } from '../security/secret-box';
 import { hashSecret, newSecret } from '../security/secret-hash';
-
-export const createEnrollmentTokenSchema = z.object({
-  storeId: z.string().min(1).max(64),
-  name: z.string().trim().min(1).max(100).optional(),
-  ttlHours: z.number().int().min(1).max(720).default(24),
-});
-export const enrollSchema = z.object({
-  token: z.string().min(1).max(200),
-  name: z.string().trim().min(1).max(100).optional(),
-  /** The store PC's host name: the agent's name when neither the request nor the token names it. */
-  hostname: z.string().trim().min(1).max(100).optional(),
-});
-
-/** What the cloud answers `kassa-agent enroll`: everything the agent's config file needs. */
-export interface Enrollment {
-  agentId: string;
-  mqtt: { url: string; username: string; password: string };
-  /** The key the agent's register list is sealed with on the broker (base64). */
-  configKey: string;
-  registers: RegisterSetupInput[];
-}
 
 const REFUSED = 'unknown, used or expired enrollment token: create a new one in the dashboard';
 
@@ -60,9 +45,9 @@ export class EnrollmentService {
 
   async createToken(
     admin: JwtClaims,
-    body: z.infer<typeof createEnrollmentTokenSchema>,
+    body: Data<typeof createEnrollmentTokenBody>,
     cloudUrl: string,
-  ): Promise<{ id: string; token: string; expiresAt: Date; command: string }> {
+  ): Promise<Data<typeof enrollmentTokenCreated>> {
     const store = await this.database.prisma.store.findFirst({
       where: { id: body.storeId, organisationId: admin.org },
       select: { id: true },
@@ -97,7 +82,7 @@ export class EnrollmentService {
     };
   }
 
-  async listTokens(admin: JwtClaims) {
+  async listTokens(admin: JwtClaims): Promise<Data<typeof enrollmentToken>[]> {
     const rows = await this.database.prisma.enrollmentToken.findMany({
       where: { organisationId: admin.org },
       orderBy: { createdAt: 'desc' },
@@ -115,9 +100,13 @@ export class EnrollmentService {
   /**
    * Spends the token (once, before it expires), creates the agent and binds to it every register
    * of the store that has no agent yet. A store with nothing to bind is refused before the token is
-   * spent: an agent without registers could not even start.
+   * spent: an agent without registers could not even start. The answer is everything
+   * `kassa-agent enroll` writes into the agent's config file.
    */
-  async enroll(body: z.infer<typeof enrollSchema>, requestHost: string | undefined): Promise<Enrollment> {
+  async enroll(
+    body: Data<typeof enrollBody>,
+    requestHost: string | undefined,
+  ): Promise<Data<typeof agentEnrollment>> {
     const prisma = this.database.prisma;
     const token = await prisma.enrollmentToken.findUnique({ where: { tokenHash: tokenHash(body.token) } });
     if (!token || token.usedAt || token.expiresAt.getTime() <= Date.now())

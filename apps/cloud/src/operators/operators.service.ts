@@ -1,48 +1,23 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { type OperatorRole, operatorRoleSchema } from '@kassa-relay/protocol';
-import { z } from 'zod';
+import type {
+  createOperatorBody,
+  Data,
+  operatorSaved,
+  operatorSyncError,
+  operatorView,
+  resetPinBody,
+  updateOperatorBody,
+} from '@kassa-relay/admin-api';
+import type { OperatorRole } from '@kassa-relay/protocol';
 import { AuditLog } from '../admin/audit';
 import type { OperatorRole as DbOperatorRole } from '../generated/prisma/client';
 import { Database } from '../platform/database';
 import { type JwtClaims, SecretBox } from '../security/secret-box';
 import { RegisterOperators, type SyncTarget } from './register-operators';
 
-const pin = z.string().regex(/^\d{4,8}$/, 'PIN is 4–8 digits');
-const registerIds = z
-  .array(z.string().min(1).max(64))
-  .max(100)
-  .transform((ids) => [...new Set(ids)]);
-
-export const createOperatorSchema = z.object({
-  name: z.string().trim().min(1).max(100),
-  role: operatorRoleSchema,
-  pin: pin.optional(),
-  registerIds: registerIds.default([]),
-});
-export const updateOperatorSchema = z.object({
-  name: z.string().trim().min(1).max(100).optional(),
-  role: operatorRoleSchema.optional(),
-  pin: pin.optional(),
-  registerIds: registerIds.optional(),
-});
-export const resetPinSchema = z.object({ pin });
-
-export interface OperatorView {
-  id: string;
-  name: string;
-  role: OperatorRole;
-  hasPin: boolean;
-  registers: {
-    registerId: string;
-    registerName: string;
-    registerCode: number | null;
-    syncedAt: Date | null;
-  }[];
-}
-export interface SyncError {
-  registerId: string;
-  message: string;
-}
+type OperatorView = Data<typeof operatorView>;
+type OperatorSaved = Data<typeof operatorSaved>;
+type SyncError = Data<typeof operatorSyncError>;
 
 const toDbRole = (role: OperatorRole): DbOperatorRole => (role === 'seniorCashier' ? 'senior_cashier' : role);
 const toApiRole = (role: DbOperatorRole): OperatorRole =>
@@ -114,10 +89,7 @@ export class OperatorsService {
     return rows.map(toView);
   }
 
-  async create(
-    admin: JwtClaims,
-    body: z.infer<typeof createOperatorSchema>,
-  ): Promise<OperatorView & { syncErrors: SyncError[] }> {
+  async create(admin: JwtClaims, body: Data<typeof createOperatorBody>): Promise<OperatorSaved> {
     await this.assertRegisters(admin, body.registerIds);
     // The operator and its audit entry commit together; the registers hear of it only after that.
     const created = await this.database.prisma.$transaction(async (tx) => {
@@ -145,11 +117,7 @@ export class OperatorsService {
     return { ...(await this.view(created.id)), syncErrors };
   }
 
-  async update(
-    admin: JwtClaims,
-    id: string,
-    body: z.infer<typeof updateOperatorSchema>,
-  ): Promise<OperatorView & { syncErrors: SyncError[] }> {
+  async update(admin: JwtClaims, id: string, body: Data<typeof updateOperatorBody>): Promise<OperatorSaved> {
     const existing = await this.find(admin, id);
     if (body.registerIds) await this.assertRegisters(admin, body.registerIds);
     const wanted = body.registerIds ? new Set(body.registerIds) : undefined;
@@ -192,11 +160,7 @@ export class OperatorsService {
     return { ...(await this.view(id)), syncErrors };
   }
 
-  async resetPin(
-    admin: JwtClaims,
-    id: string,
-    body: z.infer<typeof resetPinSchema>,
-  ): Promise<OperatorView & { syncErrors: SyncError[] }> {
+  async resetPin(admin: JwtClaims, id: string, body: Data<typeof resetPinBody>): Promise<OperatorSaved> {
     await this.find(admin, id);
     const updated = await this.database.prisma.$transaction(async (tx) => {
       const row = await tx.operator.update({

@@ -1,40 +1,27 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
-import { AdminOnly, CurrentAdmin } from '../admin/auth.guard';
-import { ZodPipe } from '../admin/zod-body';
+import { Body, Controller, Param, Query } from '@nestjs/common';
+import { adminRoutes, type Data } from '@kassa-relay/admin-api';
+import { CurrentAdmin } from '../admin/auth.guard';
+import { Endpoint } from '../admin/endpoint';
 import type { JwtClaims } from '../security/secret-box';
-import { createPosKeySchema, listPosKeysSchema, PosKeysAdminService } from './pos-keys.service';
+import { PosKeysAdminService } from './pos-keys.service';
 
-@ApiTags('pos-keys')
-@ApiBearerAuth()
-@Controller('api/pos-keys')
+const routes = adminRoutes.posKeys;
+
+@Controller()
 export class PosKeysController {
   constructor(private readonly posKeys: PosKeysAdminService) {}
 
-  @Get()
-  list(
-    @CurrentAdmin() admin: JwtClaims,
-    @Query(new ZodPipe(listPosKeysSchema)) query: z.infer<typeof listPosKeysSchema>,
-  ) {
+  @Endpoint(routes.list)
+  list(@CurrentAdmin() admin: JwtClaims, @Query() query: Data<typeof routes.list.query>) {
     return this.posKeys.list(admin, query);
   }
 
-  @AdminOnly()
-  @Post()
-  @ApiOperation({ summary: 'Issue a POS key for one register; the key is shown only in this answer' })
-  @ApiBody({ schema: z.toJSONSchema(createPosKeySchema) as object })
-  create(
-    @CurrentAdmin() admin: JwtClaims,
-    @Body(new ZodPipe(createPosKeySchema)) body: z.infer<typeof createPosKeySchema>,
-  ) {
+  @Endpoint(routes.create)
+  create(@CurrentAdmin() admin: JwtClaims, @Body() body: Data<typeof routes.create.body>) {
     return this.posKeys.create(admin, body);
   }
 
-  @AdminOnly()
-  @Post(':id/revoke')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Revoke a POS key: it stops working at once and its connections close' })
+  @Endpoint(routes.revoke)
   revoke(@CurrentAdmin() admin: JwtClaims, @Param('id') id: string) {
     return this.posKeys.revoke(admin, id);
   }

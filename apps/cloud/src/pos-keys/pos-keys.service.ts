@@ -1,30 +1,15 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { z } from 'zod';
+import type { createPosKeyBody, Data, posKeyCreated, posKeysQuery, posKeyView } from '@kassa-relay/admin-api';
 import { AuditLog } from '../admin/audit';
 import { Database } from '../platform/database';
 import { PosKeys } from '../pos/pos-keys';
 import { type JwtClaims, tokenHash } from '../security/secret-box';
 import { newSecret } from '../security/secret-hash';
 
-export const createPosKeySchema = z.object({
-  registerId: z.string().min(1).max(64),
-  name: z.string().trim().min(1).max(100),
-});
-export const listPosKeysSchema = z.object({ registerId: z.string().min(1).max(64).optional() });
-
 /** The visible start of a key: enough to tell keys apart, far too little to guess the rest. */
 const PREFIX_LENGTH = 12;
 
-export interface PosKeyView {
-  id: string;
-  registerId: string;
-  registerName: string;
-  name: string;
-  prefix: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}
+type PosKeyView = Data<typeof posKeyView>;
 
 const keyInclude = { register: { select: { name: true } } } as const;
 
@@ -62,7 +47,7 @@ export class PosKeysAdminService {
     private readonly audit: AuditLog,
   ) {}
 
-  async list(admin: JwtClaims, query: z.infer<typeof listPosKeysSchema>): Promise<PosKeyView[]> {
+  async list(admin: JwtClaims, query: Data<typeof posKeysQuery>): Promise<PosKeyView[]> {
     const rows = await this.database.prisma.posKey.findMany({
       where: {
         register: { store: { organisationId: admin.org } },
@@ -74,10 +59,7 @@ export class PosKeysAdminService {
     return rows.map(toView);
   }
 
-  async create(
-    admin: JwtClaims,
-    body: z.infer<typeof createPosKeySchema>,
-  ): Promise<PosKeyView & { key: string }> {
+  async create(admin: JwtClaims, body: Data<typeof createPosKeyBody>): Promise<Data<typeof posKeyCreated>> {
     const register = await this.database.prisma.register.findFirst({
       where: { id: body.registerId, store: { organisationId: admin.org } },
       select: { id: true },

@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { canonicalError, wsErrorAnswer } from '@kassa-relay/protocol';
+import { type LiveEventName, liveEvents } from '@kassa-relay/admin-api';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { LOGGER } from '../core/tokens';
@@ -176,15 +177,19 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
         })
         .catch(() => undefined);
     });
-    const forward = <K extends keyof CloudEventMap>(name: K) =>
+    // Each payload goes out through its contract (dates as ISO strings, nothing beyond the contract).
+    const forward = <K extends LiveEventName>(name: K) =>
       this.events.on(name, ((payload: CloudEventMap[K][0]) => {
-        const { organisationId, ...rest } = payload as { organisationId: string };
-        admin.to(`org:${organisationId}`).emit(name, rest);
+        const { organisationId, ...rest } = payload;
+        const shaped = liveEvents[name].safeEncode(rest as never);
+        if (shaped.success) admin.to(`org:${organisationId}`).emit(name, shaped.data);
+        else
+          this.logger.error(
+            { event: name, issues: shaped.error.issues },
+            'a live event does not fit its contract',
+          );
       }) as never);
-    forward('register.state');
-    forward('agent.state');
-    forward('document.changed');
-    forward('shift.changed');
+    for (const name of Object.keys(liveEvents) as LiveEventName[]) forward(name);
   }
 
   onApplicationShutdown(): void {

@@ -45,14 +45,16 @@ export class LiveState {
     const organisationId = await this.organisationOf(presence.agentId);
     if (!organisationId) return;
     const online = presence.state === 'online';
-    await this.prisma.agent.update({
-      where: { id: presence.agentId },
+    // The write itself re-checks `disabledAt`: a disable that commits meanwhile wins.
+    const written = await this.prisma.agent.updateMany({
+      where: { id: presence.agentId, disabledAt: null },
       data: {
         online,
         lastSeenAt: new Date(presence.at),
         ...(presence.agentVersion ? { version: presence.agentVersion } : {}),
       },
     });
+    if (written.count === 0) return;
     this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
     if (online) {
       void this.redeliverPending(presence.agentId).catch(() => undefined);
@@ -106,8 +108,10 @@ export class LiveState {
   async onHeartbeat(heartbeat: HeartbeatEnvelope): Promise<void> {
     const organisationId = await this.organisationOf(heartbeat.agentId);
     if (!organisationId) return;
-    await this.prisma.agent.update({
-      where: { id: heartbeat.agentId },
+    // A heartbeat read just before a disable must not mark the disabled agent online again: the
+    // write re-checks `disabledAt`, and a disable that commits first wins.
+    const written = await this.prisma.agent.updateMany({
+      where: { id: heartbeat.agentId, disabledAt: null },
       data: {
         online: true,
         lastSeenAt: new Date(heartbeat.sentAt),
@@ -121,6 +125,7 @@ export class LiveState {
         }),
       },
     });
+    if (written.count === 0) return;
     // Commands the agent cannot prove either way: their documents show as in doubt, with evidence.
     await this.ledger.recordDoubts(heartbeat.agentId, heartbeat.inDoubt);
     for (const entry of heartbeat.registers) {

@@ -1,28 +1,14 @@
 import {
-  type PaymentKind,
-  percentToMilliPercent,
+  type RegisterDevice,
   type RegisterKind,
   type RegisterSetupInput,
   type TaxTableEntry,
+  taxTableEntries,
+  type TaxTableSetting,
 } from '@kassa-relay/protocol';
-import { z } from 'zod';
 import type { SecretBox } from '../security/secret-box';
 
-export const taxTableSchema = z
-  .array(
-    z.object({
-      /** Percent as people write it (12, 0, 16.5). */
-      percent: z.number().min(0).max(100),
-      name: z.string().max(100).optional(),
-      /** The register's own tax code (iKKM `tax` parameter). */
-      registerCode: z.string().max(20).optional(),
-      /** "Без НДС": no tax line at all on the item (not a 0 % tax). */
-      exempt: z.boolean().optional(),
-    }),
-  )
-  .max(20)
-  .default([]);
-export type StoredTaxTable = z.infer<typeof taxTableSchema>;
+export type StoredTaxTable = TaxTableSetting[];
 
 /**
  * The tax table a register gets when none is given (and what an empty stored table means), from
@@ -55,36 +41,6 @@ export const effectiveTaxTable = (
   currency: 'KZT' | 'RUB',
 ): StoredTaxTable => (stored && stored.length > 0 ? stored : defaultTaxTable(kind, currency));
 
-const url = z.url({ protocol: /^https?$/, message: 'device url must be http:// or https://' });
-
-/** How the agent reaches a register's device, as an admin enters it. Secrets are sealed before storage. */
-export const registerDeviceSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('ikkm'),
-    url,
-    /** The web-api key set on the device; the agent keeps the rotating key afterwards. */
-    initialKey: z.string().regex(/^\d+$/, 'the iKKM web-api key is a number'),
-    inn: z
-      .string()
-      .regex(/^\d{12}$/, 'INN/BIN is 12 digits')
-      .optional(),
-    utcOffsetMinutes: z.number().int().min(-720).max(840).optional(),
-    minRequestIntervalMs: z.number().int().nonnegative().max(60_000).optional(),
-    /** The device takes amounts with tiyn (seed 002 -9 says digits only: off by default). */
-    acceptsDecimals: z.boolean().optional(),
-  }),
-  z.object({
-    kind: z.literal('cash-core'),
-    url,
-    /** PIN or token the agent sends in `Authorization`. */
-    accessCode: z.string().min(1).max(200),
-    kkmOfdId: z.number().int().positive(),
-    /** How long a lost fiscal call may still be running on the core (the driver's 120 s when absent). */
-    processingWindowMs: z.number().int().positive().max(3_600_000).optional(),
-  }),
-]);
-export type RegisterDevice = z.infer<typeof registerDeviceSchema>;
-
 /** `Register.config` in the database. */
 export interface StoredRegisterConfig {
   url: string;
@@ -96,7 +52,7 @@ export interface StoredRegisterConfig {
   minRequestIntervalMs?: number;
   acceptsDecimals?: boolean;
   processingWindowMs?: number;
-  taxTable: z.infer<typeof taxTableSchema>;
+  taxTable: StoredTaxTable;
 }
 
 export const dbKind = (kind: RegisterKind): 'ikkm' | 'cash_core' =>
@@ -106,7 +62,7 @@ export const wireKind = (kind: 'ikkm' | 'cash_core'): RegisterKind =>
 
 export function storeRegisterConfig(
   device: RegisterDevice,
-  taxTable: z.infer<typeof taxTableSchema>,
+  taxTable: StoredTaxTable,
   box: SecretBox,
 ): StoredRegisterConfig {
   if (device.kind === 'ikkm') {
@@ -159,12 +115,6 @@ export function agentRegisterConfig(
   };
 }
 
-/** Payment kinds each register kind accepts (seed 002: cash, bank, tara, credit; seed 003: cash, card, mobile). */
-export const PAYMENT_KINDS: Record<RegisterKind, readonly PaymentKind[]> = {
-  ikkm: ['cash', 'card', 'tara', 'credit'],
-  'cash-core': ['cash', 'card', 'mobile'],
-};
-
 /**
  * The table POS requests are converted with. `register` given: an empty stored table is the
  * default for the register's kind and country (registers created before defaults existed).
@@ -173,12 +123,6 @@ export const routeTaxTable = (
   config: StoredRegisterConfig,
   register?: { kind: RegisterKind; currency: 'KZT' | 'RUB' },
 ): TaxTableEntry[] =>
-  (register
-    ? effectiveTaxTable(config.taxTable, register.kind, register.currency)
-    : (config.taxTable ?? [])
-  ).map((entry) => ({
-    rate: percentToMilliPercent(entry.percent),
-    ...(entry.name ? { name: entry.name } : {}),
-    ...(entry.registerCode ? { registerCode: entry.registerCode } : {}),
-    ...(entry.exempt ? { exempt: true } : {}),
-  }));
+  taxTableEntries(
+    register ? effectiveTaxTable(config.taxTable, register.kind, register.currency) : (config.taxTable ?? []),
+  );

@@ -1,6 +1,7 @@
+import { REGISTER_PAYMENT_KINDS } from '@kassa-relay/protocol';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { RegisterRoute } from '../pos/register-route';
-import { PAYMENT_KINDS, routeTaxTable, type StoredRegisterConfig, wireKind } from './register-config';
+import { routeTaxTable, type StoredRegisterConfig, wireKind } from './register-config';
 
 export interface DirectoryEntry {
   route: RegisterRoute;
@@ -43,7 +44,7 @@ export class RegisterDirectory {
                 currency: register.currency,
               }),
               currency: register.currency,
-              paymentKinds: PAYMENT_KINDS[wireKind(register.kind)],
+              paymentKinds: REGISTER_PAYMENT_KINDS[wireKind(register.kind)],
               ...(register.serialNumber
                 ? {
                     identity: {

@@ -1,7 +1,7 @@
+import type { AgentView, EnrollmentTokenCreated, StoreView } from '@kassa-relay/admin-api';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
 import { useLiveEvent } from '../api/live';
-import type { AgentView, EnrollmentToken, EnrollmentTokenCreated, Store } from '../api/types';
 import { useApi } from '../api/use-api';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n/i18n';
@@ -19,9 +19,9 @@ export function AgentsPage() {
   const { t, fmt } = useI18n();
   const session = useSession();
   const now = useNow(5_000);
-  const agents = useApi<AgentView[]>('/api/agents');
-  const stores = useApi<Store[]>('/api/stores');
-  const tokens = useApi<EnrollmentToken[]>('/api/enrollment-tokens');
+  const agents = useApi(api.agents.list());
+  const stores = useApi(api.stores.list());
+  const tokens = useApi(api.agents.listEnrollmentTokens());
   const [disabling, setDisabling] = useState<AgentView | null>(null);
   const viewer = viewerHint(session.canChange, t('role.viewerCannot'));
   useLiveEvent('agent.state', ({ agentId, online, at }) =>
@@ -79,8 +79,8 @@ export function AgentsPage() {
                           <ul className="chips">
                             {agent.alerts.map((alert, i) => (
                               <li key={i}>
-                                <Badge tone="warn">
-                                  {typeof alert === 'string' ? alert : JSON.stringify(alert)}
+                                <Badge tone="warn" title={alert.kind}>
+                                  {alert.message}
                                 </Badge>
                               </li>
                             ))}
@@ -182,9 +182,7 @@ export function AgentsPage() {
         title={t('agents.disable')}
         confirmLabel={t('agents.disable')}
         message={(agent) => t('agents.disableConfirm', { name: agent.name })}
-        perform={(agent) =>
-          api<AgentView>(`/api/agents/${encodeURIComponent(agent.id)}/disable`, { method: 'POST' })
-        }
+        perform={(agent) => api.agents.disable(agent.id)}
         onDone={() => {
           setDisabling(null);
           agents.reload();
@@ -195,7 +193,7 @@ export function AgentsPage() {
   );
 }
 
-function EnrollForm({ stores, onCreated }: { stores: Store[]; onCreated(): void }) {
+function EnrollForm({ stores, onCreated }: { stores: StoreView[]; onCreated(): void }) {
   const { t, fmt } = useI18n();
   const session = useSession();
   const [storeId, setStoreId] = useState('');
@@ -209,9 +207,10 @@ function EnrollForm({ stores, onCreated }: { stores: Store[]; onCreated(): void 
     event.preventDefault();
     const ttl = Number(ttlHours);
     const outcome = await save.run(() =>
-      api<EnrollmentTokenCreated>('/api/enrollment-tokens', {
-        method: 'POST',
-        body: { storeId: store, ...(name.trim() ? { name: name.trim() } : {}), ttlHours: ttl },
+      api.agents.createEnrollmentToken({
+        storeId: store,
+        ...(name.trim() ? { name: name.trim() } : {}),
+        ttlHours: ttl,
       }),
     );
     if (outcome.ok) {

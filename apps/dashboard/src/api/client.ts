@@ -1,4 +1,7 @@
-import type { ApiErrorBody } from './types';
+import { adminRoutes, type apiError, type ApiRequest, createClient, type Wire } from '@kassa-relay/admin-api';
+
+/** The domain error an answer carries (`AGENT_OFFLINE`, a device's own code…). */
+export type ApiErrorBody = Wire<typeof apiError>;
 
 /** An admin API error answer, with the domain error (`AGENT_OFFLINE`, …) when the cloud gave one. */
 export class ApiError extends Error {
@@ -56,33 +59,22 @@ function errorMessage(body: unknown, fallback: string): string {
   return fallback;
 }
 
-/** Query string from the values that are set; empty strings and nulls are left out. */
-export function query(params: Record<string, string | number | null | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params))
-    if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
-  const text = search.toString();
-  return text ? `?${text}` : '';
-}
-
-export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  body?: unknown;
+interface SendOptions {
   signal?: AbortSignal;
   /** Login itself must not log the user out on 401. */
   anonymous?: boolean;
 }
 
-async function send(path: string, options: RequestOptions): Promise<Response> {
+async function send(request: ApiRequest, options: SendOptions): Promise<Response> {
   const headers: Record<string, string> = {};
   const token = options.anonymous ? null : tokenSource();
   if (token) headers.authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
   try {
-    return await fetch(path, {
-      method: options.method ?? 'GET',
+    return await fetch(request.path, {
+      method: request.method,
       headers,
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
@@ -91,7 +83,7 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
   }
 }
 
-async function failure(response: Response, options: RequestOptions): Promise<ApiError> {
+async function failure(response: Response, options: SendOptions): Promise<ApiError> {
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -103,19 +95,24 @@ async function failure(response: Response, options: RequestOptions): Promise<Api
   return new ApiError(response.status, errorMessage(body, response.statusText), domainError(body));
 }
 
-/** One admin API call: JSON in and out, bearer token attached, errors as `ApiError`. */
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const response = await send(path, options);
+/** fetch with the bearer token: JSON in and out, errors as `ApiError`, a missing picture as `null`. */
+async function transport(request: ApiRequest, signal?: AbortSignal): Promise<unknown> {
+  // Signing in is the one call without a session: a 401 there is a wrong password, not an expiry.
+  const options: SendOptions = {
+    ...(signal ? { signal } : {}),
+    anonymous: request.path === adminRoutes.auth.login.path,
+  };
+  const response = await send(request, options);
+  if (request.answer === 'binary' && response.status === 404) return null;
   if (!response.ok) throw await failure(response, options);
-  if (response.status === 204) return undefined as T;
+  if (request.answer === 'binary') return response.blob();
+  if (response.status === 204 || request.answer === 'none') return undefined;
   const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return text ? JSON.parse(text) : undefined;
 }
 
-/** A binary answer (the receipt image); `null` when the API answers 404. */
-export async function apiBlob(path: string, signal?: AbortSignal): Promise<Blob | null> {
-  const response = await send(path, signal ? { signal } : {});
-  if (response.status === 404) return null;
-  if (!response.ok) throw await failure(response, {});
-  return response.blob();
-}
+/**
+ * The admin API, typed by its contract (`@kassa-relay/admin-api`): `await api.stores.create(body)`,
+ * or `useApi(api.registers.get(id))` to show it.
+ */
+export const api = createClient(adminRoutes, transport);

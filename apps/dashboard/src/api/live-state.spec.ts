@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { RegisterState } from '@kassa-relay/admin-api';
 import { mergeLiveState } from './live-state';
-import type { RegisterState } from './types';
 
 const previous: RegisterState = {
   reachable: true,

@@ -1,4 +1,5 @@
-import type { DeviceWarning, RegisterState } from './types';
+import type { RegisterState } from '@kassa-relay/admin-api';
+import type { DeviceWarning } from '@kassa-relay/protocol';
 
 /**
  * A `register.state` payload merged into what the screen has. The contract sends the same shape as

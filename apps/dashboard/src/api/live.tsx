@@ -8,19 +8,20 @@ import {
   useRef,
   useState,
 } from 'react';
+import { type LiveEventName, liveEvents, type LiveEvents } from '@kassa-relay/admin-api';
 import { io, type Socket } from 'socket.io-client';
-import type { LiveEvents } from './types';
 
-type Listener<K extends keyof LiveEvents> = (payload: LiveEvents[K]) => void;
+type Listener<K extends LiveEventName> = (payload: LiveEvents[K]) => void;
 
 interface Live {
   connected: boolean;
-  subscribe<K extends keyof LiveEvents>(event: K, listener: Listener<K>): () => void;
+  subscribe<K extends LiveEventName>(event: K, listener: Listener<K>): () => void;
 }
 
 const LiveContext = createContext<Live>({ connected: false, subscribe: () => () => undefined });
 
-const EVENTS: (keyof LiveEvents)[] = ['register.state', 'agent.state', 'document.changed', 'shift.changed'];
+// Every event the contract names: one added there is listened to here without a second list.
+const EVENTS = Object.keys(liveEvents) as LiveEventName[];
 
 /**
  * One socket.io connection to `/admin` for the signed-in admin; screens subscribe to the events
@@ -28,7 +29,7 @@ const EVENTS: (keyof LiveEvents)[] = ['register.state', 'agent.state', 'document
  */
 export function LiveProvider({ token, children }: { token: string; children: ReactNode }) {
   const [connected, setConnected] = useState(false);
-  const listeners = useRef(new Map<keyof LiveEvents, Set<(payload: never) => void>>());
+  const listeners = useRef(new Map<LiveEventName, Set<(payload: never) => void>>());
 
   useEffect(() => {
     const socket: Socket = io('/admin', { auth: { token } });
@@ -44,7 +45,7 @@ export function LiveProvider({ token, children }: { token: string; children: Rea
     };
   }, [token]);
 
-  const subscribe = useCallback(<K extends keyof LiveEvents>(event: K, listener: Listener<K>) => {
+  const subscribe = useCallback(<K extends LiveEventName>(event: K, listener: Listener<K>) => {
     const set = listeners.current.get(event) ?? new Set();
     set.add(listener as (payload: never) => void);
     listeners.current.set(event, set);
@@ -61,7 +62,7 @@ export function useLiveConnected(): boolean {
 }
 
 /** Calls `listener` for every `event` while the component is mounted (latest listener wins). */
-export function useLiveEvent<K extends keyof LiveEvents>(event: K, listener: Listener<K>): void {
+export function useLiveEvent<K extends LiveEventName>(event: K, listener: Listener<K>): void {
   const live = useContext(LiveContext);
   const latest = useRef(listener);
   latest.current = listener;

@@ -1,44 +1,52 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from './client';
+import type { Call } from '@kassa-relay/admin-api';
+import { ApiError } from './client';
 
 export interface ApiState<T> {
   data: T | undefined;
   error: ApiError | undefined;
-  /** True until the first answer for the current path; a background refresh keeps it false. */
+  /** True until the first answer for the current request; a background refresh keeps it false. */
   loading: boolean;
-  /** Fetches the same path again without blanking what is shown (live updates, after an action). */
+  /** Makes the same request again without blanking what is shown (live updates, after an action). */
   reload(): void;
   /** Local edits from live events, so the screen changes before (or without) a refetch. */
   update(change: (current: T | undefined) => T | undefined): void;
 }
 
-/** GET `path` (null: nothing to fetch yet), again whenever the path changes. */
-export function useApi<T>(path: string | null): ApiState<T> {
-  const [state, setState] = useState<{ path: string | null; data?: T; error?: ApiError; done: boolean }>({
-    path,
+/**
+ * Makes `call` (null: nothing to fetch yet), again whenever it is a different request (its key):
+ * `useApi(api.registers.get(id))`.
+ */
+export function useApi<T>(call: Call<T> | null): ApiState<T> {
+  const key = call?.key ?? null;
+  const latest = useRef(call);
+  latest.current = call;
+  const [state, setState] = useState<{ key: string | null; data?: T; error?: ApiError; done: boolean }>({
+    key,
     done: false,
   });
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
-    if (path === null) return;
+    const current = latest.current;
+    if (key === null || !current) return;
     const controller = new AbortController();
-    api<T>(path, { signal: controller.signal }).then(
-      (data) => setState({ path, data, done: true }),
+    current.run(controller.signal).then(
+      (data) => setState({ key, data, done: true }),
       (error: unknown) => {
         if ((error as Error).name === 'AbortError') return;
         const apiError = error instanceof ApiError ? error : new ApiError(0, String(error));
         // A failed background refresh keeps the last good data on screen next to the error.
         setState((previous) => ({
-          path,
-          ...(previous.path === path && previous.data !== undefined ? { data: previous.data } : {}),
+          key,
+          ...(previous.key === key && previous.data !== undefined ? { data: previous.data } : {}),
           error: apiError,
           done: true,
         }));
       },
     );
     return () => controller.abort();
-  }, [path, generation]);
+  }, [key, generation]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   const update = useCallback(
@@ -46,11 +54,11 @@ export function useApi<T>(path: string | null): ApiState<T> {
       setState((previous) => ({ ...previous, data: change(previous.data) })),
     [],
   );
-  const samePath = state.path === path;
+  const sameKey = state.key === key;
   return {
-    data: samePath ? state.data : undefined,
-    error: samePath ? state.error : undefined,
-    loading: path !== null && (!samePath || !state.done),
+    data: sameKey ? state.data : undefined,
+    error: sameKey ? state.error : undefined,
+    loading: key !== null && (!sameKey || !state.done),
     reload,
     update,
   };

@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { query } from '../api/client';
-import type { AuditEntry, Page } from '../api/types';
+import { api } from '../api/client';
 import { useApi } from '../api/use-api';
 import { useI18n } from '../i18n/i18n';
 import { PageHeader } from '../ui/page';
@@ -20,7 +19,7 @@ function detailsText(details: unknown): string {
 export function AuditPage() {
   const { t, tx, fmt } = useI18n();
   const [cursors, setCursors] = useState<string[]>([]);
-  const page = useApi<Page<AuditEntry>>(`/api/audit${query({ limit: PAGE_SIZE, cursor: cursors.at(-1) })}`);
+  const page = useApi(api.audit.list({ limit: PAGE_SIZE, cursor: cursors.at(-1) }));
   return (
     <>
       <PageHeader title={t('audit.title')}>

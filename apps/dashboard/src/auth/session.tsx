@@ -1,6 +1,6 @@
+import type { SessionUser } from '@kassa-relay/admin-api';
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
 import { api, configureApi } from '../api/client';
-import type { LoginAnswer, SessionUser } from '../api/types';
 
 const STORAGE_KEY = 'kassa.session';
 
@@ -46,11 +46,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   configureApi(() => stored?.token ?? null, logout);
 
   const login = useCallback(async (email: string, password: string) => {
-    const answer = await api<LoginAnswer>('/api/auth/login', {
-      method: 'POST',
-      body: { email, password },
-      anonymous: true,
-    });
+    const answer = await api.auth.login({ email, password });
     const session = {
       token: answer.token,
       expiresAt: Date.now() + answer.expiresInSec * 1000,

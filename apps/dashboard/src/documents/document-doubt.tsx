@@ -1,6 +1,12 @@
+import type {
+  DocumentDetails,
+  ResolveAnswer,
+  ResolveDecision,
+  resolveDocumentBody,
+  Wire,
+} from '@kassa-relay/admin-api';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
-import type { DocumentDetails, ResolveAnswer, ResolveDecision } from '../api/types';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n/i18n';
 import { ConfirmAction } from '../ui/confirm-action';
@@ -77,11 +83,7 @@ export function ResolutionSection({ document }: { document: DocumentDetails }) {
   );
 }
 
-interface Decision {
-  decision: ResolveDecision;
-  fiscalId?: string;
-  note: string;
-}
+type Decision = Wire<typeof resolveDocumentBody>;
 
 /**
  * An admin's decision on a document in doubt, for when the register can never tell: made/not made,
@@ -183,10 +185,7 @@ export function ResolveForm({
             : t('resolve.confirmNotDone')
         }
         perform={(body) =>
-          api<ResolveAnswer>(`/api/documents/${encodeURIComponent(document.id)}/resolve`, {
-            method: 'POST',
-            body,
-          }).then((answer) => {
+          api.documents.resolve(document.id, body).then((answer) => {
             onResolved(answer);
             return answer;
           })

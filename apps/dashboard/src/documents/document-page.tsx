@@ -1,6 +1,7 @@
+import type { ResolveAnswer } from '@kassa-relay/admin-api';
 import { useState } from 'react';
+import { api } from '../api/client';
 import { useLiveEvent } from '../api/live';
-import type { DocumentDetails, ResolveAnswer } from '../api/types';
 import { useApi } from '../api/use-api';
 import { useI18n } from '../i18n/i18n';
 import { Link } from '../router/router';
@@ -21,7 +22,7 @@ const percent = (thousandths: number) => `${thousandths / 1000}%`;
 export function DocumentPage({ id }: { id: string }) {
   const { t, tx, fmt, lang } = useI18n();
   const label = useDocumentLabel();
-  const document = useApi<DocumentDetails>(`/api/documents/${encodeURIComponent(id)}`);
+  const document = useApi(api.documents.get(id));
   useLiveEvent('document.changed', ({ documentId }) => documentId === id && document.reload());
   const [resolved, setResolved] = useState<ResolveAnswer | null>(null);
   const locale = lang === 'ru' ? 'ru-RU' : 'en-GB';
@@ -32,7 +33,6 @@ export function DocumentPage({ id }: { id: string }) {
         const money = (minor: number | null | undefined) => fmt.money(minor, d.currency);
         const items = d.items ?? [];
         const taxes = taxesByRate(items);
-        const answer = (d.deviceAnswer ?? {}) as { counters?: Record<string, number> };
         return (
           <>
             <PageHeader title={label(d.kind, d.operation)}>
@@ -192,9 +192,9 @@ export function DocumentPage({ id }: { id: string }) {
                 )}
               </div>
             )}
-            {answer.counters && (
+            {d.deviceAnswer?.counters && (
               <Section title={t('shift.zReport')} id="doc-counters">
-                <CountersList counters={answer.counters} currency={d.currency} />
+                <CountersList counters={d.deviceAnswer.counters} currency={d.currency} />
               </Section>
             )}
             {d.kind === 'receipt' && d.status === 'done' && (
@@ -256,11 +256,19 @@ const MONEY_COUNTERS = new Set([
 ]);
 
 /** Shift counters (X/Z report) labelled in the user's language. */
-export function CountersList({ counters, currency }: { counters: Record<string, number>; currency: string }) {
+export function CountersList({
+  counters,
+  currency,
+}: {
+  /** A Z report's optional counters are absent when the register did not give them. */
+  counters: Readonly<Record<string, number | undefined>>;
+  currency: string;
+}) {
   const { tx, fmt } = useI18n();
   return (
     <dl className="details counters">
       {Object.entries(counters)
+        .filter((entry): entry is [string, number] => entry[1] !== undefined)
         .sort(([a], [b]) => counterRank(a) - counterRank(b))
         .map(([name, value]) => (
           <div key={name} className="pair">

@@ -1,7 +1,7 @@
+import type { documentPage, RegisterView, StoreView, Wire } from '@kassa-relay/admin-api';
 import { type FormEvent, useMemo, useState } from 'react';
+import { api } from '../api/client';
 import { useLiveEvent } from '../api/live';
-import { query } from '../api/client';
-import type { DocumentView, Page, RegisterView, Store } from '../api/types';
 import { useApi, useDebounced } from '../api/use-api';
 import { useI18n } from '../i18n/i18n';
 import { useSearchParams } from '../router/router';
@@ -42,8 +42,8 @@ const FILTERS = [
 export function DocumentsPage() {
   const { t } = useI18n();
   const [search, setSearch] = useSearchParams();
-  const stores = useApi<Store[]>('/api/stores');
-  const registers = useApi<RegisterView[]>('/api/registers');
+  const stores = useApi(api.stores.list());
+  const registers = useApi(api.registers.list());
   const applied = Object.fromEntries(FILTERS.map((name) => [name, search.get(name) ?? '']));
   const filterKey = FILTERS.map((name) => applied[name]).join('|');
 
@@ -72,7 +72,7 @@ function DocumentFilters({
   onApply,
 }: {
   initial: Record<string, string>;
-  stores: Store[];
+  stores: StoreView[];
   registers: RegisterView[];
   onApply(values: Record<string, string>): void;
 }) {
@@ -194,30 +194,31 @@ function DocumentPages({ filters }: { filters: Record<string, string> }) {
   const { t } = useI18n();
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1) ?? null;
-  const path = useMemo(() => {
-    const minimum = filters.amountMin ? parseMoney(filters.amountMin) : null;
-    const maximum = filters.amountMax ? parseMoney(filters.amountMax) : null;
-    return `/api/documents${query({
-      storeId: filters.storeId,
-      registerId: filters.registerId,
-      from: filters.from ? dayStart(filters.from) : null,
-      to: filters.to ? dayEnd(filters.to) : null,
-      kind: filters.kind,
-      operation: filters.operation,
-      status: filters.status,
-      fiscalId: filters.fiscalId?.trim(),
-      amountMin: minimum,
-      amountMax: maximum,
-      limit: PAGE_SIZE,
-      cursor,
-    })}`;
-  }, [filters, cursor]);
-  const page = useApi<Page<DocumentView>>(path);
+  // A filter left empty ('') is left out of the query string.
+  const call = useMemo(
+    () =>
+      api.documents.list({
+        storeId: filters.storeId,
+        registerId: filters.registerId,
+        from: filters.from ? dayStart(filters.from) : undefined,
+        to: filters.to ? dayEnd(filters.to) : undefined,
+        kind: filters.kind,
+        operation: filters.operation,
+        status: filters.status,
+        fiscalId: filters.fiscalId?.trim(),
+        amountMin: filters.amountMin ? (parseMoney(filters.amountMin) ?? undefined) : undefined,
+        amountMax: filters.amountMax ? (parseMoney(filters.amountMax) ?? undefined) : undefined,
+        limit: PAGE_SIZE,
+        cursor: cursor ?? undefined,
+      }),
+    [filters, cursor],
+  );
+  const page = useApi(call);
   // New documents appear on the first page by themselves; deeper pages stay put while reading.
   const refresh = useDebounced(page.reload, 400);
   useLiveEvent('document.changed', () => cursor === null && refresh());
 
-  const pager = (data: Page<DocumentView>) => (
+  const pager = (data: Wire<typeof documentPage>) => (
     <nav className="pager" aria-label={t('pager.label')}>
       <button
         type="button"

@@ -1,4 +1,4 @@
-import type { DocumentView } from '../api/types';
+import type { DocumentView } from '@kassa-relay/admin-api';
 import { useI18n } from '../i18n/i18n';
 import { Link } from '../router/router';
 import { DocumentStatusBadge, useDocumentLabel } from '../ui/badges';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { apiBlob } from '../api/client';
+import { api } from '../api/client';
 import { useI18n } from '../i18n/i18n';
 import { Loading } from '../ui/state-views';
 
@@ -10,14 +10,17 @@ export function ReceiptImage({ documentId }: { documentId: string }) {
   useEffect(() => {
     const controller = new AbortController();
     let url: string | undefined;
-    apiBlob(`/api/documents/${encodeURIComponent(documentId)}/image`, controller.signal).then(
-      (blob) => {
-        if (!blob) return setState({ missing: true });
-        url = URL.createObjectURL(blob);
-        setState({ url });
-      },
-      (error: Error) => error.name !== 'AbortError' && setState({ failed: true }),
-    );
+    api.documents
+      .image(documentId)
+      .run(controller.signal)
+      .then(
+        (blob) => {
+          if (!blob) return setState({ missing: true });
+          url = URL.createObjectURL(blob);
+          setState({ url });
+        },
+        (error: Error) => error.name !== 'AbortError' && setState({ failed: true }),
+      );
     return () => {
       controller.abort();
       if (url) URL.revokeObjectURL(url);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReceiptItem } from '../api/types';
+import type { ReceiptItem } from '@kassa-relay/protocol';
 import { taxesByRate } from './receipt-taxes';
 
 const item = (sum: number, rate: number | null, extra: Partial<ReceiptItem> = {}): ReceiptItem => ({

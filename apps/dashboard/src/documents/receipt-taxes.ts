@@ -1,4 +1,4 @@
-import type { ReceiptItem } from '../api/types';
+import type { ReceiptItem } from '@kassa-relay/protocol';
 
 export interface TaxLine {
   /** Thousandths of a percent, as in the receipt: 12 % = 12000. */

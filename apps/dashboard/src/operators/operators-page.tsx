@@ -1,6 +1,7 @@
+import type { OperatorSaved, OperatorView, RegisterView } from '@kassa-relay/admin-api';
+import type { OperatorRole } from '@kassa-relay/protocol';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
-import type { OperatorRole, OperatorView, RegisterView } from '../api/types';
 import { useApi } from '../api/use-api';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n/i18n';
@@ -22,19 +23,19 @@ type Editing =
 export function OperatorsPage() {
   const { t, tx, fmt } = useI18n();
   const session = useSession();
-  const operators = useApi<OperatorView[]>('/api/operators');
-  const registers = useApi<RegisterView[]>('/api/registers');
+  const operators = useApi(api.operators.list());
+  const registers = useApi(api.registers.list());
   const [editing, setEditing] = useState<Editing | null>(null);
   const [deleting, setDeleting] = useState<OperatorView | null>(null);
-  const [notice, setNotice] = useState<{ text: string; syncErrors?: OperatorView['syncErrors'] } | null>(
+  const [notice, setNotice] = useState<{ text: string; syncErrors?: OperatorSaved['syncErrors'] } | null>(
     null,
   );
   const viewer = viewerHint(session.canChange, t('role.viewerCannot'));
   const registerName = (id: string) => registers.data?.find((r) => r.id === id)?.name ?? id;
 
-  const saved = (operator: OperatorView, text: string) => {
+  const saved = (operator: OperatorSaved, text: string) => {
     setEditing(null);
-    setNotice({ text, ...(operator.syncErrors?.length ? { syncErrors: operator.syncErrors } : {}) });
+    setNotice({ text, ...(operator.syncErrors.length ? { syncErrors: operator.syncErrors } : {}) });
     operators.reload();
   };
 
@@ -180,9 +181,7 @@ export function OperatorsPage() {
         title={t('operators.deleteTitle')}
         confirmLabel={t('action.delete')}
         message={(operator) => t('operators.deleteConfirm', { name: operator.name })}
-        perform={(operator) =>
-          api<void>(`/api/operators/${encodeURIComponent(operator.id)}`, { method: 'DELETE' })
-        }
+        perform={(operator) => api.operators.remove(operator.id)}
         onDone={(operator) => {
           setNotice({ text: t('operators.deleted', { name: operator.name }) });
           setDeleting(null);
@@ -203,7 +202,7 @@ function OperatorForm({
   operator: OperatorView | null;
   registers: RegisterView[];
   onCancel(): void;
-  onSaved(operator: OperatorView): void;
+  onSaved(operator: OperatorSaved): void;
 }) {
   const { t, tx } = useI18n();
   const [name, setName] = useState(operator?.name ?? '');
@@ -220,9 +219,7 @@ function OperatorForm({
     if (pinInvalid || !name.trim()) return;
     const body = { name: name.trim(), role, registerIds: [...bound], ...(pin ? { pin } : {}) };
     const answer = await save.run(() =>
-      operator
-        ? api<OperatorView>(`/api/operators/${encodeURIComponent(operator.id)}`, { method: 'PATCH', body })
-        : api<OperatorView>('/api/operators', { method: 'POST', body }),
+      operator ? api.operators.update(operator.id, body) : api.operators.create(body),
     );
     if (answer.ok) onSaved(answer.value);
   };
@@ -296,7 +293,7 @@ function PinForm({
 }: {
   operator: OperatorView;
   onCancel(): void;
-  onSaved(operator: OperatorView): void;
+  onSaved(operator: OperatorSaved): void;
 }) {
   const { t } = useI18n();
   const [pin, setPin] = useState('');
@@ -305,12 +302,7 @@ function PinForm({
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!valid) return;
-    const answer = await save.run(() =>
-      api<OperatorView>(`/api/operators/${encodeURIComponent(operator.id)}/reset-pin`, {
-        method: 'POST',
-        body: { pin },
-      }),
-    );
+    const answer = await save.run(() => api.operators.resetPin(operator.id, { pin }));
     if (answer.ok) onSaved(answer.value);
   };
   return (

@@ -1,8 +1,8 @@
+import { queryString } from '@kassa-relay/admin-api';
 import { useMemo } from 'react';
+import { api } from '../api/client';
 import { useLiveEvent } from '../api/live';
-import { query } from '../api/client';
 import { mergeLiveState } from '../api/live-state';
-import type { RegisterView, Store } from '../api/types';
 import { useApi, useDebounced } from '../api/use-api';
 import { useI18n } from '../i18n/i18n';
 import { matchesState, presence, type StateFilter } from '../registers/register-health';
@@ -21,8 +21,8 @@ export function OverviewPage() {
   const [search, setSearch] = useSearchParams();
   const storeId = search.get('store') ?? '';
   const stateFilter = (search.get('state') ?? '') as StateFilter;
-  const stores = useApi<Store[]>('/api/stores');
-  const registers = useApi<RegisterView[]>('/api/registers');
+  const stores = useApi(api.stores.list());
+  const registers = useApi(api.registers.list());
 
   // State and presence arrive complete in the event; totals and the last document need a refetch.
   useLiveEvent('register.state', ({ registerId, state }) =>
@@ -110,7 +110,7 @@ export function OverviewPage() {
             <dt>{t('overview.inDoubt')}</dt>
             <dd>
               {summary.inDoubt > 0 ? (
-                <Link href={`/documents${query({ status: 'inDoubt' })}`}>{summary.inDoubt}</Link>
+                <Link href={`/documents${queryString({ status: 'inDoubt' })}`}>{summary.inDoubt}</Link>
               ) : (
                 0
               )}

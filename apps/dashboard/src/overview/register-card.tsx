@@ -1,9 +1,8 @@
-import type { RegisterView } from '../api/types';
+import { queryString, type RegisterView } from '@kassa-relay/admin-api';
 import { useI18n } from '../i18n/i18n';
 import { hasWarning, presence, shiftLevel } from '../registers/register-health';
 import { PresenceBadge, ShiftStatus, WarningChips } from '../registers/register-status';
 import { Link } from '../router/router';
-import { query } from '../api/client';
 import { Badge, DocumentStatusBadge, useDocumentLabel } from '../ui/badges';
 
 /** "in doubt: 2", linking to those documents: they wait for the agent's proof or an admin's decision. */
@@ -11,7 +10,7 @@ export function InDoubtBadge({ register }: { register: Pick<RegisterView, 'id' |
   const { t } = useI18n();
   return (
     <Link
-      href={`/documents${query({ storeId: register.storeId, registerId: register.id, status: 'inDoubt' })}`}
+      href={`/documents${queryString({ storeId: register.storeId, registerId: register.id, status: 'inDoubt' })}`}
       className="in-doubt-link"
     >
       <Badge tone="warn" title={t('register.inDoubtHint')}>

@@ -1,6 +1,6 @@
+import type { PosKeyCreated, PosKeyView, RegisterView } from '@kassa-relay/admin-api';
 import { type FormEvent, useState } from 'react';
-import { api, query } from '../api/client';
-import type { PosKeyCreated, PosKeyView, RegisterView } from '../api/types';
+import { api } from '../api/client';
 import { useApi } from '../api/use-api';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n/i18n';
@@ -19,8 +19,8 @@ export function PosKeysPage() {
   const session = useSession();
   const [search, setSearch] = useSearchParams();
   const registerId = search.get('registerId') ?? '';
-  const registers = useApi<RegisterView[]>('/api/registers');
-  const keys = useApi<PosKeyView[]>(`/api/pos-keys${query({ registerId })}`);
+  const registers = useApi(api.registers.list());
+  const keys = useApi(api.posKeys.list({ registerId }));
   const [revoking, setRevoking] = useState<PosKeyView | null>(null);
   const viewer = viewerHint(session.canChange, t('role.viewerCannot'));
 
@@ -114,9 +114,7 @@ export function PosKeysPage() {
         title={t('posKeys.revoke')}
         confirmLabel={t('posKeys.revoke')}
         message={(key) => t('posKeys.revokeConfirm', { name: key.name, register: key.registerName })}
-        perform={(key) =>
-          api<PosKeyView>(`/api/pos-keys/${encodeURIComponent(key.id)}/revoke`, { method: 'POST' })
-        }
+        perform={(key) => api.posKeys.revoke(key.id)}
         onDone={() => {
           setRevoking(null);
           keys.reload();
@@ -146,12 +144,7 @@ function CreateKeyForm({
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const outcome = await save.run(() =>
-      api<PosKeyCreated>('/api/pos-keys', {
-        method: 'POST',
-        body: { registerId: register, name: name.trim() },
-      }),
-    );
+    const outcome = await save.run(() => api.posKeys.create({ registerId: register, name: name.trim() }));
     if (outcome.ok) {
       setCreated(outcome.value);
       setName('');

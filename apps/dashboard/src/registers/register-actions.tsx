@@ -1,6 +1,12 @@
+import type {
+  CommandAnswer,
+  registerCommandBody,
+  RegisterCommandType,
+  RegisterView,
+  Wire,
+} from '@kassa-relay/admin-api';
 import { useState } from 'react';
 import { api, ApiError } from '../api/client';
-import type { CommandAnswer, RegisterCommandType, RegisterView } from '../api/types';
 import { useSession } from '../auth/session';
 import { type MessageKey, useI18n } from '../i18n/i18n';
 import { Link } from '../router/router';
@@ -27,6 +33,11 @@ const ACTIONS: ActionSpec[] = [
 
 type Outcome = { action: ActionSpec; answer: CommandAnswer } | { action: ActionSpec; failure: ApiError };
 
+/** The command body of an action: cash in/out carry their amount (minor units). */
+function commandBody(type: RegisterCommandType, amount: number): Wire<typeof registerCommandBody> {
+  return type === 'cash.in' || type === 'cash.out' ? { type, amount } : { type };
+}
+
 /** X report, shift open/close, cash in/out — each confirmed, each answered in plain words. */
 export function RegisterActions({ register, onDone }: { register: RegisterView; onDone(): void }) {
   const { t } = useI18n();
@@ -43,10 +54,7 @@ export function RegisterActions({ register, onDone }: { register: RegisterView; 
     const action = pending;
     setBusy(true);
     try {
-      const answer = await api<CommandAnswer>(`/api/registers/${encodeURIComponent(register.id)}/commands`, {
-        method: 'POST',
-        body: { type: action.type, ...(action.amount ? { amount } : {}) },
-      });
+      const answer = await api.registers.command(register.id, commandBody(action.type, amount ?? 0));
       setOutcome({ action, answer });
     } catch (error) {
       setOutcome({ action, failure: error instanceof ApiError ? error : new ApiError(0, String(error)) });
@@ -179,33 +187,33 @@ function CommandOutcome({ outcome, register }: { outcome: Outcome; register: Reg
         <p>{documentLink}</p>
       </div>
     );
-  const result = answer.result ?? {};
-  const counters = result.counters;
+  const result = answer.result;
+  const counters = result?.counters;
   return (
     <div className="alert alert-ok command-outcome" role="status">
       <p>
         <strong>{t('command.done', { action: label })}</strong>
       </p>
       <dl className="details compact">
-        {result.shiftNumber !== undefined && (
+        {result?.shiftNumber !== undefined && (
           <>
             <dt>{t('shift.number')}</dt>
             <dd>{result.shiftNumber}</dd>
           </>
         )}
-        {result.fiscalId && (
+        {result?.fiscalId && (
           <>
             <dt>{t('document.fiscalId')}</dt>
             <dd className="mono">{result.fiscalId}</dd>
           </>
         )}
-        {result.documentNumber !== undefined && (
+        {result?.documentNumber !== undefined && (
           <>
             <dt>{t('document.documentNumber')}</dt>
             <dd>{result.documentNumber}</dd>
           </>
         )}
-        {result.total !== undefined && (
+        {result?.total !== undefined && (
           <>
             <dt>{t('document.total')}</dt>
             <dd>{fmt.money(result.total, register.currency)}</dd>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RegisterView } from '../api/types';
+import type { RegisterView } from '@kassa-relay/admin-api';
 import { matchesState, presence, SHIFT_LIMIT_MS, SHIFT_WARN_MS, shiftLevel } from './register-health';
 
 const now = Date.parse('2026-11-23T12:00:00Z');

@@ -1,4 +1,5 @@
-import type { DeviceWarning, RegisterView } from '../api/types';
+import type { RegisterView } from '@kassa-relay/admin-api';
+import type { DeviceWarning } from '@kassa-relay/protocol';
 
 const HOUR = 3_600_000;
 /** Kazakhstan and Russia both limit a shift to 24 h; the office is warned four hours before. */

@@ -1,7 +1,7 @@
+import { queryString } from '@kassa-relay/admin-api';
+import { api } from '../api/client';
 import { useLiveEvent } from '../api/live';
 import { mergeLiveState } from '../api/live-state';
-import { query } from '../api/client';
-import type { DocumentView, Page, RegisterDetails, Shift } from '../api/types';
 import { useApi, useDebounced } from '../api/use-api';
 import { DocumentsTable } from '../documents/documents-table';
 import { useI18n } from '../i18n/i18n';
@@ -17,13 +17,11 @@ import { ShiftTotals } from './shift-totals';
 export function RegisterPage({ id }: { id: string }) {
   const { t, tx, fmt } = useI18n();
   const now = useNow(15_000);
-  const register = useApi<RegisterDetails>(`/api/registers/${encodeURIComponent(id)}`);
-  const shifts = useApi<Shift[]>(`/api/registers/${encodeURIComponent(id)}/shifts`);
-  const documents = useApi<Page<DocumentView>>(`/api/documents${query({ registerId: id, limit: 10 })}`);
+  const register = useApi(api.registers.get(id));
+  const shifts = useApi(api.registers.shifts(id));
+  const documents = useApi(api.documents.list({ registerId: id, limit: 10 }));
   // Documents the register has not confirmed: they wait for the agent's proof or an admin's decision.
-  const inDoubt = useApi<Page<DocumentView>>(
-    `/api/documents${query({ registerId: id, status: 'inDoubt', limit: 50 })}`,
-  );
+  const inDoubt = useApi(api.documents.list({ registerId: id, status: 'inDoubt', limit: 50 }));
 
   useLiveEvent('register.state', ({ registerId, state }) => {
     if (registerId === id) register.update((r) => r && { ...r, state: mergeLiveState(r.state, state) });
@@ -44,7 +42,7 @@ export function RegisterPage({ id }: { id: string }) {
     <Loaded state={register}>
       {(r) => {
         const current = shifts.data?.find((s) => s.closedAt === null && r.state.shiftOpen !== false);
-        const device = r.device ?? {};
+        const device = r.device;
         return (
           <>
             <PageHeader title={r.name}>
@@ -65,7 +63,7 @@ export function RegisterPage({ id }: { id: string }) {
                   <dt>{t('register.registrationNumber')}</dt>
                   <dd>{r.registrationNumber ?? '—'}</dd>
                   <dt>{t('register.inn')}</dt>
-                  <dd>{r.inn ?? (typeof device.inn === 'string' ? device.inn : '—')}</dd>
+                  <dd>{r.inn ?? ((device.kind === 'ikkm' && device.inn) || '—')}</dd>
                   <dt>{t('register.agent')}</dt>
                   <dd>
                     {r.agentId ? (
@@ -80,13 +78,9 @@ export function RegisterPage({ id }: { id: string }) {
                   <dd>{r.state.shiftNumber ?? '—'}</dd>
                   <dt>{t('register.currency')}</dt>
                   <dd>{r.currency}</dd>
-                  {typeof device.url === 'string' && (
-                    <>
-                      <dt>{t('register.deviceUrl')}</dt>
-                      <dd className="mono">{device.url}</dd>
-                    </>
-                  )}
-                  {device.kkmOfdId !== undefined && (
+                  <dt>{t('register.deviceUrl')}</dt>
+                  <dd className="mono">{device.url}</dd>
+                  {device.kind === 'cash-core' && (
                     <>
                       <dt>{t('register.kkmOfdId')}</dt>
                       <dd>{String(device.kkmOfdId)}</dd>
@@ -115,7 +109,7 @@ export function RegisterPage({ id }: { id: string }) {
                 {inDoubt.data!.nextCursor && (
                   <p>
                     <Link
-                      href={`/documents${query({ registerId: id, storeId: r.storeId, status: 'inDoubt' })}`}
+                      href={`/documents${queryString({ registerId: id, storeId: r.storeId, status: 'inDoubt' })}`}
                     >
                       {t('register.allDocuments')}
                     </Link>
@@ -135,11 +129,14 @@ export function RegisterPage({ id }: { id: string }) {
                     <>
                       <DocumentsTable documents={page.items} showRegister={false} />
                       <p>
-                        <Link href={`/documents${query({ registerId: id, storeId: r.storeId })}`}>
+                        <Link href={`/documents${queryString({ registerId: id, storeId: r.storeId })}`}>
                           {t('register.allDocuments')}
                         </Link>{' '}
-                        · <Link href={`/shifts${query({ registerId: id })}`}>{t('register.allShifts')}</Link>{' '}
-                        · <Link href={`/pos-keys${query({ registerId: id })}`}>{t('nav.posKeys')}</Link>
+                        ·{' '}
+                        <Link href={`/shifts${queryString({ registerId: id })}`}>
+                          {t('register.allShifts')}
+                        </Link>{' '}
+                        · <Link href={`/pos-keys${queryString({ registerId: id })}`}>{t('nav.posKeys')}</Link>
                       </p>
                     </>
                   )

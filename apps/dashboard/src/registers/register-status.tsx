@@ -1,4 +1,5 @@
-import type { DeviceWarning, RegisterView } from '../api/types';
+import type { RegisterView } from '@kassa-relay/admin-api';
+import type { DeviceWarning } from '@kassa-relay/protocol';
 import { useI18n } from '../i18n/i18n';
 import { Badge, type Tone } from '../ui/badges';
 import { deviceWarnings, hoursSince, type Presence, presence, shiftLevel } from './register-health';

@@ -1,9 +1,9 @@
-import type { RegisterView, Shift } from '../api/types';
+import type { RegisterView, ShiftView } from '@kassa-relay/admin-api';
 import { useI18n } from '../i18n/i18n';
 import { Empty } from '../ui/state-views';
 
 /** The running totals of the open shift, as the register reported them with its last document. */
-export function ShiftTotals({ register, shift }: { register: RegisterView; shift: Shift | undefined }) {
+export function ShiftTotals({ register, shift }: { register: RegisterView; shift: ShiftView | undefined }) {
   const { t, fmt } = useI18n();
   const money = (minor: number | null | undefined) => fmt.money(minor, register.currency);
   if (register.state.shiftOpen === false) return <Empty>{t('shift.closedNow')}</Empty>;

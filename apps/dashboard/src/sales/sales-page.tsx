@@ -1,7 +1,6 @@
 import { useMemo } from 'react';
+import { api } from '../api/client';
 import { useLiveEvent } from '../api/live';
-import { query } from '../api/client';
-import type { RegisterView, SalesReport, Store } from '../api/types';
 import { useApi, useDebounced } from '../api/use-api';
 import { localToday } from '../documents/local-day';
 import { useI18n } from '../i18n/i18n';
@@ -21,11 +20,9 @@ export function SalesPage() {
   const date = search.get('date') ?? (period === 'day' ? today : today.slice(0, 7));
   const storeId = search.get('storeId') ?? '';
   const registerId = search.get('registerId') ?? '';
-  const stores = useApi<Store[]>('/api/stores');
-  const registers = useApi<RegisterView[]>('/api/registers');
-  const report = useApi<SalesReport>(
-    `/api/reports/sales${query({ period, date, storeId, registerId, tz: browserZone() })}`,
-  );
+  const stores = useApi(api.stores.list());
+  const registers = useApi(api.registers.list());
+  const report = useApi(api.reports.sales({ period, date, storeId, registerId, tz: browserZone() }));
   const refresh = useDebounced(report.reload, 1000);
   useLiveEvent(
     'document.changed',
@@ -40,12 +37,16 @@ export function SalesPage() {
   const locale = lang === 'ru' ? 'ru-RU' : 'en-GB';
 
   const bars = useMemo<Bar[]>(() => {
-    const hour = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
-    const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long' });
+    // Buckets are labelled in the zone the cloud cut them in (the browser's, unless it fell back).
+    const timeZone = report.data?.timezone;
+    const hour = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone });
+    const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', timeZone });
+    const hourOfDay = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hourCycle: 'h23', timeZone });
+    const dayOfMonth = new Intl.DateTimeFormat('en-GB', { day: 'numeric', timeZone });
     return (report.data?.buckets ?? []).map((bucket) => {
       const start = new Date(bucket.start);
       return {
-        label: period === 'day' ? String(start.getHours()).padStart(2, '0') : String(start.getDate()),
+        label: period === 'day' ? hourOfDay.format(start) : dayOfMonth.format(start),
         title: period === 'day' ? hour.format(start) : day.format(start),
         sales: bucket.salesSum,
         returns: bucket.returnsSum,

@@ -1,5 +1,5 @@
-import { api, query } from '../api/client';
-import type { DocumentDetails, DocumentView, Page, Shift } from '../api/types';
+import type { DocumentView, ShiftView } from '@kassa-relay/admin-api';
+import { api } from '../api/client';
 import { taxesByRate } from '../documents/receipt-taxes';
 
 export interface Breakdown {
@@ -26,22 +26,21 @@ function add<K>(table: Map<K, Map<string, number>>, key: K, operation: string, a
  * these come from the shift's own receipts: the done receipts of the register between the shift's
  * opening and closing, read page by page (bounded) and then one by one for their lines.
  */
-export async function shiftBreakdown(shift: Shift, signal: AbortSignal): Promise<Breakdown> {
+export async function shiftBreakdown(shift: ShiftView, signal: AbortSignal): Promise<Breakdown> {
   const receipts: DocumentView[] = [];
   let cursor: string | null = null;
   do {
-    const page: Page<DocumentView> = await api<Page<DocumentView>>(
-      `/api/documents${query({
+    const page = await api.documents
+      .list({
         registerId: shift.registerId,
         kind: 'receipt',
         status: 'done',
-        from: shift.openedAt,
+        from: shift.openedAt ?? undefined,
         to: shift.closedAt ?? new Date().toISOString(),
         limit: 200,
-        cursor,
-      })}`,
-      { signal },
-    );
+        cursor: cursor ?? undefined,
+      })
+      .run(signal);
     receipts.push(...page.items.filter((d) => d.shiftNumber === null || d.shiftNumber === shift.number));
     cursor = page.nextCursor;
   } while (cursor && receipts.length < MAX_RECEIPTS);
@@ -54,9 +53,7 @@ export async function shiftBreakdown(shift: Shift, signal: AbortSignal): Promise
   };
   for (let i = 0; i < receipts.length; i += PARALLEL) {
     const batch = await Promise.all(
-      receipts
-        .slice(i, i + PARALLEL)
-        .map((d) => api<DocumentDetails>(`/api/documents/${encodeURIComponent(d.id)}`, { signal })),
+      receipts.slice(i, i + PARALLEL).map((d) => api.documents.get(d.id).run(signal)),
     );
     for (const receipt of batch) {
       const operation = receipt.operation ?? 'sale';

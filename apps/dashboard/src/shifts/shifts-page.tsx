@@ -1,7 +1,7 @@
+import type { ShiftView } from '@kassa-relay/admin-api';
 import { useEffect, useState } from 'react';
-import { ApiError, query } from '../api/client';
+import { api, ApiError } from '../api/client';
 import { useLiveEvent } from '../api/live';
-import type { RegisterView, Shift } from '../api/types';
 import { useApi, useDebounced } from '../api/use-api';
 import { CountersList } from '../documents/document-page';
 import { useI18n } from '../i18n/i18n';
@@ -16,10 +16,9 @@ import { type Breakdown, shiftBreakdown } from './shift-breakdown';
 export function ShiftsPage() {
   const { t } = useI18n();
   const [search, setSearch] = useSearchParams();
-  const registers = useApi<RegisterView[]>('/api/registers');
+  const registers = useApi(api.registers.list());
   const registerId = search.get('registerId') ?? registers.data?.[0]?.id ?? '';
-  const register = registers.data?.find((r) => r.id === registerId);
-  const shifts = useApi<Shift[]>(registerId ? `/api/shifts${query({ registerId })}` : null);
+  const shifts = useApi(registerId ? api.shifts.list({ registerId }) : null);
   const refresh = useDebounced(shifts.reload, 300);
   useLiveEvent('shift.changed', (event) => event.registerId === registerId && refresh());
 
@@ -57,7 +56,7 @@ export function ShiftsPage() {
                   <ul className="shift-list">
                     {rows.map((shift) => (
                       <li key={shift.id}>
-                        <ShiftCard shift={shift} currency={shift.currency ?? register?.currency ?? 'KZT'} />
+                        <ShiftCard shift={shift} currency={shift.currency} />
                       </li>
                     ))}
                   </ul>
@@ -71,7 +70,7 @@ export function ShiftsPage() {
   );
 }
 
-function ShiftCard({ shift, currency }: { shift: Shift; currency: string }) {
+function ShiftCard({ shift, currency }: { shift: ShiftView; currency: string }) {
   const { t, fmt } = useI18n();
   const money = (minor: number | null | undefined) => fmt.money(minor, currency);
   const duration =
@@ -127,7 +126,7 @@ function ShiftCard({ shift, currency }: { shift: Shift; currency: string }) {
         <details className="z-report">
           <summary>{t('shift.zReport')}</summary>
           <h3>{t('shifts.byOperation')}</h3>
-          <CountersList counters={shift.zReport as Record<string, number>} currency={currency} />
+          <CountersList counters={shift.zReport} currency={currency} />
         </details>
       )}
       <LazyDetails className="breakdown" summary={t('shifts.byPaymentAndTax')}>
@@ -137,7 +136,7 @@ function ShiftCard({ shift, currency }: { shift: Shift; currency: string }) {
   );
 }
 
-function BreakdownView({ shift, currency }: { shift: Shift; currency: string }) {
+function BreakdownView({ shift, currency }: { shift: ShiftView; currency: string }) {
   const { t, tx, fmt } = useI18n();
   const [state, setState] = useState<{ data?: Breakdown; error?: ApiError }>({});
   useEffect(() => {

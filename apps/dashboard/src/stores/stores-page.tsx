@@ -1,6 +1,16 @@
+import type {
+  AgentView,
+  createRegisterBody,
+  currency,
+  RegisterDetails,
+  registerKind,
+  RegisterView,
+  StoreView,
+  updateRegisterBody,
+  Wire,
+} from '@kassa-relay/admin-api';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
-import type { AgentView, Currency, RegisterDetails, RegisterKind, RegisterView, Store } from '../api/types';
 import { useApi } from '../api/use-api';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n/i18n';
@@ -14,8 +24,8 @@ import { useMutation } from '../ui/use-mutation';
 
 type Editing =
   | { mode: 'store' }
-  | { mode: 'create'; store: Store }
-  | { mode: 'edit'; store: Store; register: RegisterView };
+  | { mode: 'create'; store: StoreView }
+  | { mode: 'edit'; store: StoreView; register: RegisterView };
 
 /**
  * Stores and their registers as the office manages them: where each register is, how the store's
@@ -24,9 +34,9 @@ type Editing =
 export function StoresPage() {
   const { t } = useI18n();
   const session = useSession();
-  const stores = useApi<Store[]>('/api/stores');
-  const registers = useApi<RegisterView[]>('/api/registers');
-  const agents = useApi<AgentView[]>('/api/agents');
+  const stores = useApi(api.stores.list());
+  const registers = useApi(api.registers.list());
+  const agents = useApi(api.agents.list());
   const [editing, setEditing] = useState<Editing | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const viewer = viewerHint(session.canChange, t('role.viewerCannot'));
@@ -111,7 +121,7 @@ function StoreSection({
   onAdd,
   onEdit,
 }: {
-  store: Store;
+  store: StoreView;
   registers: RegisterView[];
   agents: AgentView[];
   viewer: { disabled?: boolean; title?: string };
@@ -186,7 +196,7 @@ function StoreSection({
   );
 }
 
-function StoreForm({ onCancel, onSaved }: { onCancel(): void; onSaved(store: Store): void }) {
+function StoreForm({ onCancel, onSaved }: { onCancel(): void; onSaved(store: StoreView): void }) {
   const { t } = useI18n();
   const [name, setName] = useState('');
   const [address, setAddress] = useState('');
@@ -200,7 +210,7 @@ function StoreForm({ onCancel, onSaved }: { onCancel(): void; onSaved(store: Sto
       ...(address.trim() ? { address: address.trim() } : {}),
       ...(timezone.trim() ? { timezone: timezone.trim() } : {}),
     };
-    const answer = await save.run(() => api<Store>('/api/stores', { method: 'POST', body }));
+    const answer = await save.run(() => api.stores.create(body));
     if (answer.ok) onSaved(answer.value);
   };
   return (
@@ -238,7 +248,7 @@ function parseRates(text: string, stored: RegisterDetails['taxTable']): Register
     .filter(Boolean);
   const rates = parts.map(Number);
   if (rates.some((rate) => !Number.isFinite(rate) || rate < 0 || rate > 100)) return null;
-  return rates.map((percent) => stored?.find((entry) => entry.percent === percent) ?? { percent });
+  return rates.map((percent) => stored.find((entry) => entry.percent === percent) ?? { percent });
 }
 
 function RegisterForm({
@@ -248,17 +258,15 @@ function RegisterForm({
   onCancel,
   onSaved,
 }: {
-  store: Store;
+  store: StoreView;
   register: RegisterView | null;
   agents: AgentView[];
   onCancel(): void;
   onSaved(register: RegisterView): void;
 }) {
   // The device settings (never the secret) come with the register's details.
-  const details = useApi<RegisterDetails>(
-    register ? `/api/registers/${encodeURIComponent(register.id)}` : null,
-  );
-  const device = (details.data?.device ?? {}) as { url?: string; kkmOfdId?: number; inn?: string };
+  const details = useApi(register ? api.registers.get(register.id) : null);
+  const device = details.data?.device;
   const loading = register !== null && !details.data && !details.error;
   if (loading) return null;
   return (
@@ -271,14 +279,14 @@ function RegisterForm({
         name: register?.name ?? '',
         kind: register?.kind ?? 'cash-core',
         currency: register?.currency ?? 'KZT',
-        url: device.url ?? '',
-        kkmOfdId: device.kkmOfdId !== undefined ? String(device.kkmOfdId) : '',
-        inn: device.inn ?? '',
+        url: device?.url ?? '',
+        kkmOfdId: device?.kind === 'cash-core' ? String(device.kkmOfdId) : '',
+        inn: (device?.kind === 'ikkm' && device.inn) || '',
         // A new register left empty gets its country's default table from the cloud (12 %, without VAT in Kazakhstan).
         rates: (details.data?.taxTable ?? []).map((entry) => String(entry.percent)).join(', '),
         agentId: register ? (register.agentId ?? '') : (agents[0]?.id ?? ''),
       }}
-      storedTaxTable={details.data?.taxTable}
+      storedTaxTable={details.data?.taxTable ?? []}
       onCancel={onCancel}
       onSaved={onSaved}
     />
@@ -287,8 +295,8 @@ function RegisterForm({
 
 interface RegisterFormInitial {
   name: string;
-  kind: RegisterKind;
-  currency: Currency;
+  kind: Wire<typeof registerKind>;
+  currency: Wire<typeof currency>;
   url: string;
   kkmOfdId: string;
   inn: string;
@@ -305,7 +313,7 @@ function RegisterFormFields({
   onCancel,
   onSaved,
 }: {
-  store: Store;
+  store: StoreView;
   register: RegisterView | null;
   agents: AgentView[];
   initial: RegisterFormInitial;
@@ -331,34 +339,30 @@ function RegisterFormFields({
       form.url !== initial.url ||
       form.kkmOfdId !== initial.kkmOfdId ||
       form.inn !== initial.inn;
-    const device =
-      form.kind === 'ikkm'
-        ? {
-            kind: 'ikkm',
-            url: form.url.trim(),
-            ...(secret ? { initialKey: secret } : {}),
-            ...(form.inn.trim() ? { inn: form.inn.trim() } : {}),
-          }
-        : {
-            kind: 'cash-core',
-            url: form.url.trim(),
-            ...(secret ? { accessCode: secret } : {}),
-            kkmOfdId: Number(form.kkmOfdId),
-          };
+    const url = form.url.trim();
+    const inn = form.inn.trim();
+    const kkmOfdId = Number(form.kkmOfdId);
     const answer = await save.run(() => {
       if (!register) {
-        return api<RegisterView>('/api/registers', {
-          method: 'POST',
-          body: {
-            storeId: store.id,
-            name: form.name.trim(),
-            currency: form.currency,
-            device,
-            taxTable,
-            ...(form.agentId ? { agentId: form.agentId } : {}),
-          },
+        // The form requires the secret of a new register.
+        const device: Wire<typeof createRegisterBody>['device'] =
+          form.kind === 'ikkm'
+            ? { kind: 'ikkm', url, initialKey: secret, ...(inn ? { inn } : {}) }
+            : { kind: 'cash-core', url, accessCode: secret, kkmOfdId };
+        return api.registers.create({
+          storeId: store.id,
+          name: form.name.trim(),
+          currency: form.currency,
+          device,
+          taxTable,
+          ...(form.agentId ? { agentId: form.agentId } : {}),
         });
       }
+      // Left empty, the secret stays as stored.
+      const device: Wire<typeof updateRegisterBody>['device'] =
+        form.kind === 'ikkm'
+          ? { kind: 'ikkm', url, ...(secret ? { initialKey: secret } : {}), ...(inn ? { inn } : {}) }
+          : { kind: 'cash-core', url, ...(secret ? { accessCode: secret } : {}), kkmOfdId };
       const body = {
         ...(form.name.trim() !== initial.name ? { name: form.name.trim() } : {}),
         ...(form.currency !== initial.currency ? { currency: form.currency } : {}),
@@ -367,10 +371,7 @@ function RegisterFormFields({
         ...(form.rates !== initial.rates ? { taxTable } : {}),
       };
       if (Object.keys(body).length === 0) return Promise.resolve(register);
-      return api<RegisterView>(`/api/registers/${encodeURIComponent(register.id)}`, {
-        method: 'PATCH',
-        body,
-      });
+      return api.registers.update(register.id, body);
     });
     if (answer.ok) onSaved(answer.value);
   };

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { DocumentStatus } from '../api/types';
+import type { documentStatus, Wire } from '@kassa-relay/admin-api';
 import { useI18n } from '../i18n/i18n';
 
 export type Tone = 'ok' | 'warn' | 'alarm' | 'muted' | 'info';
@@ -11,6 +11,8 @@ export function Badge({ tone, children, title }: { tone: Tone; children: ReactNo
     </span>
   );
 }
+
+type DocumentStatus = Wire<typeof documentStatus>;
 
 const STATUS_TONE: Record<DocumentStatus, Tone> = {
   done: 'ok',

@@ -21,7 +21,7 @@ export function ConfirmAction<T>({
   title: string;
   confirmLabel: string;
   message(target: T): ReactNode;
-  perform(target: T): Promise<unknown>;
+  perform(target: T): PromiseLike<unknown>;
   onDone(target: T): void;
   onClose(): void;
 }) {

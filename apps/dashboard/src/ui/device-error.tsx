@@ -1,4 +1,4 @@
-import type { ApiErrorBody } from '../api/types';
+import type { ApiErrorBody } from '../api/client';
 import { useI18n } from '../i18n/i18n';
 
 /** A canonical error in plain words, with the device's own answer underneath when it gave one. */

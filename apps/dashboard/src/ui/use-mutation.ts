@@ -5,7 +5,7 @@ import { ApiError } from '../api/client';
 export function useMutation() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const run = async <T>(call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> => {
+  const run = async <T>(call: () => PromiseLike<T>): Promise<{ ok: true; value: T } | { ok: false }> => {
     setBusy(true);
     setError(null);
     try {

@@ -11,6 +11,7 @@ import {
   type Receipt,
   type ReceiptOperation,
   type ReceiptTax,
+  REGISTER_PAYMENT_KINDS,
 } from '@kassa-relay/protocol';
 import { OPERATION, PAYMENT } from './cash-core-wire';
 
@@ -29,7 +30,8 @@ export const PAYMENT_CODE: Partial<Record<PaymentKind, number>> = {
   card: PAYMENT.CARD,
   mobile: PAYMENT.MOBILE,
 };
-export const CASH_CORE_PAYMENT_KINDS: PaymentKind[] = ['cash', 'card', 'mobile'];
+/** The cash core's row of the one table of payment kinds per register kind. */
+export const CASH_CORE_PAYMENT_KINDS = REGISTER_PAYMENT_KINDS['cash-core'];
 
 /** TaxationTypeEnum 101 = RTS (ОСН), the one the seed's example uses. */
 export const DEFAULT_TAXATION_TYPE = 101;

@@ -16,6 +16,7 @@ import {
   type PaymentKind,
   type RegisterCapabilities,
   type RegisterHealth,
+  REGISTER_PAYMENT_KINDS,
   type RegisterIdentity,
   type ShiftCounters,
 } from '@kassa-relay/protocol';
@@ -139,7 +140,7 @@ export class IkkmDriver implements RegisterDriver {
         'receipt.reprint',
       ],
       receiptOperations: ['sale', 'saleReturn', 'buy', 'buyReturn'],
-      paymentKinds: ['cash', 'card', 'tara', 'credit'],
+      paymentKinds: [...REGISTER_PAYMENT_KINDS.ikkm],
       // Seed 002 line 26: on a return "значение cash должно быть равно сумме чека".
       returnPaymentKinds: ['cash'],
       maxItemsDetailed: IKKM_MAX_ITEMDATA,

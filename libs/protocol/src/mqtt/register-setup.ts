@@ -1,58 +1,39 @@
 import { z } from 'zod';
+import {
+  cashCoreAccessCodeSchema,
+  cashCoreDeviceFields,
+  ikkmDeviceFields,
+  ikkmInitialKeySchema,
+  taxTableSchema,
+} from '../register/register-config';
 import { sealedConfigSchema } from './config-seal';
 import { AGENT_ID_PATTERN } from './topics';
-
-const taxTableSchema = z
-  .array(
-    z.object({
-      /** Percent as written by people (12, 0, 16.5); converted to thousandths once, by the agent. */
-      percent: z.number().min(0).max(100),
-      name: z.string().optional(),
-      /** The register's own tax code (iKKM `tax` parameter). */
-      registerCode: z.string().optional(),
-    }),
-  )
-  .default([]);
 
 const registerBase = {
   /** The cloud's id for this register; commands name it. */
   id: z.string().min(1).max(64),
-  url: z.url({ protocol: /^https?$/ }),
+  /** Percent as written by people; converted to thousandths once (`taxTableEntries`). */
   taxTable: taxTableSchema,
+  /** Tuned by hand in the agent's file (the cloud never sends it). */
   timeoutMs: z.number().int().positive().optional(),
 };
 
 /**
  * How an agent reaches one register on the store LAN: the `registers[]` entries of its config
- * file, of the enrollment answer and of the cloud's `config` message.
+ * file, of the enrollment answer and of the cloud's `config` message. The device fields are the
+ * admin's (register-config.ts), so whatever the cloud accepted the agent accepts.
  */
 export const registerSetupSchema = z.discriminatedUnion('kind', [
   z.object({
     ...registerBase,
-    kind: z.literal('ikkm'),
-    /** The web-api key set on the device; afterwards the agent keeps the rotating key itself. */
-    initialKey: z.string().regex(/^\d+$/, 'the iKKM web-api key is a number'),
-    inn: z.string().optional(),
-    minRequestIntervalMs: z.number().int().nonnegative().optional(),
-    /** The device's clock zone (it reports local time without one); Kazakhstan: UTC+5 = 300. */
-    utcOffsetMinutes: z.number().int().min(-720).max(840).default(300),
-    /**
-     * Seed 002 (code -9) allows digits only: amounts go in whole tenge and one with tiyn is refused
-     * before it is sent. Set when this device is known to accept decimal amounts.
-     */
-    acceptsDecimals: z.boolean().optional(),
+    ...ikkmDeviceFields,
+    initialKey: ikkmInitialKeySchema,
+    utcOffsetMinutes: ikkmDeviceFields.utcOffsetMinutes.unwrap().default(300),
   }),
   z.object({
     ...registerBase,
-    kind: z.literal('cash-core'),
-    /** PIN or token sent in `Authorization`. */
-    accessCode: z.string().min(1),
-    kkmOfdId: z.number().int().positive(),
-    /**
-     * How long a fiscal call whose answer was lost may still be running on the core: no "not
-     * done" verdict before it has passed (the driver's default when absent).
-     */
-    processingWindowMs: z.number().int().positive().optional(),
+    ...cashCoreDeviceFields,
+    accessCode: cashCoreAccessCodeSchema,
   }),
 ]);
 export type RegisterSetup = z.infer<typeof registerSetupSchema>;

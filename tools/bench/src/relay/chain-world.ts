@@ -1,18 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, tempDir, waitUntil } from '@kassa-relay/testing';
-import { AdminApi } from './admin-api';
 import {
-  type CpuSubject,
-  type Managed,
+  type ChildProgram,
+  enrollAgent,
+  freePort,
   type ProcessGroup,
   postgresTool,
-  processTree,
   stopPostgres,
-  waitForLine,
-} from './processes';
+  tempDir,
+  waitUntil,
+} from '@kassa-relay/testing';
+import { AdminApi } from './admin-api';
+import { type CpuSubject, processTree } from './processes';
 
 export const repoRoot = resolve(__dirname, '../../../..');
 
@@ -48,9 +49,9 @@ export class ChainWorld {
   cloudUrl = '';
   /** Signed in as the bootstrap admin once the cloud is up. */
   api!: AdminApi;
-  cloud!: Managed;
-  agents: Managed[] = [];
-  simHosts: Managed[] = [];
+  cloud!: ChildProgram;
+  agents: ChildProgram[] = [];
+  simHosts: ChildProgram[] = [];
   registers: BenchRegister[] = [];
   private pgDataDir = '';
   private pgPort = 0;
@@ -92,7 +93,7 @@ export class ChainWorld {
         perAgent[a]?.storeId as string,
         `bench agent ${a + 1}`,
       );
-      agentIds.push(this.enroll(a, token));
+      agentIds.push(await this.enroll(a, token));
     }
     log(`agents: starting ${this.options.agents} bundled agent(s) (node ${AGENT_NODE_FLAGS.join(' ')})`);
     for (let a = 0; a < this.options.agents; a += 1) this.startAgent(a);
@@ -114,10 +115,10 @@ export class ChainWorld {
     for (let p = 0; p < processes; p += 1) {
       const count =
         Math.floor(this.options.registers / processes) + (p < this.options.registers % processes ? 1 : 0);
-      const host = this.group.spawn(
-        `sim-host ${p + 1}`,
-        process.execPath,
-        [
+      const host = this.group.start({
+        name: `sim-host ${p + 1}`,
+        command: process.execPath,
+        args: [
           '--import',
           'tsx',
           join(repoRoot, 'tools/bench/src/relay/sim-host.ts'),
@@ -126,10 +127,12 @@ export class ChainWorld {
           '--dir',
           join(this.dir.path, `sims-${p}`),
         ],
-        { cwd: repoRoot },
-      );
+        cwd: repoRoot,
+        env: process.env,
+        tailLines: 200,
+      });
       this.simHosts.push(host);
-      const line = await waitForLine(host, /^\{"sims":/, 60_000);
+      const line = (await host.waitForLine(/^\{"sims":/, 60_000)).input ?? '';
       urls.push(...(JSON.parse(line) as { sims: string[] }).sims);
     }
     // Register i is simulator i.
@@ -143,67 +146,58 @@ export class ChainWorld {
     this.pgDataDir = join(dataDir, 'postgres');
     // Registered before the cloud starts: a cloud that dies half-way must not leave PostgreSQL behind.
     this.group.onCleanup(() => stopPostgres(this.pgDataDir));
-    this.cloud = this.group.spawn(
-      'cloud',
-      process.execPath,
-      ['-r', '@swc-node/register', ...this.profileFlags('cloud'), join(repoRoot, 'apps/cloud/src/main.ts')],
-      {
-        cwd: repoRoot,
-        env: {
-          HOST: '127.0.0.1',
-          PORT: String(httpPort),
-          KASSA_DATA_DIR: dataDir,
-          KASSA_PG_PORT: String(pgPort),
-          KASSA_MQTT_HOST: '127.0.0.1',
-          KASSA_MQTT_PORT: String(mqttPort),
-          KASSA_SECRET_KEY: randomBytes(32).toString('hex'),
-          KASSA_ADMIN_EMAIL: ADMIN.email,
-          KASSA_ADMIN_PASSWORD: ADMIN.password,
-          LOG_LEVEL: 'warn',
-        },
+    this.cloud = this.group.start({
+      name: 'cloud',
+      command: process.execPath,
+      args: [
+        '-r',
+        '@swc-node/register',
+        ...this.profileFlags('cloud'),
+        join(repoRoot, 'apps/cloud/src/main.ts'),
+      ],
+      cwd: repoRoot,
+      tailLines: 200,
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(httpPort),
+        KASSA_DATA_DIR: dataDir,
+        KASSA_PG_PORT: String(pgPort),
+        KASSA_MQTT_HOST: '127.0.0.1',
+        KASSA_MQTT_PORT: String(mqttPort),
+        KASSA_SECRET_KEY: randomBytes(32).toString('hex'),
+        KASSA_ADMIN_EMAIL: ADMIN.email,
+        KASSA_ADMIN_PASSWORD: ADMIN.password,
+        LOG_LEVEL: 'warn',
       },
-    );
+    });
     this.cloudUrl = `http://127.0.0.1:${httpPort}`;
     await waitUntil(
       async () => {
         if (this.cloud.child.exitCode !== null)
-          throw new Error(`the cloud exited:\n${this.cloud.output.join('\n')}`);
+          throw new Error(`the cloud exited:\n${this.cloud.lastLines(200)}`);
         return (await fetch(`${this.cloudUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok;
       },
       120_000,
       'the cloud to be ready (GET /health/ready)',
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${this.cloud.output.join('\n')}`);
+      throw new Error(`${error.message}\n${this.cloud.lastLines(200)}`);
     });
   }
 
   /** `kassa-agent enroll` exactly as the dashboard shows it; then log level warn and a free HTTP port. */
-  private enroll(index: number, token: string): string {
-    const configPath = this.agentConfigPath(index);
-    execFileSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot, 'apps/agent/src/main.ts'),
-        'enroll',
-        '--cloud',
-        this.cloudUrl,
-        '--token',
-        token,
-        '--config',
-        configPath,
-        '--name',
-        `bench-agent-${index + 1}`,
-      ],
-      { cwd: repoRoot, stdio: 'pipe', timeout: 60_000 },
-    );
-    const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-    // Heartbeat stays at its default; the operations endpoint must not collide with another agent.
-    config['logLevel'] = 'warn';
-    config['http'] = { host: '127.0.0.1', port: 0 };
-    writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
-    return config['agentId'] as string;
+  private enroll(index: number, token: string): Promise<string> {
+    return enrollAgent({
+      cloudUrl: this.cloudUrl,
+      token,
+      configPath: this.agentConfigPath(index),
+      name: `bench-agent-${index + 1}`,
+      adjust: (config) => {
+        // Heartbeat stays at its default; the operations endpoint must not collide with another agent.
+        config['logLevel'] = 'warn';
+        config['http'] = { host: '127.0.0.1', port: 0 };
+      },
+    });
   }
 
   private agentConfigPath(index: number): string {
@@ -212,18 +206,20 @@ export class ChainWorld {
 
   private startAgent(index: number): void {
     this.agents.push(
-      this.group.spawn(
-        `agent ${index + 1}`,
-        process.execPath,
-        [
+      this.group.start({
+        name: `agent ${index + 1}`,
+        command: process.execPath,
+        args: [
           ...AGENT_NODE_FLAGS,
           ...this.profileFlags(`agent-${index + 1}`),
           join(repoRoot, 'apps/agent/dist/main.js'),
           '--config',
           this.agentConfigPath(index),
         ],
-        { cwd: repoRoot },
-      ),
+        cwd: repoRoot,
+        env: process.env,
+        tailLines: 200,
+      }),
     );
   }
 

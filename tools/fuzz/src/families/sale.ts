@@ -6,7 +6,7 @@ import {
 } from '@kassa-relay/protocol';
 import { headerText, redact, sendHttp, showBody } from '../http';
 import { type JsonLike, mutateJson, serialize } from '../mutate';
-import type { Prng } from '@kassa-relay/testing';
+import { type Prng, type SaleBody, saleBody } from '@kassa-relay/testing';
 import type { Family, FuzzContext, FuzzInput, Outcome } from '../types';
 
 /** The cloud's /sale body limit (apps/cloud/src/core/raw-body.ts). */
@@ -50,7 +50,7 @@ const NAMES = ['Кофе', 'Чай зелёный', 'Булочка с мако�
 /** A valid seed 001 body: 1–3 lines, sums that agree, paid in cash (sometimes partly by card). */
 export function validSaleBody(prng: Prng, docNumber: string): { [key: string]: JsonLike } {
   const count = prng.int(1, 3);
-  const items: JsonLike[] = [];
+  const items: SaleBody['items'] = [];
   let total = 0;
   for (let i = 0; i < count; i += 1) {
     const qty = prng.pick([1000, 2000, 500, 1500]);
@@ -61,19 +61,17 @@ export function validSaleBody(prng: Prng, docNumber: string): { [key: string]: J
       itemName: prng.pick(NAMES),
       itemQty: qty,
       itemAmount: amount,
-      ...(prng.chance(0.3) ? { itemTaxes: [{ taxName: 'НДС', taxPrc: 1200, calcType: 1 }] } : {}),
+      ...(prng.chance(0.3) ? { itemTaxes: [{ taxName: 'НДС', taxPrc: 1200, calcType: 1 as const }] } : {}),
     });
   }
   const card = prng.chance(0.2) ? Math.floor(total / 2) : 0;
-  return {
+  // The random draws stay in this order (docTime, then the cashier): a seed replays the same bodies.
+  return saleBody(docNumber, total, {
     docTime: `2026-${String(prng.int(1, 12)).padStart(2, '0')}-${String(prng.int(1, 28)).padStart(2, '0')} ${String(prng.int(8, 21)).padStart(2, '0')}:${String(prng.int(0, 59)).padStart(2, '0')}:00`,
-    docNumber,
     employeeName: prng.pick(['Иванова А.', 'Петров С.', 'Ким Д.']),
-    amount: total,
-    currency: 'KZT',
     items,
     payments: card > 0 ? { cashAmount: total - card, cashlessAmount: card } : { cashAmount: total },
-  };
+  }) as { [key: string]: JsonLike };
 }
 
 const ALL_PAYMENT_KINDS = paymentKindSchema.options;

@@ -1,25 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client';
+import type { auditPage, Data, pageQuery } from '@kassa-relay/admin-api';
 import { Database } from '../../platform/database';
 import type { JwtClaims } from '../../security/secret-box';
-import { decodeCursor, type Page, type pageQuerySchema, toPage } from '../keyset';
-
-export interface AuditEntry {
-  id: string;
-  at: Date;
-  actor: string;
-  action: string;
-  target: string | null;
-  details: Prisma.JsonValue;
-}
+import { decodeCursor, toPage } from '../keyset';
 
 /** The audit log as the office reads it: newest first, in keyset pages. */
 @Injectable()
 export class AuditEntries {
   constructor(private readonly database: Database) {}
 
-  async list(admin: JwtClaims, query: z.infer<typeof pageQuerySchema>): Promise<Page<AuditEntry>> {
+  async list(admin: JwtClaims, query: Data<typeof pageQuery>): Promise<Data<typeof auditPage>> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await this.database.prisma.auditLog.findMany({
       where: {

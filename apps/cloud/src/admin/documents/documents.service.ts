@@ -6,7 +6,16 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import type {
+  Data,
+  documentDetails,
+  documentPage,
+  documentView,
+  listDocumentsQuery,
+  resolveAnswer,
+  resolveCommandView,
+  resolveDocumentBody,
+} from '@kassa-relay/admin-api';
 import {
   canonicalError,
   type CommandResult,
@@ -20,23 +29,15 @@ import type { CloudConfig } from '../../config/cloud-config';
 import { CLOUD_CONFIG, LOGGER } from '../../core/tokens';
 import { SALE_COMMAND_PREFIX } from '../../documents/document-ledger';
 import { moneyOut } from '../../documents/money';
-import type { DocumentStatus } from '../../generated/prisma/enums';
 import { Prisma } from '../../generated/prisma/client';
 import { CloudEvents } from '../../platform/cloud-events';
 import { Database } from '../../platform/database';
 import { CommandRelay } from '../../relay/command-relay';
 import type { JwtClaims } from '../../security/secret-box';
 import { AuditLog } from '../audit';
-import { decodeCursor, type Page, pageQuerySchema, toPage } from '../keyset';
+import { decodeCursor, toPage } from '../keyset';
 import { RegisterCommands } from '../registers/register-commands.service';
 import { registerInclude } from '../registers/register-views';
-import { instantSchema } from '../time-zone';
-
-const DOCUMENT_STATUSES = ['pending', 'done', 'failed', 'inDoubt'] as const;
-/** `unknown` is what `inDoubt` was called before; a filter with it still works. */
-const documentStatusFilter = z
-  .enum([...DOCUMENT_STATUSES, 'unknown'])
-  .transform((status): DocumentStatus => (status === 'unknown' ? 'inDoubt' : status));
 
 /** How long the agent may still start a `command.resolve`: an agent away for days still gets it. */
 const RESOLVE_DEADLINE_MS = 7 * 24 * 3_600_000;
@@ -47,108 +48,16 @@ const RESOLVE_WAIT_MS = 5_000;
 export const NOT_PERFORMED_BY_OPERATOR =
   'Оператор установил, что документ на кассе не выполнен (чек не напечатан); его можно отправить заново';
 
-export const resolveDocumentSchema = z
-  .object({
-    decision: z
-      .enum(['done', 'notDone'])
-      .describe(
-        'done: the register did make the document; notDone: it did not (the client may send it again)',
-      ),
-    fiscalId: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^\S+$/, 'fiscalId: no spaces')
-      .optional()
-      .describe('the fiscal id on the paper receipt or in the OFD; required for a receipt decided done'),
-    note: z
-      .string()
-      .max(500)
-      .regex(/\S/, 'note: say why (what the paper receipt, the register or the OFD shows)')
-      .describe('why: what the paper receipt, the register or the OFD shows'),
-  })
-  .refine((body) => body.decision === 'done' || body.fiscalId === undefined, {
-    message: 'fiscalId goes only with decision done',
-    path: ['fiscalId'],
-  });
-export type ResolveDocumentBody = z.infer<typeof resolveDocumentSchema>;
-
-/** One value or several, comma-separated (`status=failed,inDoubt`). */
-const oneOrMore = <T extends z.ZodType<string, string>>(value: T) =>
-  z
-    .string()
-    .max(500)
-    .transform((text) => text.split(',').map((part) => part.trim()))
-    .pipe(z.array(value).min(1));
-
-const minor = z.coerce.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
-
-export const listDocumentsSchema = pageQuerySchema.extend({
-  storeId: z.string().min(1).max(64).optional(),
-  registerId: z.string().min(1).max(64).optional(),
-  from: instantSchema.optional().describe('requested at or after (ISO 8601)'),
-  to: instantSchema.optional().describe('requested before (ISO 8601)'),
-  kind: oneOrMore(z.string().min(1).max(40))
-    .optional()
-    .describe('command type: receipt, shift.close, report.x, cash.in, … (comma-separated for several)'),
-  operation: oneOrMore(z.string().min(1).max(40))
-    .optional()
-    .describe('receipt operation: sale, saleReturn, buy, buyReturn (comma-separated for several)'),
-  status: oneOrMore(documentStatusFilter)
-    .optional()
-    .describe('pending, done, failed, inDoubt (comma-separated for several)'),
-  fiscalId: z.string().min(1).max(100).optional(),
-  amountMin: minor.optional().describe('total ≥ (minor units)'),
-  amountMax: minor.optional().describe('total ≤ (minor units)'),
-});
-export type ListDocumentsQuery = z.infer<typeof listDocumentsSchema>;
+type ResolveDocumentBody = Data<typeof resolveDocumentBody>;
+type ListDocumentsQuery = Data<typeof listDocumentsQuery>;
+type DocumentView = Data<typeof documentView>;
+type DocumentDetails = Data<typeof documentDetails>;
 
 interface RegisterInfo {
   name: string;
   currency: 'KZT' | 'RUB';
   storeId: string;
   storeName: string;
-}
-
-export interface DocumentView {
-  id: string;
-  registerId: string;
-  registerName: string;
-  storeId: string;
-  storeName: string;
-  currency: 'KZT' | 'RUB';
-  kind: string;
-  operation: string | null;
-  status: string;
-  total: number | null;
-  fiscalId: string | null;
-  checkNumber: number | null;
-  documentNumber: number | null;
-  shiftNumber: number | null;
-  originChannel: string;
-  originActor: string | null;
-  requestedAt: Date;
-  completedAt: Date | null;
-  /** Since when the document is in doubt (also kept once it is settled). */
-  doubtSince: Date | null;
-}
-
-/** What the agent reported about a document in doubt. */
-export interface DoubtView {
-  since: Date | null;
-  attempts: number | null;
-  needs: 'deviceKey' | 'operator' | null;
-  /** Latest first. */
-  evidence: DoubtEvidence[];
-  updatedAt: Date | null;
-}
-
-/** An operator's decision on a document that was in doubt. */
-export interface ResolutionView {
-  decision: 'done' | 'notDone';
-  by: string;
-  at: Date;
-  note: string | null;
 }
 
 const listSelect = {
@@ -200,7 +109,7 @@ function doubtOf(row: {
   doubtNeeds: string | null;
   doubtEvidence: unknown;
   doubtUpdatedAt: Date | null;
-}): DoubtView | null {
+}): DocumentDetails['doubt'] {
   if (!row.doubtSince && !row.doubtEvidence) return null;
   return {
     since: row.doubtSince,
@@ -216,7 +125,7 @@ function resolutionOf(row: {
   resolvedBy: string | null;
   resolvedAt: Date | null;
   resolutionNote: string | null;
-}): ResolutionView | null {
+}): DocumentDetails['resolution'] {
   if (!row.resolvedAt || !row.resolvedBy) return null;
   return {
     decision: row.resolution === 'done' ? 'done' : 'notDone',
@@ -224,14 +133,6 @@ function resolutionOf(row: {
     at: row.resolvedAt,
     note: row.resolutionNote,
   };
-}
-
-/** The agent's acknowledgement of an operator's decision (`command.resolve`). */
-export interface ResolveCommandView {
-  /** The document of the `command.resolve` sent to the agent; null when it could not be sent. */
-  documentId: string | null;
-  status: 'done' | 'failed' | 'pending' | 'notSent';
-  error?: { code: string; message: string };
 }
 
 function notInDoubt(id: string, status: string): ConflictException {
@@ -273,7 +174,7 @@ export class DocumentsService {
     );
   }
 
-  async list(admin: JwtClaims, query: ListDocumentsQuery): Promise<Page<DocumentView>> {
+  async list(admin: JwtClaims, query: ListDocumentsQuery): Promise<Data<typeof documentPage>> {
     const registers = await this.registers(admin, query);
     if (registers.size === 0) return { items: [], nextCursor: null };
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
@@ -317,7 +218,7 @@ export class DocumentsService {
     return row;
   }
 
-  async get(admin: JwtClaims, id: string) {
+  async get(admin: JwtClaims, id: string): Promise<DocumentDetails> {
     const row = await this.findRow(admin, id);
     const register = row.register;
     return {
@@ -327,12 +228,14 @@ export class DocumentsService {
         storeId: register.storeId,
         storeName: register.store.name,
       }),
-      items: row.items,
-      payments: row.payments,
+      // Written from the validated command envelope (`describeCommand`): the canonical lines.
+      items: row.items as DocumentDetails['items'],
+      payments: row.payments as DocumentDetails['payments'],
       change: moneyOut(row.change),
       qrPayload: row.qrPayload,
-      error: row.error,
-      deviceAnswer: row.deviceAnswer,
+      error: row.error as DocumentDetails['error'],
+      // Written by the ledger from the validated result (`scrubDeviceAnswer`).
+      deviceAnswer: row.deviceAnswer as DocumentDetails['deviceAnswer'],
       deviceMs: row.deviceMs,
       doubt: doubtOf(row),
       resolution: resolutionOf(row),
@@ -346,7 +249,11 @@ export class DocumentsService {
    * recorded command like any other) so it stops reconciling and releases the register's queue.
    * A device result that arrives later changes nothing (a final document never changes).
    */
-  async resolve(admin: JwtClaims, id: string, body: ResolveDocumentBody) {
+  async resolve(
+    admin: JwtClaims,
+    id: string,
+    body: ResolveDocumentBody,
+  ): Promise<Data<typeof resolveAnswer>> {
     const row = await this.findRow(admin, id);
     if (row.status !== 'inDoubt') throw notInDoubt(id, row.status);
     if (body.decision === 'done' && row.kind === 'receipt' && !body.fiscalId)
@@ -429,7 +336,7 @@ export class DocumentsService {
       register: { id: string; agentId: string | null };
     },
     body: ResolveDocumentBody,
-  ): Promise<ResolveCommandView> {
+  ): Promise<Data<typeof resolveCommandView>> {
     // The agent that holds the command in doubt: the one it was published to.
     const agentId = row.agentId ?? row.register.agentId;
     if (!agentId) return { documentId: null, status: 'notSent' };

@@ -6,12 +6,8 @@ import {
   Inject,
   Injectable,
 } from '@nestjs/common';
-import type {
-  CanonicalCommandInput,
-  CanonicalError,
-  CommandResult,
-  OperatorRole,
-} from '@kassa-relay/protocol';
+import type { commandAnswer, Data, deviceOperatorView, RegisterCommand } from '@kassa-relay/admin-api';
+import type { CanonicalCommandInput, CanonicalError, CommandResult } from '@kassa-relay/protocol';
 import type { CloudConfig } from '../../config/cloud-config';
 import { CLOUD_CONFIG } from '../../core/tokens';
 import { resultDocumentStatus } from '../../documents/document-ledger';
@@ -19,16 +15,9 @@ import { Database } from '../../platform/database';
 import { CommandRelay } from '../../relay/command-relay';
 import type { JwtClaims } from '../../security/secret-box';
 import { AuditLog } from '../audit';
-import type { RegisterCommand } from './register-schemas';
 import type { RegisterRow } from './register-views';
 
-export interface CommandAnswer {
-  documentId: string;
-  /** `inDoubt`: sent to the register and not proven either way; see the document (an admin may resolve it). */
-  status: 'done' | 'failed' | 'pending' | 'inDoubt';
-  result?: Omit<CommandResult, 'image'>;
-  error?: { code: string; message: string; device?: { code: number; text: string; constant?: string } };
-}
+type CommandAnswer = Data<typeof commandAnswer>;
 
 export type RegisterReply =
   | { state: 'done'; documentId: string; result: CommandResult }
@@ -125,10 +114,7 @@ export class RegisterCommands {
   }
 
   /** The operators the device itself lists (`operators.list`). */
-  async deviceOperators(
-    admin: JwtClaims,
-    register: RegisterRow,
-  ): Promise<{ code: number | null; name: string; role: OperatorRole }[]> {
+  async deviceOperators(admin: JwtClaims, register: RegisterRow): Promise<Data<typeof deviceOperatorView>[]> {
     const reply = this.expectDone(await this.send(admin, register, { type: 'operators.list' }));
     return (reply.result.operators ?? []).map((operator) => ({
       code: operator.code ?? null,

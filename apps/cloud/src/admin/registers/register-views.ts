@@ -1,4 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type {
+  Data,
+  lastDocumentView,
+  registerDetails,
+  registerDeviceView,
+  registerStateView,
+  registerTodayView,
+  registerView,
+} from '@kassa-relay/admin-api';
 import type { CanonicalError, DeviceWarning } from '@kassa-relay/protocol';
 import { moneyOut } from '../../documents/money';
 import { Prisma } from '../../generated/prisma/client';
@@ -11,60 +20,11 @@ export const registerInclude = {
 } as const satisfies Prisma.RegisterInclude;
 export type RegisterRow = Prisma.RegisterGetPayload<{ include: typeof registerInclude }>;
 
-export interface RegisterState {
-  reachable: boolean | null;
-  shiftOpen: boolean | null;
-  shiftNumber: number | null;
-  shiftOpenedAt: Date | null;
-  cashBalance: number | null;
-  offlineQueue: number;
-  offlineSince: string | null;
-  warnings: DeviceWarning[];
-  lastError: { code: string; message: string; device?: { code: number; text: string } } | null;
-  updatedAt: Date | null;
-}
-
-export interface RegisterToday {
-  salesSum: number;
-  salesCount: number;
-  returnsSum: number;
-  returnsCount: number;
-}
-
-export interface LastDocument {
-  id: string;
-  kind: string;
-  operation: string | null;
-  status: string;
-  total: number | null;
-  fiscalId: string | null;
-  requestedAt: Date;
-}
-
-export interface RegisterView {
-  id: string;
-  storeId: string;
-  storeName: string;
-  agentId: string | null;
-  agentOnline: boolean;
-  kind: 'ikkm' | 'cash-core';
-  name: string;
-  currency: 'KZT' | 'RUB';
-  serialNumber: string | null;
-  registrationNumber: string | null;
-  inn: string | null;
-  state: RegisterState;
-  today: RegisterToday;
-  lastDocument: LastDocument | null;
-  /** Documents of this register in doubt right now (a fiscal call sent, its outcome not proven). */
-  inDoubt: number;
-}
-
-export interface RegisterDetails extends RegisterView {
-  /** How the agent reaches the device; the initial key / access code is never shown. */
-  device: Record<string, unknown>;
-  taxTable: StoredRegisterConfig['taxTable'];
-}
+export type RegisterState = Data<typeof registerStateView>;
+export type RegisterToday = Data<typeof registerTodayView>;
+export type LastDocument = Data<typeof lastDocumentView>;
+export type RegisterView = Data<typeof registerView>;
+export type RegisterDetails = Data<typeof registerDetails>;
 
 /**
  * Documents that count as a register's "last document": those with a fiscal effect. Reads the cloud
@@ -116,9 +76,12 @@ export function stateOf(row: Omit<RegisterRow, 'store'>): RegisterState {
  * The device settings anyone signed in may see again: everything but the sealed secret (and a
  * password written into the device URL, `http://user:password@host`).
  */
-export function deviceOf(row: Pick<RegisterRow, 'kind' | 'config'>): Record<string, unknown> {
+export function deviceOf(row: Pick<RegisterRow, 'kind' | 'config'>): Data<typeof registerDeviceView> {
   const { secret: _secret, taxTable: _taxTable, ...visible } = row.config as unknown as StoredRegisterConfig;
-  return { kind: wireKind(row.kind), ...visible, url: withoutPassword(visible.url) };
+  const url = withoutPassword(visible.url);
+  return row.kind === 'cash_core'
+    ? { ...visible, kind: 'cash-core', url, kkmOfdId: visible.kkmOfdId as number }
+    : { ...visible, kind: 'ikkm', url };
 }
 
 export function withoutPassword(url: string): string {

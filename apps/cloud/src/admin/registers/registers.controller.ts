@@ -1,23 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { z } from 'zod';
+import { Body, Controller, Param, Query } from '@nestjs/common';
+import { adminRoutes, type Data } from '@kassa-relay/admin-api';
 import type { JwtClaims } from '../../security/secret-box';
-import { ApiZodBody, ApiZodQuery } from '../api-docs';
-import { AdminOnly, CurrentAdmin } from '../auth.guard';
+import { CurrentAdmin } from '../auth.guard';
+import { Endpoint } from '../endpoint';
 import { ShiftsService } from '../shifts/shifts.service';
-import { ZodPipe } from '../zod-body';
 import { RegisterCommands } from './register-commands.service';
-import {
-  createRegisterSchema,
-  listRegistersSchema,
-  registerCommandSchema,
-  updateRegisterSchema,
-} from './register-schemas';
 import { RegistersService } from './registers.service';
 
-@ApiTags('registers')
-@ApiBearerAuth()
-@Controller('api/registers')
+const routes = adminRoutes.registers;
+
+@Controller()
 export class RegistersController {
   constructor(
     private readonly registers: RegistersService,
@@ -25,71 +17,46 @@ export class RegistersController {
     private readonly shifts: ShiftsService,
   ) {}
 
-  @Get()
-  @ApiOperation({ summary: 'Registers with live state, today’s sales and the last document' })
-  @ApiZodQuery(listRegistersSchema)
-  list(
-    @CurrentAdmin() admin: JwtClaims,
-    @Query(new ZodPipe(listRegistersSchema)) query: z.infer<typeof listRegistersSchema>,
-  ) {
+  @Endpoint(routes.list)
+  list(@CurrentAdmin() admin: JwtClaims, @Query() query: Data<typeof routes.list.query>) {
     return this.registers.list(admin, query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'One register with its device settings (never a secret) and tax table' })
+  @Endpoint(routes.get)
   get(@CurrentAdmin() admin: JwtClaims, @Param('id') id: string) {
     return this.registers.get(admin, id);
   }
 
-  @AdminOnly()
-  @Post()
-  @ApiOperation({ summary: 'Add a register (iKKM or cash core); its secret is stored encrypted' })
-  @ApiZodBody(createRegisterSchema)
-  create(
-    @CurrentAdmin() admin: JwtClaims,
-    @Body(new ZodPipe(createRegisterSchema)) body: z.infer<typeof createRegisterSchema>,
-  ) {
+  @Endpoint(routes.create)
+  create(@CurrentAdmin() admin: JwtClaims, @Body() body: Data<typeof routes.create.body>) {
     return this.registers.create(admin, body);
   }
 
-  @AdminOnly()
-  @Patch(':id')
-  @ApiOperation({
-    summary: 'Change a register; a changed device may leave out its initial key / access code to keep it',
-  })
-  @ApiZodBody(updateRegisterSchema)
+  @Endpoint(routes.update)
   update(
     @CurrentAdmin() admin: JwtClaims,
     @Param('id') id: string,
-    @Body(new ZodPipe(updateRegisterSchema)) body: z.infer<typeof updateRegisterSchema>,
+    @Body() body: Data<typeof routes.update.body>,
   ) {
     return this.registers.update(admin, id, body);
   }
 
-  @AdminOnly()
-  @Post(':id/commands')
-  @HttpCode(200)
-  @ApiOperation({
-    summary: 'Run an X report, open/close (Z) a shift, cash in/out or register.info; 409 AGENT_OFFLINE',
-  })
-  @ApiZodBody(registerCommandSchema)
+  @Endpoint(routes.command)
   async command(
     @CurrentAdmin() admin: JwtClaims,
     @Param('id') id: string,
-    @Body(new ZodPipe(registerCommandSchema)) body: z.infer<typeof registerCommandSchema>,
+    @Body() body: Data<typeof routes.command.body>,
   ) {
     return this.commands.run(admin, await this.registers.findRow(admin, id), body);
   }
 
-  @Get(':id/shifts')
-  @ApiOperation({ summary: "The register's shifts with counters and Z reports, newest first" })
+  @Endpoint(routes.shifts)
   async shiftsOf(@CurrentAdmin() admin: JwtClaims, @Param('id') id: string) {
     const register = await this.registers.findRow(admin, id);
     return this.shifts.ofRegister(register.id);
   }
 
-  @Get(':id/device-operators')
-  @ApiOperation({ summary: 'The operators the device itself lists (asks the register: operators.list)' })
+  @Endpoint(routes.deviceOperators)
   async deviceOperators(@CurrentAdmin() admin: JwtClaims, @Param('id') id: string) {
     return this.commands.deviceOperators(admin, await this.registers.findRow(admin, id));
   }

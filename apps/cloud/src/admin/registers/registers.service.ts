@@ -1,5 +1,12 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import type { z } from 'zod';
+import type {
+  createRegisterBody,
+  Data,
+  deviceChangeBody,
+  listRegistersQuery,
+  updateRegisterBody,
+} from '@kassa-relay/admin-api';
+import type { RegisterDevice } from '@kassa-relay/protocol';
 import { AgentConfigs } from '../../agents/agent-configs';
 import type { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
@@ -7,7 +14,6 @@ import {
   dbKind,
   defaultTaxTable,
   effectiveTaxTable,
-  type RegisterDevice,
   type StoredRegisterConfig,
   storeRegisterConfig,
   wireKind,
@@ -15,12 +21,6 @@ import {
 import { RegisterDirectory } from '../../registers/register-directory';
 import { type JwtClaims, SecretBox } from '../../security/secret-box';
 import { AuditLog } from '../audit';
-import type {
-  createRegisterSchema,
-  deviceChangeSchema,
-  listRegistersSchema,
-  updateRegisterSchema,
-} from './register-schemas';
 import {
   type RegisterDetails,
   registerInclude,
@@ -55,7 +55,7 @@ export class RegistersService {
     return row;
   }
 
-  async list(admin: JwtClaims, query: z.infer<typeof listRegistersSchema>): Promise<RegisterView[]> {
+  async list(admin: JwtClaims, query: Data<typeof listRegistersQuery>): Promise<RegisterView[]> {
     const where: Prisma.RegisterWhereInput = {
       store: { organisationId: admin.org },
       ...(query.storeId ? { storeId: query.storeId } : {}),
@@ -83,7 +83,7 @@ export class RegistersService {
     return this.views.details(await this.findRow(admin, id));
   }
 
-  async create(admin: JwtClaims, body: z.infer<typeof createRegisterSchema>): Promise<RegisterView> {
+  async create(admin: JwtClaims, body: Data<typeof createRegisterBody>): Promise<RegisterView> {
     const prisma = this.database.prisma;
     const store = await prisma.store.findFirst({
       where: { id: body.storeId, organisationId: admin.org },
@@ -130,11 +130,7 @@ export class RegistersService {
     return view!;
   }
 
-  async update(
-    admin: JwtClaims,
-    id: string,
-    body: z.infer<typeof updateRegisterSchema>,
-  ): Promise<RegisterView> {
+  async update(admin: JwtClaims, id: string, body: Data<typeof updateRegisterBody>): Promise<RegisterView> {
     const existing = await this.findRow(admin, id);
     const stored = existing.config as unknown as StoredRegisterConfig;
     if (body.device && body.device.kind !== wireKind(existing.kind))
@@ -219,7 +215,7 @@ export class RegistersService {
   }
 
   private changedDevice(
-    device: z.infer<typeof deviceChangeSchema>,
+    device: Data<typeof deviceChangeBody>,
     taxTable: StoredRegisterConfig['taxTable'],
     stored: StoredRegisterConfig,
   ): StoredRegisterConfig {

@@ -1,45 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { z } from 'zod';
+import type { Data, salesReport, salesReportQuery } from '@kassa-relay/admin-api';
 import { moneyOut } from '../../documents/money';
 import { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
 import type { JwtClaims } from '../../security/secret-box';
-import { timeZoneSchema } from '../time-zone';
-
-export const salesReportSchema = z
-  .object({
-    period: z.enum(['day', 'month']),
-    date: z.string().describe('day: YYYY-MM-DD; month: YYYY-MM'),
-    storeId: z.string().min(1).max(64).optional(),
-    registerId: z.string().min(1).max(64).optional(),
-    tz: timeZoneSchema
-      .optional()
-      .describe("IANA time zone of the buckets; default: the store's (storeId / registerId), else UTC"),
-  })
-  .superRefine((query, context) => {
-    const pattern = query.period === 'day' ? /^\d{4}-\d{2}-\d{2}$/ : /^\d{4}-\d{2}$/;
-    const [year, month, day] = query.date.split('-').map(Number);
-    const valid =
-      pattern.test(query.date) &&
-      month! >= 1 &&
-      month! <= 12 &&
-      (day === undefined || (day >= 1 && day <= new Date(Date.UTC(year!, month!, 0)).getUTCDate()));
-    if (!valid)
-      context.addIssue({
-        code: 'custom',
-        path: ['date'],
-        message: query.period === 'day' ? 'a day is YYYY-MM-DD' : 'a month is YYYY-MM',
-      });
-  });
-export type SalesReportQuery = z.infer<typeof salesReportSchema>;
-
-export interface SalesBucket {
-  start: Date;
-  salesSum: number;
-  salesCount: number;
-  returnsSum: number;
-  returnsCount: number;
-}
 
 /**
  * Sales and returns (done fiscal receipts, by completion time) summed by PostgreSQL into the
@@ -49,10 +13,7 @@ export interface SalesBucket {
 export class SalesReportService {
   constructor(private readonly database: Database) {}
 
-  async sales(
-    admin: JwtClaims,
-    query: SalesReportQuery,
-  ): Promise<{ period: 'day' | 'month'; timezone: string; buckets: SalesBucket[] }> {
+  async sales(admin: JwtClaims, query: Data<typeof salesReportQuery>): Promise<Data<typeof salesReport>> {
     const prisma = this.database.prisma;
     const registers = await prisma.register.findMany({
       where: {

@@ -1,25 +1,18 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { z } from 'zod';
+import { Controller, Query } from '@nestjs/common';
+import { adminRoutes, type Data } from '@kassa-relay/admin-api';
 import type { JwtClaims } from '../../security/secret-box';
-import { ApiZodQuery } from '../api-docs';
 import { CurrentAdmin } from '../auth.guard';
-import { ZodPipe } from '../zod-body';
-import { listShiftsSchema, ShiftsService } from './shifts.service';
+import { Endpoint } from '../endpoint';
+import { ShiftsService } from './shifts.service';
 
-@ApiTags('shifts')
-@ApiBearerAuth()
-@Controller('api/shifts')
+const routes = adminRoutes.shifts;
+
+@Controller()
 export class ShiftsController {
   constructor(private readonly shifts: ShiftsService) {}
 
-  @Get()
-  @ApiOperation({ summary: 'Shifts of the organisation with their counters and Z reports, newest first' })
-  @ApiZodQuery(listShiftsSchema)
-  list(
-    @CurrentAdmin() admin: JwtClaims,
-    @Query(new ZodPipe(listShiftsSchema)) query: z.infer<typeof listShiftsSchema>,
-  ) {
+  @Endpoint(routes.list)
+  list(@CurrentAdmin() admin: JwtClaims, @Query() query: Data<typeof routes.list.query>) {
     return this.shifts.list(admin, query);
   }
 }

@@ -1,36 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { z } from 'zod';
+import type { Data, listShiftsQuery, shiftView } from '@kassa-relay/admin-api';
 import type { Prisma } from '../../generated/prisma/client';
 import { moneyOut } from '../../documents/money';
 import { Database } from '../../platform/database';
 import type { JwtClaims } from '../../security/secret-box';
-import { instantSchema } from '../time-zone';
 
-export const listShiftsSchema = z.object({
-  registerId: z.string().min(1).max(64).optional(),
-  storeId: z.string().min(1).max(64).optional(),
-  from: instantSchema.optional().describe('shifts opened at or after (ISO 8601)'),
-  to: instantSchema.optional().describe('shifts opened before (ISO 8601)'),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-});
-
-export interface ShiftView {
-  id: string;
-  registerId: string;
-  registerName: string;
-  currency: 'KZT' | 'RUB';
-  number: number;
-  openedAt: Date | null;
-  closedAt: Date | null;
-  sumSales: number;
-  sumReturns: number;
-  countSales: number;
-  countReturns: number;
-  sumInsert: number;
-  sumRemove: number;
-  cashBalance: number | null;
-  zReport: Record<string, number> | null;
-}
+type ShiftView = Data<typeof shiftView>;
 
 const shiftInclude = { register: { select: { name: true, currency: true } } } as const;
 
@@ -50,7 +25,7 @@ function toView(row: Prisma.ShiftGetPayload<{ include: typeof shiftInclude }>): 
     sumInsert: moneyOut(row.sumInsert),
     sumRemove: moneyOut(row.sumRemove),
     cashBalance: moneyOut(row.cashBalance),
-    zReport: row.zReport as Record<string, number> | null,
+    zReport: row.zReport as ShiftView['zReport'],
   };
 }
 
@@ -59,7 +34,7 @@ function toView(row: Prisma.ShiftGetPayload<{ include: typeof shiftInclude }>): 
 export class ShiftsService {
   constructor(private readonly database: Database) {}
 
-  async list(admin: JwtClaims, query: z.infer<typeof listShiftsSchema>): Promise<ShiftView[]> {
+  async list(admin: JwtClaims, query: Data<typeof listShiftsQuery>): Promise<ShiftView[]> {
     const opened: Prisma.DateTimeNullableFilter = {
       ...(query.from ? { gte: query.from } : {}),
       ...(query.to ? { lt: query.to } : {}),

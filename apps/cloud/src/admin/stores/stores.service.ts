@@ -1,34 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { z } from 'zod';
+import type { createStoreBody, Data, StoreView, updateStoreBody } from '@kassa-relay/admin-api';
 import { Database } from '../../platform/database';
 import type { JwtClaims } from '../../security/secret-box';
 import { AuditLog } from '../audit';
-import { timeZoneSchema } from '../time-zone';
-
-const name = z.string().trim().min(1).max(200);
-const address = z.string().trim().max(500);
-
-export const createStoreSchema = z.object({
-  name,
-  address: address.optional(),
-  timezone: timeZoneSchema.optional(),
-});
-export const updateStoreSchema = z
-  .object({
-    name: name.optional(),
-    address: address.nullable().optional(),
-    timezone: timeZoneSchema.optional(),
-  })
-  .refine((body) => Object.values(body).some((v) => v !== undefined), 'nothing to change');
-
-export interface StoreView {
-  id: string;
-  name: string;
-  address: string | null;
-  timezone: string;
-  registerCount: number;
-  agentCount: number;
-}
 
 const storeSelect = {
   id: true,
@@ -73,7 +47,7 @@ export class StoresService {
     return rows.map(toView);
   }
 
-  async create(admin: JwtClaims, body: z.infer<typeof createStoreSchema>): Promise<StoreView> {
+  async create(admin: JwtClaims, body: Data<typeof createStoreBody>): Promise<StoreView> {
     // The store and its audit entry commit together or not at all.
     const row = await this.database.prisma.$transaction(async (tx) => {
       const created = await tx.store.create({
@@ -91,7 +65,7 @@ export class StoresService {
     return toView(row);
   }
 
-  async update(admin: JwtClaims, id: string, body: z.infer<typeof updateStoreSchema>): Promise<StoreView> {
+  async update(admin: JwtClaims, id: string, body: Data<typeof updateStoreBody>): Promise<StoreView> {
     const existing = await this.database.prisma.store.findFirst({
       where: { id, organisationId: admin.org },
       select: { id: true },

@@ -1,5 +1,11 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { z } from 'zod';
+import type {
+  createUserBody,
+  Data,
+  resetPasswordBody,
+  updateUserBody,
+  userView,
+} from '@kassa-relay/admin-api';
 import { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
 import { AdminSessions } from '../../security/admin-sessions';
@@ -7,34 +13,7 @@ import type { JwtClaims } from '../../security/secret-box';
 import { hashSecret } from '../../security/secret-hash';
 import { AuditLog } from '../audit';
 
-/** The password rule for every account: at least 8 characters (as the first admin's). */
-export const passwordSchema = z.string().min(8, 'password: at least 8 characters').max(200);
-
-export const createUserSchema = z.object({
-  email: z.email().max(200),
-  password: passwordSchema,
-  role: z.enum(['admin', 'viewer']),
-});
-export const updateUserSchema = z
-  .object({
-    role: z.enum(['admin', 'viewer']).optional(),
-    disabled: z
-      .boolean()
-      .optional()
-      .describe('true: the user cannot sign in and every token of theirs stops working'),
-  })
-  .refine((body) => body.role !== undefined || body.disabled !== undefined, 'nothing to change');
-export const resetPasswordSchema = z.object({ password: passwordSchema });
-
-export interface UserView {
-  id: string;
-  email: string;
-  role: 'admin' | 'viewer';
-  createdAt: Date;
-  disabled: boolean;
-  disabledAt: Date | null;
-  passwordChangedAt: Date | null;
-}
+type UserView = Data<typeof userView>;
 
 const userSelect = {
   id: true,
@@ -84,7 +63,7 @@ export class UsersService {
     return rows.map(toView);
   }
 
-  async create(admin: JwtClaims, body: z.infer<typeof createUserSchema>): Promise<UserView> {
+  async create(admin: JwtClaims, body: Data<typeof createUserBody>): Promise<UserView> {
     const email = body.email.toLowerCase();
     const taken = () => conflict('EMAIL_TAKEN', `e-mail ${email} is already taken`);
     if (await this.database.prisma.adminUser.findUnique({ where: { email }, select: { id: true } }))
@@ -112,7 +91,7 @@ export class UsersService {
    * one can be neither demoted nor disabled (409 LAST_ADMIN), and nobody disables themselves
    * (409 SELF). Disabling ends the user's sessions at once.
    */
-  async update(admin: JwtClaims, id: string, body: z.infer<typeof updateUserSchema>): Promise<UserView> {
+  async update(admin: JwtClaims, id: string, body: Data<typeof updateUserBody>): Promise<UserView> {
     if (body.disabled === true && id === admin.sub)
       throw conflict('SELF', 'you cannot disable yourself: another admin can');
     const user = await this.database.prisma.$transaction(async (tx) => {
@@ -162,11 +141,7 @@ export class UsersService {
   }
 
   /** An admin sets another user's password; every session of that user ends. */
-  async resetPassword(
-    admin: JwtClaims,
-    id: string,
-    body: z.infer<typeof resetPasswordSchema>,
-  ): Promise<UserView> {
+  async resetPassword(admin: JwtClaims, id: string, body: Data<typeof resetPasswordBody>): Promise<UserView> {
     if (id === admin.sub)
       throw new BadRequestException({
         statusCode: 400,
