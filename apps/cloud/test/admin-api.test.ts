@@ -186,6 +186,9 @@ describe('admin API: access, validation, documents, reports, audit', () => {
         /taxTable\.0\.percent/,
       ],
       ['PATCH', `/api/registers/${registers.paged}`, { currency: 'USD' }, /currency/],
+      // Found by the fuzzer: an empty change or a JSON null once read as "set the tax table to []".
+      ['PATCH', `/api/registers/${registers.paged}`, {}, /nothing to change/],
+      ['PATCH', `/api/registers/${registers.paged}`, 'null', /body: .*object/],
       ['POST', `/api/registers/${registers.paged}/commands`, { type: 'cash.in' }, /amount/],
       ['POST', `/api/registers/${registers.paged}/commands`, { type: 'cash.in', amount: 10.5 }, /amount/],
       ['POST', `/api/registers/${registers.paged}/commands`, { type: 'format.disk' }, /type/],
@@ -549,5 +552,26 @@ describe('admin API: access, validation, documents, reports, audit', () => {
     expect(JSON.stringify(doc.paths['/api/registers']!.post!.requestBody)).toContain('kkmOfdId');
     // Dates are ISO strings on the wire: the answer's schema says so.
     expect(JSON.stringify(doc.paths['/api/users']!.get!.responses['200'])).toContain('date-time');
+  });
+
+  // Last: it adds a register, which the counts above do not expect.
+  it('changes only what a PATCH names: a renamed register keeps its tax table', async () => {
+    const taxTable = [
+      { percent: 16, name: 'НДС 16%' },
+      { percent: 0, name: 'Без НДС', exempt: true },
+    ];
+    const created = await admin.post<{ id: string }>('/api/registers', {
+      storeId,
+      name: 'Касса с налогами',
+      device: device(),
+      taxTable,
+    });
+    expect(created.status).toBe(201);
+    const renamed = await admin.call('PATCH', `/api/registers/${created.body.id}`, { name: 'Касса 2' });
+    expect(renamed.status).toBe(200);
+    const details = await admin.get<{ name: string; taxTable: unknown[] }>(
+      `/api/registers/${created.body.id}`,
+    );
+    expect(details.body).toMatchObject({ name: 'Касса 2', taxTable });
   });
 });

@@ -37,7 +37,8 @@ export const createRegisterBody = z.object({
   currency: currency.optional(),
   agentId: id.optional(),
   device: registerDeviceSchema,
-  taxTable: taxTableSchema,
+  /** Left out or empty: the default for the register's kind and country. */
+  taxTable: taxTableSchema.default([]),
 });
 
 const [ikkmDevice, cashCoreDevice] = registerDeviceSchema.options;

@@ -90,7 +90,9 @@ export class ContractInterceptor implements NestInterceptor {
     const contract = contractOf(this.reflector, context);
     if (!contract) return next.handle();
     const request = context.switchToHttp().getRequest<Request>();
-    if (contract.body) request.body = decode(contract.body, request.body ?? {}, 'body');
+    // No body at all reads as `{}` (a change with nothing in it says so); a JSON `null` is refused.
+    if (contract.body)
+      request.body = decode(contract.body, request.body === undefined ? {} : request.body, 'body');
     // Express 5 computes `query` in a getter: the decoded value shadows it on this request.
     if (contract.query)
       Object.defineProperty(request, 'query', {

@@ -13,7 +13,7 @@ const registerBase = {
   /** The cloud's id for this register; commands name it. */
   id: z.string().min(1).max(64),
   /** Percent as written by people; converted to thousandths once (`taxTableEntries`). */
-  taxTable: taxTableSchema,
+  taxTable: taxTableSchema.default([]),
   /** Tuned by hand in the agent's file (the cloud never sends it). */
   timeoutMs: z.number().int().positive().optional(),
 };

@@ -42,8 +42,12 @@ export const taxTableEntrySchema = z.object({
 });
 export type TaxTableSetting = z.infer<typeof taxTableEntrySchema>;
 
-/** WS `tax_number` indexes it; absent or empty: the cloud's default for the register's kind and country. */
-export const taxTableSchema = z.array(taxTableEntrySchema).max(20).default([]);
+/**
+ * WS `tax_number` indexes it; absent or empty: the cloud's default for the register's kind and
+ * country. No default here: in a change (`PATCH`) a table left out must stay absent, not become
+ * an empty table that replaces the stored one; where absent means empty, the holder says so.
+ */
+export const taxTableSchema = z.array(taxTableEntrySchema).max(20);
 
 /** The one percent → thousandths conversion: a stored table as POS requests are converted with it. */
 export const taxTableEntries = (table: readonly TaxTableSetting[]): TaxTableEntry[] =>
