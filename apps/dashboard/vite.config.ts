@@ -9,7 +9,23 @@ const cloud = process.env.KASSA_CLOUD_URL ?? 'http://127.0.0.1:3000';
 export default defineConfig({
   plugins: [react()],
   base: '/',
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    // The app changes more often than its libraries: React and the schema code (zod, the admin API
+    // contract and the protocol schemas under it) are chunks of their own, cached across releases.
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            { name: 'contract', test: /[\\/](node_modules[\\/]zod|libs[\\/](admin-api|protocol))[\\/]/ },
+          ],
+        },
+      },
+    },
+  },
   server: {
     proxy: {
       '/api': cloud,

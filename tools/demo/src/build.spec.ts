@@ -47,6 +47,20 @@ describe('what `npm start` builds before it runs', () => {
     expect(buildSteps(dir.path).map((s) => s.what)).toEqual(['Prisma client', 'dashboard']);
   });
 
+  it('a changed admin API contract rebuilds the dashboard (the bundle carries it)', () => {
+    file('apps/cloud/prisma/schema.prisma', 100);
+    file('apps/cloud/src/generated/prisma/client.ts', 50);
+    file('apps/dashboard/package.json', 100, dashboardPackage({ build: 'vite build' }));
+    file('apps/dashboard/src/main.tsx', 100);
+    file('libs/admin-api/src/registers.ts', 100);
+    file('apps/dashboard/dist/index.html', 50);
+    for (const folder of ['apps/dashboard/src', 'libs/admin-api/src', 'libs/admin-api', 'libs'])
+      utimesSync(join(dir.path, folder), new Date(Date.now() - 100_000), new Date(Date.now() - 100_000));
+    expect(buildSteps(dir.path)).toEqual([]);
+    file('libs/admin-api/src/registers.ts', 10);
+    expect(buildSteps(dir.path).map((s) => s.what)).toEqual(['dashboard']);
+  });
+
   it('no dashboard step while the dashboard has no build script (or does not exist)', () => {
     file('apps/cloud/prisma/schema.prisma', 100);
     file('apps/cloud/src/generated/prisma/client.ts', 50);

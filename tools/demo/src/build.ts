@@ -35,7 +35,11 @@ export function buildSteps(repoRoot: string): BuildStep[] {
     steps.push({ what: 'Prisma client', npm: ['run', 'db:generate', '-w', '@kassa-relay/cloud'] });
   const dashboard = join(repoRoot, 'apps/dashboard');
   if (hasBuildScript(join(dashboard, 'package.json'))) {
-    const sources = ['src', 'index.html', 'vite.config.ts', 'package.json'].map((p) => join(dashboard, p));
+    // The bundle also carries the admin API contract and the protocol schemas under it.
+    const sources = [
+      ...['src', 'index.html', 'vite.config.ts', 'package.json'].map((p) => join(dashboard, p)),
+      ...['libs/admin-api/src', 'libs/protocol/src'].map((p) => join(repoRoot, p)),
+    ];
     if (outdated(dashboardIndex(repoRoot), sources))
       steps.push({ what: 'dashboard', npm: ['run', 'build', '-w', '@kassa-relay/dashboard'] });
   }
