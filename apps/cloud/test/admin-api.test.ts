@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { adminRoutes, type RouteContract, successStatus, wireJsonSchema } from '@kassa-relay/admin-api';
+import { apiRoutes, type RouteContract, successStatus, wireJsonSchema } from '@kassa-relay/admin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../src/security/secret-hash';
 import { AdminClient } from './admin-client';
@@ -526,7 +526,7 @@ describe('admin API: access, validation, documents, reports, audit', () => {
       responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
     };
     const doc = (await response.json()) as { paths: Record<string, Record<string, Operation>> };
-    const routes = Object.values(adminRoutes).flatMap((feature) => Object.values(feature) as RouteContract[]);
+    const routes = Object.values(apiRoutes).flatMap((feature) => Object.values(feature) as RouteContract[]);
     expect(routes.length).toBeGreaterThan(30);
     for (const route of routes) {
       const where = `${route.method} ${route.path}`;
@@ -573,5 +573,29 @@ describe('admin API: access, validation, documents, reports, audit', () => {
       `/api/registers/${created.body.id}`,
     );
     expect(details.body).toMatchObject({ name: 'Касса 2', taxTable });
+  });
+
+  it("moves a register's tax table to the new country's default when its currency changes, unless it was edited", async () => {
+    const create = async (name: string, taxTable?: unknown) =>
+      (
+        await admin.post<{ id: string }>('/api/registers', {
+          storeId,
+          name,
+          currency: 'KZT',
+          device: device(),
+          ...(taxTable ? { taxTable } : {}),
+        })
+      ).body.id;
+    const table = async (id: string) =>
+      (await admin.get<{ taxTable: { percent: number }[] }>(`/api/registers/${id}`)).body.taxTable;
+    const kztDefault = await table(await create('Касса по умолчанию'));
+    // Written out as the default it is, and written out edited.
+    const asDefault = await create('Касса KZT', kztDefault);
+    const edited = await create('Касса с правкой', [{ percent: 16, name: 'НДС 16%' }]);
+    for (const id of [asDefault, edited])
+      expect((await admin.call('PATCH', `/api/registers/${id}`, { currency: 'RUB' })).status).toBe(200);
+    console.log('DBG', JSON.stringify(await world.prisma.register.findUnique({ where: { id: asDefault } })));
+    expect((await table(asDefault)).map((row) => row.percent)).toContain(20);
+    expect(await table(edited)).toEqual([{ percent: 16, name: 'НДС 16%' }]);
   });
 });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { type ApiRequest, createClient } from './client';
 import { isoDateTime, route, successStatus } from './contract';
 import { renderReference } from './reference';
-import { adminRoutes } from './routes';
+import { apiRoutes } from './routes';
 
 const routes = {
   things: {
@@ -60,6 +60,16 @@ describe('the admin API client built on the contracts', () => {
     expect(sent.at(-1)).toEqual({ method: 'GET', path: '/api/things?status=done%2CinDoubt', answer: 'json' });
   });
 
+  it('sends a call once however often it is awaited; run() sends it again', async () => {
+    const before = sent.length;
+    const call = client.things.update('s', 't', { name: 'once' });
+    await Promise.all([call, call]);
+    await call;
+    expect(sent.length - before).toBe(1);
+    await call.run();
+    expect(sent.length - before).toBe(2);
+  });
+
   it('expects no answer from a 204 route', async () => {
     await client.things.remove('t1');
     expect(sent.at(-1)).toMatchObject({ method: 'DELETE', path: '/api/things/t1', answer: 'none' });
@@ -97,7 +107,7 @@ describe('contract schemas on the wire', () => {
         seen.add(key);
       }
     };
-    walk(adminRoutes);
+    walk(apiRoutes);
     expect(seen.size).toBeGreaterThan(30);
   });
 });
@@ -105,6 +115,6 @@ describe('contract schemas on the wire', () => {
 describe('docs/admin-api-reference.md', () => {
   it('is what the contracts say (npm run docs:admin-api writes it)', () => {
     const written = readFileSync(resolve(__dirname, '../../../docs/admin-api-reference.md'), 'utf8');
-    expect(written).toBe(renderReference(adminRoutes));
+    expect(written).toBe(renderReference(apiRoutes));
   });
 });

@@ -15,8 +15,8 @@ export interface ApiRequest {
 export type Transport = (request: ApiRequest, signal?: AbortSignal) => Promise<unknown>;
 
 /**
- * A call not yet made: `await` it, or give it to something that makes it when it needs to (the
- * dashboard's `useApi` refetches by `key`). Every `then` sends the request again.
+ * A call not yet made: `await` it (sent once, however often it is awaited), or give it to
+ * something that makes it when it needs to (the dashboard's `useApi` refetches by `key` with `run`).
  */
 export interface Call<T> extends PromiseLike<T> {
   /** Method and path with query: the same key for the same request. */
@@ -79,10 +79,12 @@ function request(contract: RouteContract, args: unknown[]): ApiRequest {
 
 function call<T>(transport: Transport, req: ApiRequest): Call<T> {
   const run = (signal?: AbortSignal) => transport(req, signal) as Promise<T>;
+  // A change must not be sent twice because two places awaited the same call.
+  let sent: Promise<T> | undefined;
   return {
     key: `${req.method} ${req.path}${req.body === undefined ? '' : ` ${JSON.stringify(req.body)}`}`,
     run,
-    then: (onFulfilled, onRejected) => run().then(onFulfilled, onRejected),
+    then: (onFulfilled, onRejected) => (sent ??= run()).then(onFulfilled, onRejected),
   };
 }
 

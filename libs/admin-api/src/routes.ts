@@ -1,4 +1,4 @@
-import { agentRoutes } from './agents';
+import { agentRoutes, enrollmentRoutes } from './agents';
 import { auditRoutes } from './audit';
 import { authRoutes } from './auth';
 import { documentRoutes } from './documents';
@@ -24,3 +24,6 @@ export const adminRoutes = {
   operators: operatorRoutes,
   posKeys: posKeyRoutes,
 };
+
+/** Every route under `/api`: the admin's, and the store agent's own enrollment (no sign-in). */
+export const apiRoutes = { ...adminRoutes, enrollment: enrollmentRoutes };

@@ -1,5 +1,5 @@
 import { CashCoreDriver, IkkmDriver, type RegisterDriver, SerialQueue } from '@kassa-relay/drivers';
-import { type RegisterHealth, type TaxTableEntry, taxTableEntries } from '@kassa-relay/protocol';
+import type { RegisterHealth } from '@kassa-relay/protocol';
 import type { RegisterConfig } from '../config/agent-config';
 import type { Journal } from '../journal/journal';
 
@@ -9,7 +9,6 @@ export interface RegisterRuntime {
   driver: RegisterDriver;
   /** Commands run one at a time per register, in arrival order. */
   queue: SerialQueue;
-  taxTable: TaxTableEntry[];
   health: RegisterHealth | undefined;
 }
 
@@ -18,7 +17,6 @@ export function createRegisterRuntime(config: RegisterConfig, journal: Journal):
     config,
     driver: createDriver(config, journal, () => runtime.config),
     queue: new SerialQueue(),
-    taxTable: taxTableEntries(config.taxTable),
     health: undefined,
   };
   return runtime;
@@ -32,7 +30,6 @@ export function reconfigureRegister(
 ): void {
   runtime.config = config;
   runtime.driver = createDriver(config, journal, () => runtime.config);
-  runtime.taxTable = taxTableEntries(config.taxTable);
   runtime.health = undefined;
 }
 

@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   type CanActivate,
   createParamDecorator,
   type ExecutionContext,
@@ -8,8 +7,6 @@ import {
   SetMetadata,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
-import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AdminSessions } from '../security/admin-sessions';
@@ -58,27 +55,6 @@ export class AdminAuthGuard implements CanActivate {
     request.admin = claims;
     if (this.reflector.getAllAndOverride<boolean>(WRITES, targets) && claims.role !== 'admin')
       throw new ForbiddenException('role viewer may not change anything');
-    // An action that takes no body (revoke sessions, log out everywhere, disable an agent…) with
-    // one is a malformed request: refused, never carried out as if the body were not there.
-    if (!takesBody(context) && hasContent(request.body))
-      throw new BadRequestException(
-        `${request.method} ${request.route?.path ?? request.path} takes no request body (send none, or {})`,
-      );
     return true;
   }
 }
-
-/** Whether the route takes a body: its contract says so, or (no contract) its handler reads `@Body()`. */
-function takesBody(context: ExecutionContext): boolean {
-  const contract = Reflect.getMetadata(CONTRACT, context.getHandler()) as { body?: unknown } | undefined;
-  if (contract) return contract.body !== undefined;
-  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), context.getHandler().name) ??
-    {}) as Record<string, unknown>;
-  return Object.keys(args).some((key) => key.split(':')[0] === String(RouteParamtypes.BODY));
-}
-
-const hasContent = (body: unknown): boolean =>
-  body !== undefined &&
-  body !== null &&
-  !(typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) &&
-  !(typeof body === 'string' && body.trim() === '');

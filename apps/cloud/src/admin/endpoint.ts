@@ -93,6 +93,12 @@ export class ContractInterceptor implements NestInterceptor {
     // No body at all reads as `{}` (a change with nothing in it says so); a JSON `null` is refused.
     if (contract.body)
       request.body = decode(contract.body, request.body === undefined ? {} : request.body, 'body');
+    // An action that takes no body (revoke sessions, log out everywhere, disable an agent…) with
+    // one is a malformed request: refused, never carried out as if the body were not there.
+    else if (hasContent(request.body))
+      throw new BadRequestException(
+        `${contract.method} ${contract.path} takes no request body (send none, or {})`,
+      );
     // Express 5 computes `query` in a getter: the decoded value shadows it on this request.
     if (contract.query)
       Object.defineProperty(request, 'query', {
@@ -124,3 +130,9 @@ function decode(schema: z.ZodType, value: unknown, where: string): unknown {
     message: issuesText(parsed.error, where),
   });
 }
+
+const hasContent = (body: unknown): boolean =>
+  body !== undefined &&
+  body !== null &&
+  !(typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) &&
+  !(typeof body === 'string' && body.trim() === '');

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import type {
   createRegisterBody,
@@ -139,9 +140,11 @@ export class RegistersService {
       );
     if (body.agentId) await this.checkAgent(admin, body.agentId, existing.storeId);
     const taxTable = body.taxTable ?? this.taxTableAfterCurrencyChange(existing, stored, body.currency);
+    // A new currency moves a table that was still the old country's default (never edited).
+    const tableMoved = !isDeepStrictEqual(taxTable, stored.taxTable ?? []);
     const config = body.device
       ? this.changedDevice(body.device, taxTable, stored)
-      : body.taxTable
+      : body.taxTable || tableMoved
         ? { ...stored, taxTable }
         : undefined;
     const details = {
@@ -193,9 +196,9 @@ export class RegistersService {
     const table = stored.taxTable ?? [];
     if (!currency || currency === existing.currency) return table;
     const kind = wireKind(existing.kind);
+    // A deep comparison: PostgreSQL's jsonb gives the stored rows back with their keys sorted.
     const wasDefault =
-      table.length === 0 ||
-      JSON.stringify(table) === JSON.stringify(defaultTaxTable(kind, existing.currency));
+      table.length === 0 || isDeepStrictEqual(table, defaultTaxTable(kind, existing.currency));
     return wasDefault ? defaultTaxTable(kind, currency) : table;
   }
 
