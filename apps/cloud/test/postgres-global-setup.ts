@@ -1,5 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort, tempDir } from '@kassa-relay/testing';
 import { applyMigrations } from '../src/database/migrate';
@@ -17,6 +18,7 @@ const CONNECTIONS_PER_WORKER = 40;
  * server start and the migrations per file. Tests that stop PostgreSQL still run their own.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
+  if (!wanted(project)) return () => undefined;
   const dir = tempDir('kassa-test-postgres-');
   const dataDir = join(dir.path, 'data');
   const port = await freePort();
@@ -51,4 +53,23 @@ export default async function setup(project: TestProject): Promise<() => void> {
     server?.stop();
     dir.remove();
   };
+}
+
+/** Where the files are that start a cloud through `CloudWorld` (they use the shared server). */
+const CLOUD_WORLD_TESTS = ['apps/cloud/test', 'apps/dashboard/test'];
+
+/**
+ * Whether this run can reach a file that uses the server. A run of one project
+ * (`vitest run libs/protocol/`, what `nx test protocol` does) names it with a filter; vitest keeps
+ * the filters on its instance (`filenamePattern`, not part of its typed API, hence the guard). When
+ * they cannot be read, the server is started: a run that needs it never goes without.
+ */
+function wanted(project: TestProject): boolean {
+  const filters = (project.vitest as unknown as { filenamePattern?: unknown }).filenamePattern;
+  if (!Array.isArray(filters) || filters.length === 0) return true;
+  const root = project.vitest.config.root;
+  const files = CLOUD_WORLD_TESTS.flatMap((folder) =>
+    readdirSync(join(root, folder)).map((name) => relative(root, join(root, folder, name))),
+  );
+  return filters.some((filter) => files.some((file) => file.includes(String(filter).replace(/^\.\//, ''))));
 }
