@@ -16,7 +16,8 @@ export const agentView = z.object({
   /** Commands the agent has in doubt, as the last heartbeat said (null before one). */
   inDoubt: z.number().int().nullable(),
   /** The last heartbeat's alerts (empty before one). */
-  alerts: z.array(agentAlertSchema),
+  /** The agent's last heartbeat's alerts; `kind` as stored (a later version may know other kinds). */
+  alerts: z.array(agentAlertSchema.extend({ kind: z.string() })),
   registerIds: z.array(id),
   disabled: z.boolean(),
 });

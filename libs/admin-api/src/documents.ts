@@ -145,7 +145,8 @@ export const documentDetails = documentView.extend({
   change: z.number().int().nullable(),
   qrPayload: z.string().nullable(),
   /** Why it failed (or why it is in doubt), with the device's own code. */
-  error: canonicalErrorSchema.nullable(),
+  // The code as a string: a stored row keeps a code a later version may no longer have.
+  error: canonicalErrorSchema.extend({ code: z.string() }).nullable(),
   /**
    * The register's result as the agent reported it (secrets removed, a receipt image only as its
    * size); null until it is done. X and Z reports carry their `counters` here.
