@@ -64,9 +64,11 @@ describe('hostile input: the cloud keeps serving and answers in each protocol’
       socket.once('error', reject);
     });
 
-  const upgradeRequest = (target: string) =>
+  const upgradeRequest = (target: string, posKey?: string) =>
     `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-    `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+    `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
+    (posKey ? `Authorization: Bearer ${posKey}\r\n` : '') +
+    '\r\n';
 
   it('a result PostgreSQL can never store (a NUL in it) is dropped, not retried for ever: results behind it still arrive', async () => {
     const seed = world.seed!;
@@ -132,6 +134,15 @@ describe('hostile input: the cloud keeps serving and answers in each protocol’
       expect(reply.text, target).toMatch(/^HTTP\/1\.1 4\d\d /);
       await alive();
     }
+    // With a valid POS key too: only the raw path /ws is the WebSocket endpoint, not a target the
+    // URL parser reads as /ws (found by the long fuzz run: `/\\host/ws` was upgraded).
+    for (const target of ['/\\host/ws', '/x/../ws', '/./ws']) {
+      const reply = await rawHttp(upgradeRequest(target, world.seed!.posKeys.ikkm));
+      expect(reply.closed, `${target}: the connection was left open`).toBe(true);
+      expect(reply.text, target).toMatch(/^HTTP\/1\.1 4\d\d /);
+    }
+    const ours = await rawHttp(upgradeRequest('/ws', world.seed!.posKeys.ikkm));
+    expect(ours.text).toMatch(/^HTTP\/1\.1 101 /);
   });
 
   /** socket.io over a raw WebSocket: engine.io open, connect to /pos with the key; frames as sent. */

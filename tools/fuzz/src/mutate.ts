@@ -447,7 +447,8 @@ export function mutateText(prng: Prng, text: string, limitBytes: number): TextMu
       const how = prng.pick(['whitespace', 'string']);
       if (how === 'whitespace')
         return {
-          body: Buffer.concat([bytes, Buffer.alloc(over - bytes.length + 1, 0x20)]),
+          // A body already past the limit (a mutation of a mutation) gets no padding, not a negative one.
+          body: Buffer.concat([bytes, Buffer.alloc(Math.max(0, over - bytes.length + 1), 0x20)]),
           note: `padded with spaces to ${over + 1} bytes`,
         };
       const filler = 'x'.repeat(over);

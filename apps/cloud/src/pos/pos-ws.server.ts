@@ -47,11 +47,17 @@ export function refuseUpgrade(socket: Duplex, status: number, text: string): voi
   }
 }
 
-/** The request target as a URL, or undefined when it is not a plain origin-form path (`//x`, `http://…`, junk). */
+/**
+ * The request target as a URL, or undefined when it is not a plain origin-form path (`//x`,
+ * `http://…`, junk) or when the URL parser would read its path as another one: `/\\host/ws` is
+ * `//host/ws` to it (path `/ws`), `/x/../ws` is `/ws`. A proxy in front routes by the raw path, so
+ * only the raw `/ws` is ours (found by the long fuzz run: such an upgrade with a POS key was taken).
+ */
 function requestPath(target: string): URL | undefined {
   if (!target.startsWith('/') || target.startsWith('//')) return undefined;
   try {
-    return new URL(target, 'http://localhost');
+    const url = new URL(target, 'http://localhost');
+    return url.pathname === target.split(/[?#]/, 1)[0] ? url : undefined;
   } catch {
     return undefined;
   }
