@@ -21,8 +21,12 @@ import {
   startTestBroker,
   type TestBroker,
   tempDir,
+  waitFor,
 } from '@kassa-relay/testing';
 import type { AgentConfigInput } from '../src/config/agent-config';
+
+/** The shared poller (tools/testing), under the name every agent test imports it by. */
+export { waitFor } from '@kassa-relay/testing';
 
 const repoRoot = resolve(__dirname, '../../..');
 export const IKKM_KEY = '11112222';
@@ -145,20 +149,6 @@ export function agentAcks(broker: TestBroker): Set<string> {
     if (packet && 'payload' in packet) acked.add(peekCommandId(packet.payload as Buffer).id ?? '');
   });
   return acked;
-}
-
-export async function waitFor<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 export interface AgentWorld {

@@ -1,14 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CASH_CORE_OUTCOME_UNKNOWN_CODES, cashCoreError, registerHealthSchema } from '@kassa-relay/protocol';
-import {
-  ADMIN_PIN,
-  type CashCoreWorld,
-  err,
-  ok,
-  sale,
-  startCashCoreWorld,
-  waitFor,
-} from './helpers/cash-core-world';
+import { ADMIN_PIN, type CashCoreWorld, err, ok, sale, startCashCoreWorld } from './helpers/cash-core-world';
+import { waitFor } from '@kassa-relay/testing';
 
 /**
  * Seed 003 response codes as the driver must read them: on a fiscal call the codes that do not
@@ -32,7 +25,7 @@ async function holdTheCore(ms: number): Promise<void> {
     headers: { authorization: ADMIN_PIN, 'content-type': 'application/json' },
     body: JSON.stringify({ kkm_ofd_id: 6923, operation: 0, sum: 1 }),
   }).catch(() => undefined);
-  await waitFor(async () => (await w.state()).busy.running !== null);
+  await waitFor(async () => (await w.state()).busy.running !== null, 5_000, 'the simulator to be busy');
 }
 
 describe('fiscal calls answered with a code that leaves the outcome unknown', () => {
@@ -136,7 +129,7 @@ describe('a busy core', () => {
       reachable: true,
       lastError: { code: 'REGISTER_BUSY', device: { code: 69 } },
     });
-    await waitFor(async () => (await w.state()).busy.running === null);
+    await waitFor(async () => (await w.state()).busy.running === null, 5_000, 'the simulator to be idle');
     const free = await w.driver.status();
     expect(free.reachable).toBe(true);
     expect(free.lastError).toBeUndefined();

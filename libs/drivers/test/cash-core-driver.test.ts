@@ -11,8 +11,8 @@ import {
   ok,
   sale,
   startCashCoreWorld,
-  waitFor,
 } from './helpers/cash-core-world';
+import { waitFor } from '@kassa-relay/testing';
 
 const HOUR = 3_600_000;
 
@@ -943,7 +943,7 @@ describe('CashCoreDriver: status', () => {
     const health = await impatient.status();
     expect(health).toMatchObject({ reachable: false, lastError: { code: 'DEVICE_TIMEOUT' } });
     // Once it answers again, the transport error is gone.
-    await waitFor(async () => (await w.state()).faults.length === 0);
+    await waitFor(async () => (await w.state()).faults.length === 0, 5_000, 'the faults to be used up');
     const back = await impatient.status();
     expect(back.reachable).toBe(true);
     expect(back.lastError).toBeUndefined();

@@ -15,8 +15,8 @@ import {
   ok,
   sale,
   startCashCoreWorld,
-  waitFor,
 } from './helpers/cash-core-world';
+import { waitFor } from '@kassa-relay/testing';
 
 /**
  * The driver-level fault matrix for the cash core (issue 10): each case drives a command the way
@@ -124,7 +124,11 @@ describe('cash core fault matrix', () => {
     await w.fault({ kind: 'delay', delayMs: WINDOW_MS - 500, match: 'TradeOperation', holdsCore: false });
     const settled = await w.settle(sale(27_000), { driver });
     // Count once nothing is left in transit.
-    await waitFor(async () => (await w.state()).busy.pending === 0);
+    await waitFor(
+      async () => (await w.state()).busy.pending === 0,
+      5_000,
+      'no call pending on the simulator',
+    );
     await expectDoneOnce(settled, ['sale']);
     expect(settled.executions).toBe(1);
     expect(states(settled.verdicts)).not.toContain('notDone');
@@ -137,7 +141,7 @@ describe('cash core fault matrix', () => {
     const command = sale(31_000);
     const first = await driver.execute(parse(command), w.context);
     expect(first.ok || first.error.code).toBe('RESULT_UNKNOWN');
-    await waitFor(async () => (await w.journal()).length === 1);
+    await waitFor(async () => (await w.journal()).length === 1, 5_000, 'one receipt in the journal');
     const verdict = await driver.reconcile(w.reconcileEntry(command));
     expect(verdict.state).toBe('done');
     const journal = await w.journal();
@@ -182,13 +186,13 @@ describe('cash core fault matrix', () => {
           headers: { authorization: ADMIN_PIN, 'content-type': 'application/json' },
           body: JSON.stringify({ kkm_ofd_id: 6923, operation: 0, sum: 100 }),
         }).catch(() => undefined);
-        await waitFor(async () => (await w.state()).busy.running !== null);
+        await waitFor(async () => (await w.state()).busy.running !== null, 5_000, 'the simulator to be busy');
       },
     });
     await expectDoneOnce(settled, ['sale']);
     expect(settled.busyRetries).toBeGreaterThan(0);
     expect(settled.executions).toBe(2 + settled.busyRetries);
-    await waitFor(async () => (await w.journal()).length === 2);
+    await waitFor(async () => (await w.journal()).length === 2, 5_000, 'two receipts in the journal');
     expect((await w.journal()).map((e) => e.kind).sort()).toEqual(['deposit', 'sale']);
   });
 
@@ -249,7 +253,7 @@ describe('cash core fault matrix', () => {
       onVerdict: async () => {
         if (theirs) return;
         // Queued behind our call: the other client waits for the core, then sells the same amount by card.
-        await waitFor(async () => (await w.state()).busy.running === null, 5_000);
+        await waitFor(async () => (await w.state()).busy.running === null, 5_000, 'the simulator to be idle');
         ok(
           await other.execute(
             parse({ ...sale(4_400), payments: [{ kind: 'card', amount: 4_400 }] }),

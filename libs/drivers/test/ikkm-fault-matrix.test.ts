@@ -1,14 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandOutcome } from '@kassa-relay/protocol';
-import {
-  type IkkmWorld,
-  ikkmWorld,
-  INITIAL_KEY,
-  okResult,
-  runLikeAgent,
-  sale,
-  until,
-} from './helpers/ikkm-world';
+import { type IkkmWorld, ikkmWorld, INITIAL_KEY, okResult, runLikeAgent, sale } from './helpers/ikkm-world';
+import { waitFor } from '@kassa-relay/testing';
 
 /**
  * Issue 10's fault matrix for the iKKM, against the real simulator over HTTP: each case drives a
@@ -162,9 +155,12 @@ describe('iKKM fault matrix (driver + simulator)', () => {
       afterExecute: async (outcome) => {
         // Wait until the device has finished (committed and no longer busy).
         if (!outcome.ok && outcome.error.code === 'RESULT_UNKNOWN')
-          await until(
+          await waitFor(
             async () =>
               (await w.journal()).length === 1 && !(await w.control<{ busy: boolean }>('GET', '/state')).busy,
+            5_000,
+            'the receipt committed and the simulator idle',
+            25,
           );
       },
     });

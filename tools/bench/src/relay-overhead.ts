@@ -239,7 +239,7 @@ async function benchmark(
     const outcome = await pos.sale(registers[i % registers.length] as BenchRegister);
     const total = performance.now() - startedAt;
     if (!outcome.ok) continue;
-    const document = await world.api.latestDocument();
+    const document = await world.latestDocument();
     if (!document.completedAt || document.deviceMs === null) continue;
     const relayed = Date.parse(document.completedAt) - Date.parse(document.requestedAt);
     anatomy.push({

@@ -1,19 +1,14 @@
-import type { DocumentDetails, DocumentView } from '@kassa-relay/admin-api';
+import type { DocumentView, listDocumentsQuery, Wire } from '@kassa-relay/admin-api';
 import type { AdminApi } from '@kassa-relay/testing';
 
-/** The documents the soak audits, as `GET /api/documents` shows them (the admin API contract). */
-export type { DocumentView } from '@kassa-relay/admin-api';
-export type DocumentDetail = DocumentDetails;
+export type DocumentFilter = Omit<Partial<Wire<typeof listDocumentsQuery>>, 'limit' | 'cursor'>;
 
-/** Every document matching `query` (all pages, newest first). */
-export async function allDocuments(api: AdminApi, query: string): Promise<DocumentView[]> {
+/** Every document matching `filter` (all pages, newest first). */
+export async function allDocuments(admin: AdminApi, filter: DocumentFilter): Promise<DocumentView[]> {
   const out: DocumentView[] = [];
-  let cursor: string | null = null;
+  let cursor: string | undefined;
   for (let page = 0; page < 1000; page += 1) {
-    const suffix: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-    const answer: { items: DocumentView[]; nextCursor: string | null } = await api.get(
-      `/api/documents?limit=200&${query}${suffix}`,
-    );
+    const answer = await admin.api.documents.list({ ...filter, limit: 200, ...(cursor ? { cursor } : {}) });
     out.push(...answer.items);
     if (!answer.nextCursor) break;
     cursor = answer.nextCursor;

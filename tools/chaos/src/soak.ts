@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from '@kassa-relay/testing';
-import { allDocuments, type DocumentDetail, type DocumentView } from './admin-api';
+import type { DocumentDetails, DocumentView } from '@kassa-relay/admin-api';
+import { allDocuments } from './admin-api';
 import {
   audit,
   type AuditResult,
@@ -80,7 +81,7 @@ export interface SaleFindingReport {
   final: unknown;
   recent: string[];
   receipts: Receipt[];
-  documents: Partial<DocumentDetail>[];
+  documents: Partial<DocumentDetails>[];
   /** Faults whose time overlapped the sale's. */
   faults: string[];
   /** Agent and cloud log lines naming the sale's command. */
@@ -233,7 +234,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ),
     ];
     const result = audit(pool.records, receipts);
-    const documents = await allDocuments(world.api, 'kind=receipt').catch((error: Error) => {
+    const documents = await allDocuments(world.api, { kind: 'receipt' }).catch((error: Error) => {
       say(`documents not readable: ${error.message}`);
       return undefined;
     });
@@ -430,11 +431,12 @@ async function describeFindings(
     const { sale } = record;
     const registerId = world.register(sale.register).id;
     const docs = (documents ?? []).filter((d) => d.registerId === registerId && d.total === sale.amount);
-    const details: Partial<DocumentDetail>[] = [];
+    const details: Partial<DocumentDetails>[] = [];
     for (const doc of docs)
       details.push(
-        await world.api
-          .get<DocumentDetail>(`/api/documents/${encodeURIComponent(doc.id)}`)
+        await world.api.api.documents
+          .get(doc.id)
+          .run()
           .then((d) => ({
             id: d.id,
             status: d.status,

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { createRegisterBody, Wire } from '@kassa-relay/admin-api';
 import {
   CASH_CORE_PIN,
   type ChildProgram,
@@ -105,7 +106,7 @@ export class ChaosWorld extends ProductWorld<ChaosRegister> {
     await this.waitAgentOnline(60_000);
     for (const register of this.registers)
       register.posKey = (
-        await this.api.post<{ key: string }>('/api/pos-keys', { registerId: register.id, name: 'chaos POS' })
+        await this.api.api.posKeys.create({ registerId: register.id, name: 'chaos POS' })
       ).key;
     this.say(`agent ${this.agentId} online through the proxy :${this.proxy.port}`);
   }
@@ -260,19 +261,19 @@ export class ChaosWorld extends ProductWorld<ChaosRegister> {
   // ---- organisation ----
 
   private async createOrganisation(): Promise<void> {
-    const store = await this.api.post<{ id: string }>('/api/stores', {
+    const store = await this.api.api.stores.create({
       name: 'Chaos store',
       timezone: 'Asia/Almaty',
     });
     const taxTable = [{ percent: 12, name: 'НДС 12%' }];
-    const ikkm = await this.api.post<{ id: string }>('/api/registers', {
+    const ikkm = await this.api.api.registers.create({
       storeId: store.id,
       name: 'iKKM (chaos)',
       currency: 'KZT',
       device: this.ikkmDevice(IKKM_INITIAL_KEY),
       taxTable,
     });
-    const cashCore = await this.api.post<{ id: string }>('/api/registers', {
+    const cashCore = await this.api.api.registers.create({
       storeId: store.id,
       name: 'cash core (chaos)',
       currency: 'KZT',
@@ -292,7 +293,7 @@ export class ChaosWorld extends ProductWorld<ChaosRegister> {
     this.storeId = store.id;
   }
 
-  ikkmDevice(initialKey: string): object {
+  ikkmDevice(initialKey: string): Wire<typeof createRegisterBody>['device'] {
     return { kind: 'ikkm', url: this.simUrl('ikkm'), initialKey, minRequestIntervalMs: 0 };
   }
 

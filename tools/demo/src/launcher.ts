@@ -2,9 +2,8 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
-import { AdminApi } from './admin-api';
 import { buildSteps, dashboardIndex, runBuildStep } from './build';
-import { type ChildProgram, waitUntil } from '@kassa-relay/testing';
+import { AdminApi, type ChildProgram, waitUntil } from '@kassa-relay/testing';
 import { ChildFailure, readyLine, startDemoChild } from './child-failure';
 import type { DemoSettings } from './settings';
 import { type DemoSeedTargets, seedDemo } from './seed';
@@ -125,21 +124,22 @@ export class DemoLauncher {
         `broker ${cloud.mqttUrl})`,
     );
 
-    const api = new AdminApi(cloud.url);
+    const admin = demo ?? state;
+    const api = new AdminApi(cloud.url, { email: admin.adminEmail, password: admin.adminPassword });
     let outcome: DemoFile;
     let loggedIn = true;
     if (demo) {
       outcome = demo;
       await this.guard(this.startAgent(cloud.mqttUrl));
       loggedIn = await this.guard(
-        api.login(demo.adminEmail, demo.adminPassword).then(
+        api.login().then(
           () => true,
           () => false,
         ),
       );
     } else {
       this.say('  … first run: creating the demo organisation through the admin API');
-      await this.guard(api.login(state.adminEmail, state.adminPassword));
+      await this.guard(api.login());
       const targets: DemoSeedTargets = {
         ikkm: { url: ikkm.url, key: ikkm.key },
         cashCore: { url: cashCore.url, pin: CASH_CORE_PIN },
@@ -339,14 +339,15 @@ export class DemoLauncher {
   }
 
   private async waitAgentOnline(api: AdminApi, agentId: string): Promise<void> {
-    const online = async () =>
-      (await api.get<{ id: string; online: boolean }[]>('/api/agents')).some(
-        (a) => a.id === agentId && a.online,
-      );
-    await waitUntil(online, 60_000, `agent ${agentId} online`, 250).catch(() => {
+    const online = async () => (await api.api.agents.list()).some((a) => a.id === agentId && a.online);
+    await waitUntil(online, 60_000, `agent ${agentId} online`, 250).catch((error: unknown) => {
+      // A check that kept throwing (401, 500, the cloud gone) is not "offline": say what it threw.
+      const cause = error instanceof Error ? error.cause : undefined;
+      const threw = cause instanceof Error ? ` (the last check threw: ${cause.message})` : '';
       throw new Error(
-        `the agent ${agentId} started but the cloud has not seen it online within 60 s ` +
+        `the agent ${agentId} started but the cloud has not seen it online within 60 s${threw} ` +
           `(see ${this.shown(join(this.paths.logsDir, 'agent.log'))})`,
+        { cause: cause ?? error },
       );
     });
   }

@@ -1,21 +1,11 @@
 import { existsSync } from 'node:fs';
-import type { AdminApi } from './admin-api';
+import type { RegisterView, Wire, createRegisterBody } from '@kassa-relay/admin-api';
+import type { AdminApi } from '@kassa-relay/testing';
 import { type DemoFile, type DemoPaths, type LauncherState, type RegisterKind, writeDemoFile } from './state';
 
 export interface DemoSeedTargets {
   ikkm: { url: string; key: string };
   cashCore: { url: string; pin: string };
-}
-
-interface StoreView {
-  id: string;
-  name: string;
-}
-interface RegisterView {
-  id: string;
-  name: string;
-  kind: RegisterKind;
-  agentId: string | null;
 }
 
 const STORE = { name: 'Демо-магазин', address: 'Алматы, пр. Абая, 1', timezone: 'Asia/Almaty' };
@@ -39,14 +29,17 @@ export async function seedDemo(options: {
   startAgent(): Promise<void>;
   say(line: string): void;
 }): Promise<DemoFile> {
-  const { api, state, paths, targets, say } = options;
+  const { state, paths, targets, say } = options;
+  const { api } = options.api;
   const store =
-    (await api.get<StoreView[]>('/api/stores')).find((s) => s.name === STORE.name) ??
-    (await api.post<StoreView>('/api/stores', STORE));
-  const existing = await api.get<RegisterView[]>(`/api/registers?storeId=${encodeURIComponent(store.id)}`);
-  const register = async (kind: RegisterKind, device: object): Promise<RegisterView> =>
+    (await api.stores.list()).find((s) => s.name === STORE.name) ?? (await api.stores.create(STORE));
+  const existing = await api.registers.list({ storeId: store.id });
+  const register = async (
+    kind: RegisterKind,
+    device: Wire<typeof createRegisterBody>['device'],
+  ): Promise<RegisterView> =>
     existing.find((r) => r.kind === kind && r.name === REGISTER_NAMES[kind]) ??
-    (await api.post<RegisterView>('/api/registers', {
+    (await api.registers.create({
       storeId: store.id,
       name: REGISTER_NAMES[kind],
       currency: 'KZT',
@@ -72,8 +65,8 @@ export async function seedDemo(options: {
   if (!existsSync(paths.agentConfig)) {
     // A token spent by an interrupted run bound the registers to an agent that never got its config.
     for (const r of registers.filter((r) => r.agentId !== null))
-      await api.patch(`/api/registers/${encodeURIComponent(r.id)}`, { agentId: null });
-    const token = await api.post<{ token: string }>('/api/enrollment-tokens', {
+      await api.registers.update(r.id, { agentId: null });
+    const token = await api.agents.createEnrollmentToken({
       storeId: store.id,
       name: 'npm start',
       ttlHours: 1,
@@ -85,7 +78,7 @@ export async function seedDemo(options: {
 
   const demo: DemoFile = { adminEmail: state.adminEmail, adminPassword: state.adminPassword, registers: [] };
   for (const r of registers) {
-    const key = await api.post<{ key: string }>('/api/pos-keys', { registerId: r.id, name: 'Демо POS' });
+    const key = await api.posKeys.create({ registerId: r.id, name: 'Демо POS' });
     demo.registers.push({ id: r.id, kind: r.kind, posKey: key.key });
   }
   writeDemoFile(paths, demo);

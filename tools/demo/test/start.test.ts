@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AdminApi,
   freePort,
   saleBody,
   type StartedProcess,
@@ -48,20 +49,11 @@ async function sale(cloudUrl: string, posKey: string, docNumber: string, amount:
   return (await response.json()) as { status: string; code: number; fiscalID?: string };
 }
 
-async function adminGet<T>(cloudUrl: string, token: string, path: string): Promise<T> {
-  const response = await fetch(`${cloudUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  expect(response.status).toBe(200);
-  return (await response.json()) as T;
-}
-
-async function login(cloudUrl: string, demo: DemoFile): Promise<string> {
-  const response = await fetch(`${cloudUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: demo.adminEmail, password: demo.adminPassword }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
+/** The admin API, signed in as the demo's admin. */
+async function signIn(cloudUrl: string, demo: DemoFile): Promise<AdminApi['api']> {
+  const admin = new AdminApi(cloudUrl, { email: demo.adminEmail, password: demo.adminPassword });
+  await admin.login();
+  return admin.api;
 }
 
 /**
@@ -169,26 +161,14 @@ describe('npm start: cloud, agent and both simulators with a demo organisation',
       expect(existsSync(join(dir.path, 'logs', log))).toBe(true);
 
     // One store, two registers served by the one enrolled agent, as the admin API shows them.
-    const token = await login(cloudUrl(), demo);
-    const stores = await adminGet<{ id: string; registerCount: number; agentCount: number }[]>(
-      cloudUrl(),
-      token,
-      '/api/stores',
-    );
+    const api = await signIn(cloudUrl(), demo);
+    const stores = await api.stores.list();
     expect(stores).toEqual([expect.objectContaining({ registerCount: 2, agentCount: 1 })]);
-    const registers = await adminGet<{ id: string; kind: string; agentOnline: boolean; currency: string }[]>(
-      cloudUrl(),
-      token,
-      '/api/registers',
-    );
+    const registers = await api.registers.list();
     expect(registers.map((r) => [r.id, r.kind, r.agentOnline, r.currency]).sort()).toEqual(
       demo.registers.map((r) => [r.id, r.kind, true, 'KZT']).sort(),
     );
-    const ikkm = await adminGet<{ taxTable: { percent: number }[] }>(
-      cloudUrl(),
-      token,
-      `/api/registers/${demo.registers[0]!.id}`,
-    );
+    const ikkm = await api.registers.get(demo.registers[0]!.id);
     expect(ikkm.taxTable).toEqual([expect.objectContaining({ percent: 12 })]);
 
     // Each POS key fiscalizes on its own register, which prints it.
@@ -215,11 +195,9 @@ describe('npm start: cloud, agent and both simulators with a demo organisation',
     expect(run.output.join('\n')).not.toContain('first run');
     const demo = JSON.parse(before) as DemoFile;
 
-    const token = await login(cloudUrl(), demo);
-    expect(await adminGet<unknown[]>(cloudUrl(), token, '/api/stores')).toHaveLength(1);
-    const documents = await adminGet<{
-      items: { registerId: string; fiscalId: string | null; status: string }[];
-    }>(cloudUrl(), token, '/api/documents?operation=sale');
+    const api = await signIn(cloudUrl(), demo);
+    expect(await api.stores.list()).toHaveLength(1);
+    const documents = await api.documents.list({ operation: 'sale' });
     expect(documents.items.map((d) => [d.registerId, d.fiscalId, d.status]).sort()).toEqual(
       [...fiscalIds].map(([registerId, fiscalId]) => [registerId, fiscalId, 'done']).sort(),
     );

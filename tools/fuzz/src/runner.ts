@@ -1,5 +1,6 @@
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { AdminApi } from '@kassa-relay/testing';
 import { adminFamily } from './families/admin';
 import { httpRawFamily } from './families/http-raw';
 import { mqttFamily } from './families/mqtt';
@@ -316,12 +317,9 @@ export class Fuzzer {
   private async setup(): Promise<void> {
     const w = this.world;
     this.probe = new StateProbe(w, () => w.forgers.map((f) => f.registerId));
-    const viewer = await fetch(`${w.cloudUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'spare@example.kz', password: 'spare-user-password-1' }),
-    });
-    const viewerToken = ((await viewer.json()) as { token: string }).token;
+    const viewer = new AdminApi(w.cloudUrl, { email: 'spare@example.kz', password: 'spare-user-password-1' });
+    await viewer.login();
+    const viewerToken = viewer.token;
     this.ctx = {
       cloudUrl: w.cloudUrl,
       httpPort: w.ports.http,

@@ -116,7 +116,7 @@ export class FuzzWorld extends ProductWorld<FuzzRegister> {
     await this.startAgent();
     for (const register of this.registers)
       register.posKey = (
-        await this.api.post<{ key: string }>('/api/pos-keys', {
+        await this.api.api.posKeys.create({
           registerId: register.id,
           name: 'fuzz POS',
         })
@@ -147,15 +147,14 @@ export class FuzzWorld extends ProductWorld<FuzzRegister> {
   // ---- the organisation ----
 
   private async createOrganisation(): Promise<void> {
-    const me = await this.api.get<{ organisationId?: string; org?: string }>('/api/auth/me');
-    this.organisationId = me.organisationId ?? me.org ?? '';
-    const store = await this.api.post<{ id: string }>('/api/stores', {
+    this.organisationId = (await this.api.api.auth.me()).organisationId;
+    const store = await this.api.api.stores.create({
       name: 'Fuzz store',
       address: 'Алматы, пр. Абая, 1',
       timezone: 'Asia/Almaty',
     });
     this.storeId = store.id;
-    const ikkm = await this.api.post<{ id: string }>('/api/registers', {
+    const ikkm = await this.api.api.registers.create({
       storeId: store.id,
       name: 'iKKM (fuzz)',
       currency: 'KZT',
@@ -168,7 +167,7 @@ export class FuzzWorld extends ProductWorld<FuzzRegister> {
       },
       taxTable: TAX_TABLE,
     });
-    const cashCore = await this.api.post<{ id: string }>('/api/registers', {
+    const cashCore = await this.api.api.registers.create({
       storeId: store.id,
       name: 'cash core (fuzz)',
       currency: 'KZT',
@@ -199,11 +198,11 @@ export class FuzzWorld extends ProductWorld<FuzzRegister> {
    * exist only to be targets: a spare admin user, an operator, a revoked POS key.
    */
   private async createDecoys(): Promise<void> {
-    const store = await this.api.post<{ id: string }>('/api/stores', { name: 'Decoy store' });
+    const store = await this.api.api.stores.create({ name: 'Decoy store' });
     this.decoyStoreId = store.id;
     const decoyRegister = async (name: string) =>
       (
-        await this.api.post<{ id: string }>('/api/registers', {
+        await this.api.api.registers.create({
           storeId: store.id,
           name,
           currency: 'KZT',
@@ -216,7 +215,7 @@ export class FuzzWorld extends ProductWorld<FuzzRegister> {
     for (let i = 1; i <= FORGERS; i += 1)
       this.forgers.push(await this.enrollDirect(await decoyRegister(`forger register ${i}`), `forger-${i}`));
     this.ownerPosKey = (
-      await this.api.post<{ key: string }>('/api/pos-keys', {
+      await this.api.api.posKeys.create({
         registerId: this.owner.registerId,
         name: 'decoy POS',
       })
@@ -229,38 +228,33 @@ export class FuzzWorld extends ProductWorld<FuzzRegister> {
       });
       await response.text();
     }
-    const user = await this.api.post<{ id: string }>('/api/users', {
+    const user = await this.api.api.users.create({
       email: 'spare@example.kz',
       password: 'spare-user-password-1',
       role: 'viewer',
     });
     this.spareUserId = user.id;
-    const operator = await this.api.post<{ id: string }>('/api/operators', {
+    const operator = await this.api.api.operators.create({
       name: 'Запасной кассир',
       role: 'cashier',
       registerIds: [],
     });
     this.spareOperatorId = operator.id;
-    const revoked = await this.api.post<{ id: string; key: string }>('/api/pos-keys', {
+    const revoked = await this.api.api.posKeys.create({
       registerId: this.register('ikkm').id,
       name: 'revoked POS',
     });
-    await this.api.post(`/api/pos-keys/${revoked.id}/revoke`);
+    await this.api.api.posKeys.revoke(revoked.id);
     this.revokedPosKey = revoked.key;
   }
 
   private async enrollDirect(registerId: string, name: string): Promise<EnrolledAgent> {
-    const { token } = await this.api.post<{ token: string }>('/api/enrollment-tokens', {
+    const { token } = await this.api.api.agents.createEnrollmentToken({
       storeId: this.decoyStoreId,
       name,
       ttlHours: 1,
     });
-    const enrollment = await this.api.call<{ agentId: string; mqtt: { username: string; password: string } }>(
-      'POST',
-      '/api/agents/enroll',
-      { token, hostname: name },
-      { signedIn: false },
-    );
+    const enrollment = await this.api.api.enrollment.enroll({ token, hostname: name });
     return {
       agentId: enrollment.agentId,
       username: enrollment.mqtt.username,

@@ -155,7 +155,7 @@ export class ProductWorld<Register extends ProductRegister = ProductRegister> {
     timeoutMs: number,
     adjust?: (config: AgentConfig) => void,
   ): Promise<void> {
-    const { token } = await this.api.post<{ token: string }>('/api/enrollment-tokens', {
+    const { token } = await this.api.api.agents.createEnrollmentToken({
       storeId,
       name: `${this.world.label} agent`,
       ttlHours: 1,
@@ -194,7 +194,7 @@ export class ProductWorld<Register extends ProductRegister = ProductRegister> {
   }
 
   async agentOnline(agentId = this.agentId): Promise<boolean> {
-    const agents = await this.api.get<{ id: string; online: boolean }[]>('/api/agents');
+    const agents = await this.api.api.agents.list();
     return agents.some((a) => a.id === agentId && a.online);
   }
 

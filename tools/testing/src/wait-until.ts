@@ -10,11 +10,26 @@ export async function waitUntil(
   what = 'condition',
   intervalMs = 50,
 ): Promise<void> {
+  await waitFor(check, timeoutMs, what, intervalMs);
+}
+
+/**
+ * `waitUntil` for a check that finds something: polls until `check` answers a truthy value and
+ * returns it (the document that appeared, the ack that arrived). Same timeout error, same
+ * treatment of a check that throws.
+ */
+export async function waitFor<T>(
+  check: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  timeoutMs = 10_000,
+  what = 'condition',
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let lastError: unknown;
     try {
-      if (await check()) return;
+      const value = await check();
+      if (value) return value;
     } catch (error) {
       lastError = error;
     }

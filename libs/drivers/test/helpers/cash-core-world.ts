@@ -290,12 +290,3 @@ export const err = (outcome: CommandOutcome) => {
   if (outcome.ok) throw new Error(`expected an error, got ${JSON.stringify(outcome.result)}`);
   return outcome.error;
 };
-
-export const waitFor = async (predicate: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> => {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await predicate()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not met in time');
-};

@@ -191,15 +191,6 @@ export async function runLikeAgent(
   return { final: 'inDoubt', executions, verdicts };
 }
 
-/** Waits until `check` holds (bounded). */
-export async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(25);
-  }
-}
-
 /**
  * A pass-through HTTP proxy in front of the simulator that records the method and path of every
  * request, to see what the driver really puts on the wire.

@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { DocumentDetails } from '@kassa-relay/admin-api';
 import {
+  AdminApi,
   type ChildProgram,
   enrollAgent,
   freePort,
@@ -12,8 +14,8 @@ import {
   tempDir,
   waitUntil,
 } from '@kassa-relay/testing';
-import { AdminApi } from './admin-api';
 import { type CpuSubject, processTree } from './processes';
+import { ACCESS_CODE, KKM_OFD_ID } from './sale';
 
 export const repoRoot = resolve(__dirname, '../../../..');
 
@@ -70,43 +72,57 @@ export class ChainWorld {
     const simUrls = await this.startSimulators();
     log('cloud: starting (embedded PostgreSQL, embedded broker)');
     await this.startCloud();
-    const api = new AdminApi(this.cloudUrl);
-    await api.login(ADMIN.email, ADMIN.password);
-    this.api = api;
+    this.api = new AdminApi(this.cloudUrl, ADMIN);
+    await this.api.login();
+    const { api } = this.api;
     log(`admin API: ${this.options.agents} store(s), ${this.options.registers} registers, enrollment`);
     const perAgent: { storeId: string; registerIds: string[] }[] = [];
     for (let a = 0; a < this.options.agents; a += 1) {
-      const store = await api.createStore(`Bench store ${a + 1}`);
+      const store = await api.stores.create({ name: `Bench store ${a + 1}`, timezone: 'Asia/Almaty' });
       perAgent.push({ storeId: store.id, registerIds: [] });
     }
     for (let i = 0; i < this.options.registers; i += 1) {
       const agentIndex = i % this.options.agents;
       const slot = perAgent[agentIndex] as { storeId: string; registerIds: string[] };
       const simUrl = simUrls[i] as string;
-      const register = await api.createCashCoreRegister(slot.storeId, `Касса ${i + 1}`, simUrl);
+      const register = await api.registers.create({
+        storeId: slot.storeId,
+        name: `Касса ${i + 1}`,
+        currency: 'KZT',
+        device: { kind: 'cash-core', url: simUrl, accessCode: ACCESS_CODE, kkmOfdId: KKM_OFD_ID },
+        taxTable: [{ percent: 12, name: 'НДС 12%' }],
+      });
       slot.registerIds.push(register.id);
       this.registers.push({ id: register.id, simUrl, posKey: '', agentIndex });
     }
     const agentIds: string[] = [];
     for (let a = 0; a < this.options.agents; a += 1) {
-      const { token } = await api.createEnrollmentToken(
-        perAgent[a]?.storeId as string,
-        `bench agent ${a + 1}`,
-      );
+      const { token } = await api.agents.createEnrollmentToken({
+        storeId: perAgent[a]?.storeId as string,
+        name: `bench agent ${a + 1}`,
+        ttlHours: 1,
+      });
       agentIds.push(await this.enroll(a, token));
     }
     log(`agents: starting ${this.options.agents} bundled agent(s) (node ${AGENT_NODE_FLAGS.join(' ')})`);
     for (let a = 0; a < this.options.agents; a += 1) this.startAgent(a);
     await waitUntil(
       async () => {
-        const online = new Set((await api.agents()).filter((x) => x.online).map((x) => x.id));
+        const online = new Set((await api.agents.list()).filter((x) => x.online).map((x) => x.id));
         return agentIds.every((id) => online.has(id));
       },
       60_000,
       'every agent online in the cloud',
     );
     for (const register of this.registers)
-      register.posKey = (await api.createPosKey(register.id, 'bench POS')).key;
+      register.posKey = (await api.posKeys.create({ registerId: register.id, name: 'bench POS' })).key;
+  }
+
+  /** The newest fiscal document with the cloud's timings. */
+  async latestDocument(): Promise<DocumentDetails> {
+    const newest = (await this.api.api.documents.list({ limit: 1 })).items[0];
+    if (!newest) throw new Error('the cloud has no document yet');
+    return this.api.api.documents.get(newest.id);
   }
 
   private async startSimulators(): Promise<string[]> {
