@@ -594,7 +594,6 @@ describe('admin API: access, validation, documents, reports, audit', () => {
     const edited = await create('Касса с правкой', [{ percent: 16, name: 'НДС 16%' }]);
     for (const id of [asDefault, edited])
       expect((await admin.call('PATCH', `/api/registers/${id}`, { currency: 'RUB' })).status).toBe(200);
-    console.log('DBG', JSON.stringify(await world.prisma.register.findUnique({ where: { id: asDefault } })));
     expect((await table(asDefault)).map((row) => row.percent)).toContain(20);
     expect(await table(edited)).toEqual([{ percent: 16, name: 'НДС 16%' }]);
   });
