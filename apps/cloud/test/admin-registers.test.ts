@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { saleBody } from '@kassa-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saleAnswerSchema } from '@kassa-relay/protocol';
 import { type StoredRegisterConfig } from '../src/registers/register-config';
@@ -259,15 +260,7 @@ describe('admin API: stores, registers and office commands', () => {
     const sale = await fetch(`${world.cloud.url}/sale`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}` },
-      body: JSON.stringify({
-        docTime: '2026-11-23 12:00:00',
-        docNumber: 'IMG-1',
-        employeeName: 'Иванова А.',
-        amount: 35_000,
-        currency: 'KZT',
-        items: [{ itemId: '1', itemName: 'Кофе', itemQty: 1000, itemAmount: 35_000 }],
-        payments: { cashAmount: 35_000 },
-      }),
+      body: JSON.stringify(saleBody('IMG-1', 35_000, { docTime: '2026-11-23 12:00:00' })),
     });
     const answer = saleAnswerSchema.parse(await sale.json());
     expect(answer.code).toBe(0);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
+import { saleBody } from '@kassa-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
@@ -75,15 +76,15 @@ describe('hostile input: the cloud keeps serving and answers in each protocol’
     const sale = async (docNumber: string) =>
       saleAnswerSchema.parse(
         (
-          await postSale(world.cloud.url, seed.posKeys.ikkm, {
-            docTime: '2026-12-02 09:00:00',
-            docNumber,
-            employeeName: 'Петрова Б.',
-            amount: 10_000,
-            currency: 'KZT',
-            items: [{ itemId: '1', itemName: 'Хлеб', itemQty: 1000, itemAmount: 10_000 }],
-            payments: { cashAmount: 10_000 },
-          })
+          await postSale(
+            world.cloud.url,
+            seed.posKeys.ikkm,
+            saleBody(docNumber, 10_000, {
+              docTime: '2026-12-02 09:00:00',
+              employeeName: 'Петрова Б.',
+              items: [{ itemId: '1', itemName: 'Хлеб', itemQty: 1000, itemAmount: 10_000 }],
+            }),
+          )
         ).answer,
       );
     const first = `P-${randomBytes(4).toString('hex')}`;

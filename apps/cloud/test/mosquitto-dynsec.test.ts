@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saleAnswerSchema, topics } from '@kassa-relay/protocol';
-import { type RunningMosquitto, startMosquitto } from '@kassa-relay/testing';
+import { type RunningMosquitto, startMosquitto, saleBody } from '@kassa-relay/testing';
 import { agentClientId } from '../src/broker/embedded-broker';
 import { CloudWorld, postSale, waitUntil } from './cloud-world';
 
@@ -98,15 +98,14 @@ describe('Mosquitto with dynamic security: the cloud provisions agents itself', 
     });
     const sale = saleAnswerSchema.parse(
       (
-        await postSale(world.cloud.url, key, {
-          docTime: '2026-12-01 12:00:00',
-          docNumber: 'M-1',
-          employeeName: 'Иванова А.',
-          amount: 12_000,
-          currency: 'KZT',
-          items: [{ itemId: '1', itemName: 'Чай', itemQty: 1000, itemAmount: 12_000 }],
-          payments: { cashAmount: 12_000 },
-        })
+        await postSale(
+          world.cloud.url,
+          key,
+          saleBody('M-1', 12_000, {
+            docTime: '2026-12-01 12:00:00',
+            items: [{ itemId: '1', itemName: 'Чай', itemQty: 1000, itemAmount: 12_000 }],
+          }),
+        )
       ).answer,
     );
     expect(sale).toMatchObject({ code: 0 });
@@ -167,15 +166,14 @@ describe('Mosquitto with dynamic security: the cloud provisions agents itself', 
     // And the cloud routes nothing to it any more.
     const refused = saleAnswerSchema.parse(
       (
-        await postSale(world.cloud.url, key, {
-          docTime: '2026-12-01 12:05:00',
-          docNumber: 'M-2',
-          employeeName: 'Иванова А.',
-          amount: 13_000,
-          currency: 'KZT',
-          items: [{ itemId: '1', itemName: 'Чай', itemQty: 1000, itemAmount: 13_000 }],
-          payments: { cashAmount: 13_000 },
-        })
+        await postSale(
+          world.cloud.url,
+          key,
+          saleBody('M-2', 13_000, {
+            docTime: '2026-12-01 12:05:00',
+            items: [{ itemId: '1', itemName: 'Чай', itemQty: 1000, itemAmount: 13_000 }],
+          }),
+        )
       ).answer,
     );
     expect(refused.code).not.toBe(0);

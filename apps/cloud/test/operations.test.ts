@@ -1,3 +1,4 @@
+import { saleBody } from '@kassa-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { CloudWorld, waitUntil } from './cloud-world';
@@ -63,15 +64,12 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
       const response = await fetch(`${world.cloud.url}/sale`, {
         method: 'POST',
         headers: { authorization: `Bearer ${world.seed!.posKeys.cashCore}` },
-        body: JSON.stringify({
-          docTime: '2026-11-23 11:00:00',
-          docNumber: 'LIVE-1',
-          employeeName: 'Иванова А.',
-          amount: 10_000,
-          currency: 'KZT',
-          items: [{ itemId: '1', itemName: 'Чай', itemQty: 1000, itemAmount: 10_000 }],
-          payments: { cashAmount: 10_000 },
-        }),
+        body: JSON.stringify(
+          saleBody('LIVE-1', 10_000, {
+            docTime: '2026-11-23 11:00:00',
+            items: [{ itemId: '1', itemName: 'Чай', itemQty: 1000, itemAmount: 10_000 }],
+          }),
+        ),
       });
       expect(((await response.json()) as { code: number }).code).toBe(0);
       await waitUntil(

@@ -1,3 +1,4 @@
+import { saleBody } from '@kassa-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saleAnswerSchema } from '@kassa-relay/protocol';
 import { addSimFault, CloudWorld, postSale } from './cloud-world';
@@ -51,15 +52,7 @@ describe('a result the database cannot store at first', () => {
         ),
       );
 
-      const body = {
-        docTime: '2026-12-01 11:00:00',
-        docNumber: 'R-1',
-        employeeName: 'Иванова А.',
-        amount: 27_000,
-        currency: 'KZT',
-        items: [{ itemId: '1', itemName: 'Кофе', itemQty: 1000, itemAmount: 27_000 }],
-        payments: { cashAmount: 27_000 },
-      };
+      const body = saleBody('R-1', 27_000, { docTime: '2026-12-01 11:00:00' });
       const answer = saleAnswerSchema.parse(
         (await postSale(world.cloud.url, world.seed!.posKeys.cashCore, body)).answer,
       );
