@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalCommandInput, HeartbeatEnvelope } from '@kassa-relay/protocol';
-import type { CommandRelay } from '../src/relay/command-relay';
+import type { CommandDispatcher } from '../src/commands/command-dispatcher';
 import { createRelayWorld, type RelayWorld } from './relay-world';
 
 const sale = (amount: number): CanonicalCommandInput => ({
@@ -14,16 +14,16 @@ const sale = (amount: number): CanonicalCommandInput => ({
 /** Cloud relay ⇄ embedded broker (with per-agent credentials) ⇄ a real agent process ⇄ simulators. */
 describe('command relay through the embedded broker and a real agent', () => {
   let world: RelayWorld;
-  let relay: CommandRelay;
+  let commands: CommandDispatcher;
   beforeAll(async () => {
     world = await createRelayWorld();
-    relay = world.relay;
+    commands = world.commands;
     await world.startAgent();
   });
   afterAll(async () => world?.close());
 
   it('sends a sale and gets the fiscal result back', async () => {
-    const outcome = await relay.send('store-7', 'r-cc', sale(12_000), { deadlineMs: 60_000 }, 15_000);
+    const outcome = await commands.issue('store-7', 'r-cc', sale(12_000), { deadlineMs: 60_000 }, 15_000);
     expect(outcome.state).toBe('completed');
     if (outcome.state !== 'completed') return;
     expect(outcome.result.status).toBe('done');
@@ -36,19 +36,23 @@ describe('command relay through the embedded broker and a real agent', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'delay', delayMs: 1500, match: 'TradeOperation' }),
     });
-    const outcome = await relay.send('store-7', 'r-cc', sale(3_000), { deadlineMs: 60_000 }, 200);
+    const outcome = await commands.issue('store-7', 'r-cc', sale(3_000), { deadlineMs: 60_000 }, 200);
     expect(outcome.state).toBe('pending');
     if (outcome.state !== 'pending') return;
-    const late = await relay.waitForResult(outcome.commandId, 15_000);
+    const late = await commands.waitForResult('store-7', outcome.commandId, 15_000);
     expect(late?.status).toBe('done');
+    // Once stored, a new waiter (a repeat) is answered at once from the store.
+    expect(await commands.waitForResult('store-7', outcome.commandId, 1)).toEqual(late);
+    // Only the agent it was published to answers it.
+    expect(await commands.waitForResult('store-8', outcome.commandId, 50)).toBeUndefined();
   });
 
   it('heartbeats carry register health; presence turns offline when the agent stops', async () => {
     const heartbeat = await new Promise<HeartbeatEnvelope>((resolveBeat) =>
-      relay.once('heartbeat', resolveBeat),
+      world.relay.once('heartbeat', resolveBeat),
     );
     expect(heartbeat.registers.map((r) => r.registerId).sort()).toEqual(['r-cc', 'r-ikkm']);
     await world.stopAgent();
-    expect(relay.isOnline('store-7')).toBe(false);
+    expect(await commands.isOnline('store-7')).toBe(false);
   });
 });

@@ -72,7 +72,7 @@ describe('POS service: seed 000 WS and seed 001 /sale through the real chain', (
   beforeAll(async () => {
     world = await createRelayWorld();
     documents = new MemoryDocuments(world.relay);
-    pos = new PosService(world.relay, documents, { waitMs: 15_000, deadlineMs: 120_000 });
+    pos = new PosService(world.commands, documents, { waitMs: 15_000, deadlineMs: 120_000 });
     await world.startAgent();
   });
   afterAll(async () => world?.close());

@@ -4,6 +4,11 @@ import { startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
 import { type StartedProcess, startProcess, tempDir, waitUntil } from '@kassa-relay/testing';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../src/broker/embedded-broker';
+import type { CommandEnvelope, ResultEnvelope } from '@kassa-relay/protocol';
+import type { AgentPresence } from '../src/commands/agent-presence';
+import { CommandDispatcher } from '../src/commands/command-dispatcher';
+import type { CommandRecords } from '../src/commands/command-records';
+import { LocalWakeups } from '../src/commands/result-wakeups';
 import { CommandRelay } from '../src/relay/command-relay';
 import { hashSecret } from '../src/security/secret-hash';
 
@@ -11,9 +16,39 @@ export { waitUntil } from '@kassa-relay/testing';
 
 const repoRoot = resolve(__dirname, '../../..');
 
+/**
+ * Test double of the dispatcher's records (the document ledger in PostgreSQL in the product): the
+ * first result of each command is kept, as the ledger keeps the result that settles a document.
+ */
+export class MemoryCommandRecords implements CommandRecords {
+  readonly sent = new Map<string, CommandEnvelope>();
+  readonly results = new Map<string, ResultEnvelope>();
+  async recordSent(envelope: CommandEnvelope): Promise<void> {
+    this.sent.set(envelope.id, envelope);
+  }
+  async storeResult(result: ResultEnvelope): Promise<boolean> {
+    if (this.results.has(result.commandId)) return false;
+    this.results.set(result.commandId, result);
+    return true;
+  }
+  async storedResult(commandId: string): Promise<ResultEnvelope | undefined> {
+    return this.results.get(commandId);
+  }
+}
+
+/** Presence as the relay hears it (the database's `Agent.online` in the product). */
+class RelayPresence implements AgentPresence {
+  constructor(private readonly relay: CommandRelay) {}
+  async isOnline(agentId: string): Promise<boolean> {
+    return this.relay.presence.get(agentId)?.state === 'online';
+  }
+}
+
 export interface RelayWorld {
   broker: EmbeddedBroker;
   relay: CommandRelay;
+  commands: CommandDispatcher;
+  records: MemoryCommandRecords;
   ikkm: { url: string; close(): Promise<void> };
   cashCore: { url: string; close(): Promise<void> };
   agentId: string;
@@ -23,7 +58,7 @@ export interface RelayWorld {
   close(): Promise<void>;
 }
 
-/** Embedded broker (per-agent credentials) + cloud relay + simulators + a real agent process. */
+/** Embedded broker (per-agent credentials) + cloud relay and dispatcher + simulators + a real agent process. */
 export async function createRelayWorld(agentId = 'store-7'): Promise<RelayWorld> {
   const dir = tempDir('relay-world-');
   const passwordHash = await hashSecret('agent-secret');
@@ -81,10 +116,14 @@ export async function createRelayWorld(agentId = 'store-7'): Promise<RelayWorld>
   );
   const relay = new CommandRelay({ url: broker.url, username: 'cloud', password: 'cloud-secret' });
   await relay.start();
+  const records = new MemoryCommandRecords();
+  const commands = new CommandDispatcher(relay, records, new LocalWakeups(), new RelayPresence(relay));
   let agent: StartedProcess | undefined;
   const world: RelayWorld = {
     broker,
     relay,
+    commands,
+    records,
     ikkm,
     cashCore,
     agentId,
@@ -97,12 +136,12 @@ export async function createRelayWorld(agentId = 'store-7'): Promise<RelayWorld>
           cwd: repoRoot,
         },
       );
-      await waitUntil(() => relay.isOnline(agentId), 15_000, 'agent online');
+      await waitUntil(() => commands.isOnline(agentId), 15_000, 'agent online');
     },
     async stopAgent() {
       await agent?.stop();
       agent = undefined;
-      await waitUntil(() => !relay.isOnline(agentId), 10_000, 'agent offline');
+      await waitUntil(async () => !(await commands.isOnline(agentId)), 10_000, 'agent offline');
     },
     async journal(sim) {
       return (

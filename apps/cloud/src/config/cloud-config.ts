@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -35,6 +36,14 @@ export const cloudEnvSchema = z.object({
    * broker's own account store (a password file, EMQX reading the database).
    */
   KASSA_MQTT_PROVISIONING: z.enum(['none', 'dynsec']).default('none'),
+  /**
+   * This cloud instance's name among several on one broker and database (its MQTT client id is
+   * `kassa-cloud-<id>`, its broker session survives its restarts). Default: host name and port.
+   */
+  KASSA_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'KASSA_INSTANCE_ID: letters, digits, dot, dash, underscore; up to 64')
+    .optional(),
   KASSA_MQTT_HOST: z.string().default('0.0.0.0'),
   KASSA_MQTT_PORT: port.default(1883),
   /** MQTT over WebSocket on the embedded broker (0 = off). */
@@ -114,6 +123,8 @@ export interface CloudConfig {
         publicUrl: string;
         ca?: Buffer;
         provisioning: 'none' | 'dynsec';
+        /** This instance among several sharing the broker (shared subscriptions, its own session). */
+        instanceId: string;
       }
     | {
         mode: 'embedded';
@@ -193,6 +204,8 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): CloudConf
           publicUrl: e.KASSA_MQTT_PUBLIC_URL ?? e.MQTT_URL,
           ...(e.MQTT_CA_FILE ? { ca: file('MQTT_CA_FILE', e.MQTT_CA_FILE) } : {}),
           provisioning: e.KASSA_MQTT_PROVISIONING,
+          instanceId:
+            e.KASSA_INSTANCE_ID ?? (e.PORT ? `${hostname()}-${e.PORT}` : `${hostname()}-${process.pid}`),
         }
       : {
           mode: 'embedded',

@@ -12,12 +12,16 @@ import { PrismaSaleDocumentStore } from '../pos/prisma-sale-document-store';
 import { LiveState } from '../registers/live-state';
 import { RegisterDirectory } from '../registers/register-directory';
 import { CommandRelay } from '../relay/command-relay';
+import { DatabasePresence } from '../commands/agent-presence';
+import { CommandDispatcher } from '../commands/command-dispatcher';
+import { Commands } from '../commands/commands';
 import { JwtSigner, SecretBox } from '../security/secret-box';
 import { CLOUD_CONFIG, LOGGER } from './tokens';
 
 /**
  * The cloud's platform, shared by every feature: configuration, PostgreSQL, the broker and relay,
- * the document ledger, live state, POS keys. Started in dependency order by Nest's factories.
+ * the document ledger, the commands feature (`commands/`: the one owner of a command's life), live
+ * state, POS keys. Started in dependency order by Nest's factories.
  */
 @Global()
 @Module({})
@@ -45,35 +49,63 @@ export class CoreModule {
         },
         {
           provide: Messaging,
-          useFactory: async (db: Database, ledger: DocumentLedger) => {
-            // Agents' presence is re-announced on connect; nothing is online until it says so.
-            await db.prisma.agent.updateMany({ data: { online: false } });
-            // The ledger stores every result before the broker's PUBACK and before any caller hears it.
-            return Messaging.start(
-              config,
-              db,
-              {
-                onSend: (agentId, envelope) => ledger.recordSent(envelope, agentId),
-                storeResult: async (result) => {
-                  await ledger.recordResult(result);
-                },
-              },
-              logger,
-            );
+          useFactory: async (db: Database) => {
+            // With its own embedded broker this process is the only instance: nothing is online
+            // until it says so again. Instances sharing an external broker keep the database's
+            // presence (another instance may be serving those agents right now).
+            if (config.mqtt.mode === 'embedded')
+              await db.prisma.agent.updateMany({ data: { online: false } });
+            return Messaging.start(config, db, logger);
           },
-          inject: [Database, DocumentLedger],
+          inject: [Database],
         },
         { provide: CommandRelay, useFactory: (m: Messaging) => m.relay, inject: [Messaging] },
+        {
+          provide: DatabasePresence,
+          useFactory: (db: Database) => new DatabasePresence(db.prisma),
+          inject: [Database],
+        },
+        {
+          provide: Commands,
+          useFactory: (
+            db: Database,
+            ledger: DocumentLedger,
+            relay: CommandRelay,
+            presence: DatabasePresence,
+          ) => Commands.start(config, db, ledger, relay, presence, logger),
+          inject: [Database, DocumentLedger, CommandRelay, DatabasePresence],
+        },
+        { provide: CommandDispatcher, useFactory: (c: Commands) => c.dispatcher, inject: [Commands] },
         {
           provide: LiveState,
           useFactory: (
             db: Database,
             relay: CommandRelay,
+            commands: CommandDispatcher,
+            presence: DatabasePresence,
             events: CloudEvents,
             directory: RegisterDirectory,
             ledger: DocumentLedger,
-          ) => new LiveState(db.prisma, relay, events, directory, ledger, config.commandDeadlineMs),
-          inject: [Database, CommandRelay, CloudEvents, RegisterDirectory, DocumentLedger],
+          ) =>
+            new LiveState(
+              db.prisma,
+              relay,
+              commands,
+              presence,
+              events,
+              directory,
+              ledger,
+              config.commandDeadlineMs,
+            ),
+          inject: [
+            Database,
+            CommandRelay,
+            CommandDispatcher,
+            DatabasePresence,
+            CloudEvents,
+            RegisterDirectory,
+            DocumentLedger,
+          ],
         },
         {
           provide: AgentConfigs,
@@ -84,13 +116,13 @@ export class CoreModule {
         { provide: PosKeys, useFactory: (db: Database) => new PosKeys(db.prisma), inject: [Database] },
         {
           provide: PosService,
-          useFactory: (db: Database, relay: CommandRelay, ledger: DocumentLedger) =>
-            new PosService(relay, new PrismaSaleDocumentStore(db.prisma, ledger), {
+          useFactory: (db: Database, commands: CommandDispatcher, ledger: DocumentLedger) =>
+            new PosService(commands, new PrismaSaleDocumentStore(db.prisma, ledger), {
               waitMs: config.posWaitMs,
               resultWaitMs: config.posResultWaitMs,
               deadlineMs: config.commandDeadlineMs,
             }),
-          inject: [Database, CommandRelay, DocumentLedger],
+          inject: [Database, CommandDispatcher, DocumentLedger],
         },
       ],
       exports: [
@@ -103,6 +135,8 @@ export class CoreModule {
         DocumentLedger,
         Messaging,
         CommandRelay,
+        CommandDispatcher,
+        DatabasePresence,
         RegisterDirectory,
         LiveState,
         AgentConfigs,

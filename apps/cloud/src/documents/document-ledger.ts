@@ -114,11 +114,6 @@ export function documentFields(envelope: CommandEnvelope) {
  * up waiting, or after the cloud restarted.
  */
 export class DocumentLedger {
-  /** Results being written, by agent and command: the relay's listener and a waiting POS request share one write. */
-  private readonly recording = new Map<
-    string,
-    { result: ResultEnvelope; recording: Promise<RecordedResult> }
-  >();
   /** Shifts known to have a row: a receipt's result then needs no shift write at all. */
   private readonly knownShifts = new Set<string>();
 
@@ -185,24 +180,20 @@ export class DocumentLedger {
   }
 
   /**
-   * Completes the result's document; concurrent calls for the same result share one write. A result
-   * is applied only when it comes from the document's agent (the one serving the register, that the
-   * command was published to) and only while the document is pending or in doubt: anything else is
-   * logged, counted (`result.ignored`) and changes nothing.
+   * Completes the result's document. A result is applied only when it comes from the document's
+   * agent (the one serving the register, that the command was published to) and only while the
+   * document is pending or in doubt: anything else is logged, counted (`result.ignored`) and
+   * changes nothing. The dispatcher (`commands/`) is its only caller.
    */
   recordResult(result: ResultEnvelope): Promise<RecordedResult> {
-    const key = `${result.agentId}|${result.commandId}`;
-    const running = this.recording.get(key);
-    // The relay's listener and a waiting POS request hand over the very same envelope: one write.
-    if (running?.result === result) return running.recording;
-    // Another result for the same command (a re-sent duplicate, a late one) is written after it.
-    const recording = (running ? running.recording.catch(() => undefined) : Promise.resolve())
-      .then(() => this.writeResult(result))
-      .finally(() => {
-        if (this.recording.get(key)?.recording === recording) this.recording.delete(key);
-      });
-    this.recording.set(key, { result, recording });
-    return recording;
+    return this.writeResult(result);
+  }
+
+  /** The result envelope that settled a command (any cloud instance may have stored it). */
+  async storedResult(commandId: string): Promise<ResultEnvelope | undefined> {
+    const rows = await this.prisma.$queryRaw<{ result: ResultEnvelope | null }[]>`
+      SELECT "result" FROM "FiscalDocument" WHERE "commandId" = ${commandId} AND "result" IS NOT NULL`;
+    return rows[0]?.result ?? undefined;
   }
 
   private async writeResult(result: ResultEnvelope): Promise<RecordedResult> {
@@ -212,6 +203,16 @@ export class DocumentLedger {
     const completedAt = new Date(result.completedAt);
     const deviceMs = result.deviceMs === undefined ? null : Math.round(result.deviceMs);
     const evidence = result.evidence?.length ? JSON.stringify(redactKeysDeep(result.evidence)) : null;
+    // The envelope as stored for waiters on any instance: keys redacted; a receipt image (large)
+    // only where it is the answer itself (`receipt.image`).
+    const stored = { ...result, outcome };
+    const slimResult = JSON.stringify(
+      outcome.ok && outcome.result.image
+        ? { ...stored, outcome: { ...outcome, result: { ...outcome.result, image: undefined } } }
+        : stored,
+    );
+    const fullResult = outcome.ok && outcome.result.image ? JSON.stringify(stored) : null;
+    const resultColumn = Prisma.sql`"result" = COALESCE(CASE WHEN d.kind = 'receipt.image' THEN ${fullResult}::jsonb END, ${slimResult}::jsonb)`;
     // A /sale document also keeps the answer its client got, for repeats of the same document;
     // a document in doubt has no answer yet (a repeat is told to ask again).
     const answer =
@@ -245,7 +246,7 @@ export class DocumentLedger {
           "shiftNumber" = ${r.shiftNumber ?? r.shift?.number ?? null}::int, "qrPayload" = ${r.qrPayload ?? null},
           "change" = COALESCE(${r.change ?? null}::bigint, d."change"), "total" = COALESCE(${r.total ?? null}::bigint, d."total"),
           "deviceAnswer" = ${deviceAnswer}::jsonb, "answer" = COALESCE(${answer}::jsonb, d."answer"),
-          "doubtEvidence" = COALESCE(${evidence}::jsonb, d."doubtEvidence")
+          "doubtEvidence" = COALESCE(${evidence}::jsonb, d."doubtEvidence"), ${resultColumn}
         ${owned}`;
     } else if (status === 'inDoubt') {
       // An older agent's RESULT_UNKNOWN: not a failure — the document waits for proof or an operator.
@@ -255,14 +256,14 @@ export class DocumentLedger {
           "status" = 'inDoubt', "deviceMs" = ${deviceMs}::int, "error" = ${JSON.stringify(outcome.error)}::jsonb,
           "doubtSince" = COALESCE(d."doubtSince", ${completedAt}),
           "doubtEvidence" = COALESCE(${evidence}::jsonb, ${JSON.stringify([line])}::jsonb || COALESCE(d."doubtEvidence", '[]'::jsonb)),
-          "doubtUpdatedAt" = ${new Date()}
+          "doubtUpdatedAt" = ${new Date()}, ${resultColumn}
         ${owned}`;
     } else {
       rows = await this.prisma.$queryRaw`
         UPDATE "FiscalDocument" d SET
           "status" = 'failed', "completedAt" = ${completedAt}, "deviceMs" = ${deviceMs}::int,
           "error" = ${JSON.stringify(outcome.error)}::jsonb, "answer" = COALESCE(${answer}::jsonb, d."answer"),
-          "doubtEvidence" = COALESCE(${evidence}::jsonb, d."doubtEvidence")
+          "doubtEvidence" = COALESCE(${evidence}::jsonb, d."doubtEvidence"), ${resultColumn}
         ${owned}`;
     }
     const document = rows[0];

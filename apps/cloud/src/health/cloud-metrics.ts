@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DocumentLedger, IGNORED_RESULT_REASONS } from '../documents/document-ledger';
 import { CloudEvents } from '../platform/cloud-events';
+import { Database } from '../platform/database';
 import { CommandRelay } from '../relay/command-relay';
 
 /**
@@ -13,7 +14,7 @@ export class CloudMetrics {
   private readonly registry = new Registry();
   private readonly sent = new Map<string, { at: number; type: string }>();
 
-  constructor(relay: CommandRelay, ledger: DocumentLedger, events: CloudEvents) {
+  constructor(relay: CommandRelay, ledger: DocumentLedger, events: CloudEvents, database: Database) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kassa_cloud_' });
     const results = new Counter({
       name: 'kassa_cloud_command_results_total',
@@ -30,10 +31,13 @@ export class CloudMetrics {
     });
     new Gauge({
       name: 'kassa_cloud_agents_online',
-      help: 'Agents whose presence is online',
+      help: 'Agents whose presence is online (as the database has it: the same on every instance)',
       registers: [this.registry],
-      collect() {
-        this.set([...relay.presence.values()].filter((p) => p.state === 'online').length);
+      async collect() {
+        const count = await database.prisma.agent
+          .count({ where: { online: true, disabledAt: null } })
+          .catch(() => undefined);
+        if (count !== undefined) this.set(count);
       },
     });
     new Gauge({

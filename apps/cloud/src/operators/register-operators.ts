@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CanonicalCommandInput, Operator, OperatorRole } from '@kassa-relay/protocol';
 import type { CloudConfig } from '../config/cloud-config';
 import { CLOUD_CONFIG } from '../core/tokens';
-import { CommandRelay } from '../relay/command-relay';
+import { CommandDispatcher } from '../commands/command-dispatcher';
 
 /** A register as operator sync needs it. */
 export interface SyncTarget {
@@ -24,7 +24,7 @@ const SYNC_DEADLINE_MS = 5 * 60_000;
 @Injectable()
 export class RegisterOperators {
   constructor(
-    private readonly relay: CommandRelay,
+    private readonly commands: CommandDispatcher,
     @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
   ) {}
 
@@ -46,9 +46,9 @@ export class RegisterOperators {
     actor: string,
   ): Promise<SyncOutcome & { notFound?: boolean }> {
     if (!target.agentId) return { ok: false, message: 'the register has no store agent yet' };
-    if (!this.relay.isOnline(target.agentId))
+    if (!(await this.commands.isOnline(target.agentId)))
       return { ok: false, message: 'the store agent is offline: save the operator again when it is back' };
-    const outcome = await this.relay.send(
+    const outcome = await this.commands.issue(
       target.agentId,
       target.registerId,
       command,

@@ -9,13 +9,14 @@ import {
   ExternalBrokerAccounts,
 } from '../broker/broker-accounts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker';
-import { CommandRelay, isDataException, type SendHook } from '../relay/command-relay';
+import { CommandRelay, isDataException } from '../relay/command-relay';
 import { newSecret } from '../security/secret-hash';
 import type { Database } from './database';
 
 /**
  * The MQTT side: the embedded Aedes broker (agents authenticated against the database) unless
- * MQTT_URL names another broker, and the relay the cloud talks to agents through.
+ * MQTT_URL names another broker (then shared with any number of cloud instances), and the relay
+ * the cloud talks to agents through.
  */
 export class Messaging implements OnApplicationShutdown {
   private constructor(
@@ -25,15 +26,8 @@ export class Messaging implements OnApplicationShutdown {
     readonly accounts: BrokerAccounts,
   ) {}
 
-  static async start(
-    config: CloudConfig,
-    database: Database,
-    hooks: { onSend: SendHook; storeResult: (result: ResultEnvelope) => Promise<void> },
-    log: Logger,
-  ): Promise<Messaging> {
+  static async start(config: CloudConfig, database: Database, log: Logger): Promise<Messaging> {
     const relayHooks = {
-      onSend: hooks.onSend,
-      storeResult: hooks.storeResult,
       onStoreFailure: (result: ResultEnvelope, error: unknown, attempt: number) =>
         log.error(
           { err: error, commandId: result.commandId, agentId: result.agentId, attempt },
@@ -70,9 +64,12 @@ export class Messaging implements OnApplicationShutdown {
           throw error;
         }
       }
+      // Any number of instances share the broker: each has its own session, and the agents' messages
+      // are shared among them (one instance handles each).
       const relay = new CommandRelay({
         url: mqtt.url,
-        clientId: 'kassa-cloud',
+        clientId: `kassa-cloud-${mqtt.instanceId}`,
+        shareGroup: 'kassa-cloud',
         ...relayHooks,
         ...(mqtt.username ? { username: mqtt.username } : {}),
         ...(mqtt.password ? { password: mqtt.password } : {}),

@@ -21,7 +21,7 @@ import {
   wsRequestToCommand,
 } from '@kassa-relay/protocol';
 import { resultDocumentStatus, SALE_COMMAND_PREFIX } from '../documents/document-ledger';
-import type { CommandRelay, RelayOutcome } from '../relay/command-relay';
+import type { CommandDispatcher, CommandOutcome } from '../commands/command-dispatcher';
 import type { RegisterRoute } from './register-route';
 import type { SaleDocument, SaleDocumentStore } from './sale-document-store';
 
@@ -105,12 +105,12 @@ export const saleInternalErrorAnswer = (): SaleAnswer =>
   saleAnswerForError(canonicalError('INTERNAL', INTERNAL_TEXT));
 
 /**
- * POS protocols on top of the relay: seed 000 WS frames and seed 001 `/sale`. Bad input is
+ * POS protocols on top of the command dispatcher: seed 000 WS frames and seed 001 `/sale`. Bad input is
  * answered in the protocol's own words and never reaches a register.
  */
 export class PosService {
   constructor(
-    private readonly relay: CommandRelay,
+    private readonly commands: CommandDispatcher,
     private readonly store: SaleDocumentStore,
     private readonly options: PosServiceOptions,
   ) {}
@@ -135,8 +135,8 @@ export class PosService {
     command: CanonicalCommand,
     actor: string,
     channel: 'ws' | 'sale',
-  ): Promise<RelayOutcome> {
-    const first = await this.relay.send(
+  ): Promise<CommandOutcome> {
+    const first = await this.commands.issue(
       route.agentId,
       route.registerId,
       command,
@@ -151,7 +151,7 @@ export class PosService {
     while (Date.now() < until) {
       if ((await this.store.statusOf?.(first.commandId)) === 'inDoubt') return first;
       const slice = Math.min(RESULT_WAIT_SLICE_MS, until - Date.now());
-      const result = await this.relay.waitForResult(first.commandId, Math.max(1, slice), route.agentId);
+      const result = await this.commands.waitForResult(route.agentId, first.commandId, Math.max(1, slice));
       if (result) return { state: 'completed', result };
     }
     return first;
@@ -175,7 +175,7 @@ export class PosService {
     const converted = wsRequestToCommand(request, { taxTable: route.taxTable });
     if (!converted.ok) return wsErrorAnswer(request.event, converted.error);
     // WS frames carry no idempotency key: nothing is queued for an offline agent.
-    if (!this.relay.isOnline(route.agentId))
+    if (!(await this.commands.isOnline(route.agentId)))
       return wsErrorAnswer(request.event, this.offline(route.agentId, false));
     const outcome = await this.dispatch(route, converted.value, actor, 'ws');
     if (outcome.state === 'pending') {
@@ -232,7 +232,8 @@ export class PosService {
     const key = converted.command.type === 'receipt' ? saleIdempotencyKey(parsed.request) : undefined;
     if (!key) {
       // No docTime, no uniqueness control (seed 001): never queued blindly for an offline agent.
-      if (!this.relay.isOnline(route.agentId)) return saleAnswerForError(this.offline(route.agentId, false));
+      if (!(await this.commands.isOnline(route.agentId)))
+        return saleAnswerForError(this.offline(route.agentId, false));
       return this.runSale(route, converted.command, actor);
     }
     // Insert first: a new document (the usual case) costs one statement before it is published.
@@ -252,7 +253,7 @@ export class PosService {
   }
 
   private envelope(route: RegisterRoute, command: CanonicalCommand, actor: string, id: string) {
-    return this.relay.envelope(route.registerId, command, {
+    return this.commands.envelope(route.registerId, command, {
       id,
       deadlineMs: this.options.deadlineMs,
       origin: { channel: 'sale', actor },
@@ -285,7 +286,7 @@ export class PosService {
           printError: 1,
           message: 'копия не напечатана: у документа нет фискального признака',
         };
-      if (!this.relay.isOnline(route.agentId))
+      if (!(await this.commands.isOnline(route.agentId)))
         return {
           ...existing.answer,
           printError: 1,
@@ -364,10 +365,10 @@ export class PosService {
   ): Promise<SaleAnswer> {
     if (stored) return stored;
     // Queued for an agent that is away: waiting would only end in "still in progress".
-    if (!this.relay.isOnline(agentId)) return saleAnswerForError(this.offline(agentId, true));
-    const late = await this.relay.waitForResult(commandId, this.options.waitMs, agentId);
+    if (!(await this.commands.isOnline(agentId))) return saleAnswerForError(this.offline(agentId, true));
+    const late = await this.commands.waitForResult(agentId, commandId, this.options.waitMs);
     if (!late) return this.notYetAnswer(commandId);
-    // The relay stored it before handing it over: the client's next repeat finds it complete.
+    // The dispatcher stored it before handing it over: the client's next repeat finds it complete.
     return this.saleAnswer(late);
   }
 
@@ -380,7 +381,7 @@ export class PosService {
   }
 
   /**
-   * The answer for a result, taken from the result itself (the relay stored it before anyone heard
+   * The answer for a result, taken from the result itself (the dispatcher stored it before anyone heard
    * of it; a database blip afterwards cannot turn a printed receipt into "not performed"); in doubt
    * is never a final answer.
    */
@@ -405,12 +406,16 @@ export class PosService {
 
   /**
    * Publishes a recorded `/sale` document and answers with its result once the result is stored
-   * (the relay stores every result before it hands it over). Offline: the broker keeps the command in
+   * (the dispatcher stores every result before it hands it over). Offline: the broker keeps the command in
    * the agent's persistent session and its deadline guards it.
    */
   private async publishSale(route: RegisterRoute, envelope: CommandEnvelope): Promise<SaleAnswer> {
-    const online = this.relay.isOnline(route.agentId);
-    const outcome = await this.relay.publish(route.agentId, envelope, online ? this.options.waitMs : 0);
+    const online = await this.commands.isOnline(route.agentId);
+    const outcome = await this.commands.publishRecorded(
+      route.agentId,
+      envelope,
+      online ? this.options.waitMs : 0,
+    );
     if (outcome.state === 'pending')
       return online ? this.notYetAnswer(envelope.id) : saleAnswerForError(this.offline(route.agentId, true));
     return this.saleAnswer(outcome.result);

@@ -86,6 +86,7 @@ export class PrismaSaleDocumentStore implements SaleDocumentStore {
         agentId: agentId ?? null,
         status: 'pending',
         answer: Prisma.DbNull,
+        result: Prisma.DbNull,
         error: Prisma.DbNull,
         completedAt: null,
       },

@@ -8,6 +8,8 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { stateOf } from '../admin/registers/register-views';
 import type { DocumentLedger } from '../documents/document-ledger';
 import type { CloudEvents } from '../platform/cloud-events';
+import type { DatabasePresence } from '../commands/agent-presence';
+import type { CommandDispatcher } from '../commands/command-dispatcher';
 import type { CommandRelay } from '../relay/command-relay';
 import type { RegisterDirectory } from './register-directory';
 
@@ -22,7 +24,9 @@ const json = (value: unknown): Prisma.InputJsonValue =>
 export class LiveState {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly relay: CommandRelay,
+    relay: CommandRelay,
+    private readonly commands: CommandDispatcher,
+    private readonly presence: DatabasePresence,
     private readonly events: CloudEvents,
     private readonly directory: RegisterDirectory,
     private readonly ledger: DocumentLedger,
@@ -55,6 +59,7 @@ export class LiveState {
       },
     });
     if (written.count === 0) return;
+    this.presence.changed(presence.agentId, online);
     this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
     if (online) {
       void this.redeliverPending(presence.agentId).catch(() => undefined);
@@ -65,14 +70,14 @@ export class LiveState {
   /** Pending commands of a returning agent go out again (same ids: never executed twice). */
   async redeliverPending(agentId: string): Promise<void> {
     for (const envelope of await this.ledger.pendingFor(agentId))
-      await this.relay.republish(agentId, envelope);
+      await this.commands.republish(agentId, envelope);
   }
 
   /** Asks every register of the agent for its identity and state (register.info). */
   async refreshRegisterInfo(agentId: string): Promise<void> {
     const registers = await this.prisma.register.findMany({ where: { agentId }, select: { id: true } });
     for (const register of registers) {
-      const outcome = await this.relay.send(
+      const outcome = await this.commands.issue(
         agentId,
         register.id,
         { type: 'register.info' },
@@ -126,6 +131,7 @@ export class LiveState {
       },
     });
     if (written.count === 0) return;
+    this.presence.changed(heartbeat.agentId, true);
     // Commands the agent cannot prove either way: their documents show as in doubt, with evidence.
     await this.ledger.recordDoubts(heartbeat.agentId, heartbeat.inDoubt);
     for (const entry of heartbeat.registers) {

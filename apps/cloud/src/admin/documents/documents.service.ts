@@ -32,7 +32,7 @@ import { moneyOut } from '../../documents/money';
 import { Prisma } from '../../generated/prisma/client';
 import { CloudEvents } from '../../platform/cloud-events';
 import { Database } from '../../platform/database';
-import { CommandRelay } from '../../relay/command-relay';
+import { CommandDispatcher } from '../../commands/command-dispatcher';
 import type { JwtClaims } from '../../security/secret-box';
 import { AuditLog } from '../audit';
 import { decodeCursor, toPage } from '../keyset';
@@ -146,7 +146,7 @@ export class DocumentsService {
   constructor(
     private readonly database: Database,
     private readonly commands: RegisterCommands,
-    private readonly relay: CommandRelay,
+    private readonly dispatcher: CommandDispatcher,
     private readonly audit: AuditLog,
     private readonly events: CloudEvents,
     @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
@@ -341,7 +341,7 @@ export class DocumentsService {
     const agentId = row.agentId ?? row.register.agentId;
     if (!agentId) return { documentId: null, status: 'notSent' };
     try {
-      const outcome = await this.relay.send(
+      const outcome = await this.dispatcher.issue(
         agentId,
         row.register.id,
         {
@@ -355,7 +355,7 @@ export class DocumentsService {
           deadlineMs: Math.max(RESOLVE_DEADLINE_MS, this.config.commandDeadlineMs),
           origin: { channel: 'admin', actor: admin.email },
         },
-        this.relay.isOnline(agentId) ? Math.min(RESOLVE_WAIT_MS, this.config.posWaitMs) : 0,
+        (await this.dispatcher.isOnline(agentId)) ? Math.min(RESOLVE_WAIT_MS, this.config.posWaitMs) : 0,
       );
       const commandId = outcome.state === 'pending' ? outcome.commandId : outcome.result.commandId;
       const document = await this.database.prisma.fiscalDocument.findUnique({

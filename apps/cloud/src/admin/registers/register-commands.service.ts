@@ -12,7 +12,7 @@ import type { CloudConfig } from '../../config/cloud-config';
 import { CLOUD_CONFIG } from '../../core/tokens';
 import { resultDocumentStatus } from '../../documents/document-ledger';
 import { Database } from '../../platform/database';
-import { CommandRelay } from '../../relay/command-relay';
+import { CommandDispatcher } from '../../commands/command-dispatcher';
 import type { JwtClaims } from '../../security/secret-box';
 import { AuditLog } from '../audit';
 import type { RegisterRow } from './register-views';
@@ -24,9 +24,6 @@ export type RegisterReply =
   | { state: 'failed'; documentId: string; error: CanonicalError }
   | { state: 'pending'; documentId: string }
   | { state: 'inDoubt'; documentId: string };
-
-/** How long the API waits for the ledger to write a result it has already handed back. */
-const LEDGER_SETTLE_MS = 3_000;
 
 const errorView = (error: CanonicalError): NonNullable<CommandAnswer['error']> => ({
   code: error.code,
@@ -53,13 +50,13 @@ function agentOffline(message: string): ConflictException {
 
 /**
  * Office commands to one register, through its store agent. Every command becomes a fiscal document
- * (the relay's send hook records it before publishing), origin `admin` with the admin's e-mail.
+ * (the dispatcher records it before publishing), origin `admin` with the admin's e-mail.
  */
 @Injectable()
 export class RegisterCommands {
   constructor(
     private readonly database: Database,
-    private readonly relay: CommandRelay,
+    private readonly commands: CommandDispatcher,
     private readonly audit: AuditLog,
     @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
   ) {}
@@ -75,9 +72,9 @@ export class RegisterCommands {
   ): Promise<RegisterReply> {
     if (!register.agentId)
       throw agentOffline(`register ${register.name} has no store agent yet: enroll the store's agent first`);
-    if (!this.relay.isOnline(register.agentId))
+    if (!(await this.commands.isOnline(register.agentId)))
       throw agentOffline(`the store agent of register ${register.name} is offline`);
-    const outcome = await this.relay.send(
+    const outcome = await this.commands.issue(
       register.agentId,
       register.id,
       command,
@@ -85,7 +82,11 @@ export class RegisterCommands {
       this.config.posWaitMs,
     );
     const commandId = outcome.state === 'pending' ? outcome.commandId : outcome.result.commandId;
-    const document = await this.document(commandId, outcome.state === 'completed');
+    // The dispatcher stored the result before answering: the document already shows it.
+    const document = await this.database.prisma.fiscalDocument.findUniqueOrThrow({
+      where: { commandId },
+      select: { id: true, status: true },
+    });
     const documentId = document.id;
     // In doubt (the agent's heartbeat said so, or an older agent's RESULT_UNKNOWN): not a failure.
     if (document.status === 'inDoubt') return { state: 'inDoubt', documentId };
@@ -135,23 +136,5 @@ export class RegisterCommands {
       { statusCode: status, message: reply.error.message, error: errorView(reply.error) },
       status,
     );
-  }
-
-  /**
-   * The ledger's document for a command. When the result is already here, waits (briefly) until the
-   * ledger has written it, so that the documents list read right after the answer shows it done.
-   */
-  private async document(commandId: string, completed: boolean): Promise<{ id: string; status: string }> {
-    const deadline = Date.now() + LEDGER_SETTLE_MS;
-    for (;;) {
-      const document = await this.database.prisma.fiscalDocument.findUnique({
-        where: { commandId },
-        select: { id: true, status: true },
-      });
-      if (document && (!completed || document.status !== 'pending' || Date.now() > deadline)) return document;
-      if (!document && Date.now() > deadline)
-        throw new Error(`no document recorded for command ${commandId}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   }
 }

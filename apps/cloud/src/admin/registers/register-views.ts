@@ -13,10 +13,11 @@ import { moneyOut } from '../../documents/money';
 import { Prisma } from '../../generated/prisma/client';
 import { Database } from '../../platform/database';
 import { effectiveTaxTable, type StoredRegisterConfig, wireKind } from '../../registers/register-config';
-import { CommandRelay } from '../../relay/command-relay';
 
 export const registerInclude = {
   store: { select: { name: true, timezone: true } },
+  // Presence as every cloud instance sees it (written by whichever instance heard the agent).
+  agent: { select: { online: true } },
 } as const satisfies Prisma.RegisterInclude;
 export type RegisterRow = Prisma.RegisterGetPayload<{ include: typeof registerInclude }>;
 
@@ -49,7 +50,7 @@ interface StoredWarnings {
   offlineSince?: string | null;
 }
 
-export function stateOf(row: Omit<RegisterRow, 'store'>): RegisterState {
+export function stateOf(row: Omit<RegisterRow, 'store' | 'agent'>): RegisterState {
   const warnings = (row.warnings ?? {}) as StoredWarnings;
   const error = row.lastError as CanonicalError | null;
   return {
@@ -96,18 +97,15 @@ export function withoutPassword(url: string): string {
 }
 
 /**
- * Register rows → `RegisterView`s: live state from the row, the agent's presence from the relay,
+ * Register rows → `RegisterView`s: live state from the row, the agent's presence from the database,
  * today's sales and the last document from the ledger (one query each for the whole list).
  */
 @Injectable()
 export class RegisterViews {
-  constructor(
-    private readonly database: Database,
-    private readonly relay: CommandRelay,
-  ) {}
+  constructor(private readonly database: Database) {}
 
-  agentOnline(row: Pick<RegisterRow, 'agentId'>): boolean {
-    return row.agentId !== null && this.relay.isOnline(row.agentId);
+  agentOnline(row: Pick<RegisterRow, 'agent'>): boolean {
+    return row.agent?.online ?? false;
   }
 
   async views(rows: RegisterRow[]): Promise<RegisterView[]> {
