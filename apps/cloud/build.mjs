@@ -1,6 +1,6 @@
 // `nx build cloud`: compiles the cloud with SWC into dist/ (one .js per .ts, decorator metadata
 // kept: Nest's dependency injection needs it, which is why this is not esbuild). The workspace
-// libraries (@kassa-relay/protocol, @kassa-relay/admin-api) ship TypeScript sources, so they are compiled too, into
+// libraries (@kassa-relay/protocol, @kassa-relay/admin-api, @kassa-relay/postgres-server) ship TypeScript sources, so they are compiled too, into
 // dist/node_modules, where Node's resolution from dist/*.js finds it first. Run: node dist/main.js
 // (dist/ must stay next to prisma/: the migrations are read from ../prisma).
 import { execFileSync } from 'node:child_process';
@@ -37,7 +37,7 @@ const compile = (projectDir, outDir) =>
 execFileSync('npm', ['run', 'db:generate'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 rmSync(dist, { recursive: true, force: true });
 compile(root, dist);
-for (const lib of ['protocol', 'admin-api']) {
+for (const lib of ['protocol', 'admin-api', 'postgres-server']) {
   const out = join(dist, 'node_modules/@kassa-relay', lib);
   mkdirSync(out, { recursive: true });
   compile(join(repo, 'libs', lib), out);

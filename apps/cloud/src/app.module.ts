@@ -11,6 +11,7 @@ import { HealthController } from './health/health.controller';
 import { PosAccessService } from './pos/pos-access';
 import { PosWebSocketServer } from './pos/pos-ws.server';
 import { SaleController } from './pos/sale.controller';
+import { ClusterSync } from './realtime/cluster-sync';
 import { SocketIoHost } from './realtime/socket-io.host';
 
 @Module({})
@@ -26,7 +27,7 @@ export class AppModule {
         PosKeysAdminModule,
       ],
       controllers: [SaleController, HealthController],
-      providers: [PosAccessService, PosWebSocketServer, SocketIoHost, CloudMetrics],
+      providers: [PosAccessService, PosWebSocketServer, SocketIoHost, ClusterSync, CloudMetrics],
     };
   }
 }

@@ -6,7 +6,7 @@ import { startIkkmSimulator } from '@kassa-relay/ikkm-sim';
 import { agentConfigKey } from '../src/agents/agent-configs';
 import { freePort, type StartedProcess, startProcess, tempDir, waitUntil } from '@kassa-relay/testing';
 import WebSocket from 'ws';
-import { stopLocalPostgres } from '../src/database/postgres-server';
+import { stopLocalPostgres } from '@kassa-relay/postgres-server';
 import { createPrismaClient, type PrismaClient } from '../src/database/prisma-client';
 import { storeRegisterConfig } from '../src/registers/register-config';
 import { SecretBox, tokenHash } from '../src/security/secret-box';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@kassa-relay/testing';
 import { applyMigrations, MIGRATIONS_DIR } from '../src/database/migrate';
 import { migrationNames } from '../src/database/schema-engine';
-import { startLocalPostgres, type LocalPostgres } from '../src/database/postgres-server';
+import { startLocalPostgres, type LocalPostgres } from '@kassa-relay/postgres-server';
 import { createPrismaClient } from '../src/database/prisma-client';
 
 describe('database: a real PostgreSQL, migrations by the WASM engine, Prisma Client 7', () => {

@@ -10,7 +10,7 @@ import {
   type LocalPostgres,
   startLocalPostgres,
   stopLocalPostgres,
-} from '../src/database/postgres-server';
+} from '@kassa-relay/postgres-server';
 import { createPrismaClient } from '../src/database/prisma-client';
 
 /** Whether a process exists and is not a zombie waiting for its parent. */

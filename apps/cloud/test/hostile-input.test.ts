@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { saleAnswerSchema, topics, wsErrorDataSchema } from '@kassa-relay/protocol';
-import { startLocalPostgres, stopLocalPostgres } from '../src/database/postgres-server';
+import { startLocalPostgres, stopLocalPostgres } from '@kassa-relay/postgres-server';
 import { AdminClient } from './admin-client';
 import { CloudWorld, PosWsClient, postSale } from './cloud-world';
 

@@ -9,7 +9,7 @@ import {
   wsAnswerSchema,
   wsErrorDataSchema,
 } from '@kassa-relay/protocol';
-import { stopLocalPostgres } from '../src/database/postgres-server';
+import { stopLocalPostgres } from '@kassa-relay/postgres-server';
 import { addSimFault, clearSimFaults, CloudWorld, PosWsClient, postSale, waitUntil } from './cloud-world';
 
 type Kind = 'ikkm' | 'cashCore';

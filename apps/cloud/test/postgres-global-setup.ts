@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort, tempDir } from '@kassa-relay/testing';
 import { applyMigrations } from '../src/database/migrate';
-import { type LocalPostgres, startLocalPostgres } from '../src/database/postgres-server';
+import { type LocalPostgres, startLocalPostgres } from '@kassa-relay/postgres-server';
 import { adminQuery } from './test-database';
 
 const TEMPLATE = 'kassa_template';

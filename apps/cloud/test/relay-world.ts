@@ -8,7 +8,7 @@ import type { CommandEnvelope, ResultEnvelope } from '@kassa-relay/protocol';
 import type { AgentPresence } from '../src/commands/agent-presence';
 import { CommandDispatcher } from '../src/commands/command-dispatcher';
 import type { CommandRecords } from '../src/commands/command-records';
-import { LocalWakeups } from '../src/commands/result-wakeups';
+import { LocalBus } from '../src/platform/cluster-bus';
 import { CommandRelay } from '../src/relay/command-relay';
 import { hashSecret } from '../src/security/secret-hash';
 
@@ -117,7 +117,7 @@ export async function createRelayWorld(agentId = 'store-7'): Promise<RelayWorld>
   const relay = new CommandRelay({ url: broker.url, username: 'cloud', password: 'cloud-secret' });
   await relay.start();
   const records = new MemoryCommandRecords();
-  const commands = new CommandDispatcher(relay, records, new LocalWakeups(), new RelayPresence(relay));
+  const commands = new CommandDispatcher(relay, records, new LocalBus(), new RelayPresence(relay));
   let agent: StartedProcess | undefined;
   const world: RelayWorld = {
     broker,

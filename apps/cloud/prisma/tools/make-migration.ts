@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalPostgres } from '../../src/database/postgres-server';
+import { startLocalPostgres } from '@kassa-relay/postgres-server';
 import { NO_FILTERS, withSchemaEngine } from '../../src/database/schema-engine';
 import { MIGRATIONS_DIR, SCHEMA_PATH } from '../../src/database/migrate';
 

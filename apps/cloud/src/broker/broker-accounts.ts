@@ -3,6 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { agentTopic, TOPIC_ROOT, TOPIC_VERSION } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
 import { agentClientId } from './embedded-broker';
+import { subscribeRetrying } from './subscribe';
 
 /**
  * An agent's account on the broker. Enrollment creates it (the broker then lets exactly this agent
@@ -106,7 +107,7 @@ export class DynsecBrokerAccounts implements BrokerAccounts {
       ...(options.password ? { password: options.password } : {}),
       ...(options.ca ? { ca: options.ca } : {}),
     });
-    await client.subscribeAsync(RESPONSE_TOPIC, { qos: 1 });
+    await subscribeRetrying(client, RESPONSE_TOPIC, { qos: 1 });
     const accounts = new DynsecBrokerAccounts(client, log);
     await accounts.ensureCloudRole(cloudUsername);
     return accounts;
@@ -114,9 +115,25 @@ export class DynsecBrokerAccounts implements BrokerAccounts {
 
   /**
    * The cloud's account may read and write every agent's topics (the plugin's admin role from
-   * `mosquitto_ctrl dynsec init` may only read them). Set up once, on the first start.
+   * `mosquitto_ctrl dynsec init` may only read them). Set up once, on the first start. Instances
+   * starting together all try: the first to give the role makes the broker drop every connection of
+   * the account — the others' too, losing the answers they waited for — so a lost answer is tried
+   * again (each step is idempotent) until the role is there.
    */
   private async ensureCloudRole(cloudUsername: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        return await this.setUpCloudRole(cloudUsername);
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        this.log.warn({ err: error }, 'setting up the cloud role on the broker: trying again');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+
+  private async setUpCloudRole(cloudUsername: string): Promise<void> {
     if ((await this.clientRoles(cloudUsername)).includes(CLOUD_ROLE)) return;
     const root = `${TOPIC_ROOT}/${TOPIC_VERSION}/#`;
     await this.run(

@@ -8,7 +8,7 @@ import {
 import type { CommandRelay } from '../relay/command-relay';
 import type { AgentPresence } from './agent-presence';
 import type { CommandRecords } from './command-records';
-import type { ResultWakeups } from './result-wakeups';
+import type { ClusterBus } from '../platform/cluster-bus';
 
 export interface IssueOptions {
   /** Idempotency key; a new UUID when absent. */
@@ -18,6 +18,9 @@ export interface IssueOptions {
   origin?: CommandEnvelope['origin'];
 }
 
+/** The cluster bus topic saying a command's result is stored (payload: the command id). */
+const RESULT_STORED = 'command.result';
+
 export type CommandOutcome =
   { state: 'completed'; result: ResultEnvelope } | { state: 'pending'; commandId: string };
 
@@ -25,7 +28,7 @@ export type CommandOutcome =
  * The one owner of a command's life: builds the envelope, records its document, publishes it to
  * the agent, is the only consumer of the agents' results, stores each result once, and wakes
  * whoever waits for it only after it is stored — on this cloud instance directly, on any other
- * through the wake-ups (PostgreSQL LISTEN/NOTIFY in a cluster). A waiter always reads the stored
+ * through the cluster bus (PostgreSQL LISTEN/NOTIFY). A waiter always reads the stored
  * result, so an answer never comes from a result the database does not have, and a caller on
  * instance A is answered from a result that instance B took from the broker.
  *
@@ -39,14 +42,14 @@ export class CommandDispatcher {
   constructor(
     private readonly relay: CommandRelay,
     private readonly records: CommandRecords,
-    private readonly wakeups: ResultWakeups,
+    private readonly bus: ClusterBus,
     private readonly presence: AgentPresence,
   ) {
     relay.consumeResults((result) => this.consume(result));
     // Another instance stored a result: whoever waits for it here reads it.
-    wakeups.onWake((commandId) => void this.wakeFromStore(commandId));
+    bus.on(RESULT_STORED, (commandId) => void this.wakeFromStore(commandId));
     // Wake-ups may have been missed (the listening connection dropped): everyone re-reads.
-    wakeups.onResync(() => {
+    bus.onResync(() => {
       for (const commandId of [...this.waiters.keys()]) void this.wakeFromStore(commandId);
     });
   }
@@ -147,7 +150,7 @@ export class CommandDispatcher {
     // Not applied (a late duplicate, a document an operator settled): waiters get what is stored.
     if (applied) this.wake(result.commandId, result);
     else void this.wakeFromStore(result.commandId);
-    await this.wakeups.notify(result.commandId).catch(() => undefined);
+    await this.bus.publish(RESULT_STORED, result.commandId).catch(() => undefined);
   }
 
   private wake(commandId: string, result: ResultEnvelope | undefined): void {

@@ -15,8 +15,9 @@ import { CommandRelay } from '../relay/command-relay';
 import { DatabasePresence } from '../commands/agent-presence';
 import { CommandDispatcher } from '../commands/command-dispatcher';
 import { Commands } from '../commands/commands';
+import { type ClusterBus, LocalBus, PostgresBus } from '../platform/cluster-bus';
 import { JwtSigner, SecretBox } from '../security/secret-box';
-import { CLOUD_CONFIG, LOGGER } from './tokens';
+import { CLOUD_CONFIG, CLUSTER_BUS, LOGGER } from './tokens';
 
 /**
  * The cloud's platform, shared by every feature: configuration, PostgreSQL, the broker and relay,
@@ -66,14 +67,23 @@ export class CoreModule {
           inject: [Database],
         },
         {
+          // Instances sharing an external broker tell each other through PostgreSQL; with the
+          // embedded broker this process is the only instance.
+          provide: CLUSTER_BUS,
+          useFactory: (db: Database) =>
+            config.mqtt.mode === 'external' ? PostgresBus.start(db.url, logger) : new LocalBus(),
+          inject: [Database],
+        },
+        {
           provide: Commands,
           useFactory: (
             db: Database,
             ledger: DocumentLedger,
             relay: CommandRelay,
+            bus: ClusterBus,
             presence: DatabasePresence,
-          ) => Commands.start(config, db, ledger, relay, presence, logger),
-          inject: [Database, DocumentLedger, CommandRelay, DatabasePresence],
+          ) => Commands.start(db, ledger, relay, bus, presence, logger),
+          inject: [Database, DocumentLedger, CommandRelay, CLUSTER_BUS, DatabasePresence],
         },
         { provide: CommandDispatcher, useFactory: (c: Commands) => c.dispatcher, inject: [Commands] },
         {
@@ -137,6 +147,7 @@ export class CoreModule {
         CommandRelay,
         CommandDispatcher,
         DatabasePresence,
+        CLUSTER_BUS,
         RegisterDirectory,
         LiveState,
         AgentConfigs,

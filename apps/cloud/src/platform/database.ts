@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { CloudConfig } from '../config/cloud-config';
 import { applyMigrations } from '../database/migrate';
-import { type LocalPostgres, startLocalPostgres } from '../database/postgres-server';
+import { type LocalPostgres, startLocalPostgres } from '@kassa-relay/postgres-server';
 import { createPrismaClient, type PrismaClient } from '../database/prisma-client';
 
 /**

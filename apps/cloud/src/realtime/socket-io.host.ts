@@ -5,8 +5,12 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { canonicalError, wsErrorAnswer } from '@kassa-relay/protocol';
 import { type LiveEventName, liveEvents } from '@kassa-relay/admin-api';
 import type { Logger } from 'pino';
+import { createAdapter } from '@socket.io/postgres-adapter';
+import pg from 'pg';
 import { Server, type Socket } from 'socket.io';
-import { LOGGER } from '../core/tokens';
+import type { CloudConfig } from '../config/cloud-config';
+import { CLOUD_CONFIG, LOGGER } from '../core/tokens';
+import { Database } from '../platform/database';
 import { CloudEvents, type CloudEventMap } from '../platform/cloud-events';
 import { PosAccessService } from '../pos/pos-access';
 import { PosKeys } from '../pos/pos-keys';
@@ -49,8 +53,12 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly keys: PosKeys,
     private readonly events: CloudEvents,
     private readonly sessions: AdminSessions,
+    private readonly database: Database,
+    @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  private adapterPool: pg.Pool | undefined;
 
   onApplicationBootstrap(): void {
     const http = this.adapterHost.httpAdapter.getHttpServer() as HttpServer;
@@ -62,6 +70,20 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
       maxHttpBufferSize: WS_MAX_FRAME_BYTES,
       parser: guardedParser,
     });
+    // Several instances share an external broker: a live event raised on one reaches the dashboards
+    // connected to any (socket.io's PostgreSQL adapter, on the shared database; no sticky sessions
+    // needed for WebSocket clients — each connection lives on the instance it reached).
+    if (this.config.mqtt.mode === 'external') {
+      this.adapterPool = new pg.Pool({ connectionString: this.database.url, max: 4 });
+      this.adapterPool.on('error', (error) =>
+        this.logger.warn({ err: error }, 'socket.io adapter pool error'),
+      );
+      this.io.adapter(
+        createAdapter(this.adapterPool, {
+          errorHandler: (error) => this.logger.warn({ err: error }, 'socket.io adapter error'),
+        }),
+      );
+    }
     this.mountPos(this.io);
     this.mountAdmin(this.io);
   }
@@ -97,7 +119,8 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
           );
         });
     });
-    this.keys.on('revoked', (keyId) => pos.in(`key:${keyId}`).disconnectSockets(true));
+    // Every instance hears a revocation (ClusterSync) and closes its own connections of the key.
+    this.keys.on('revoked', (keyId) => pos.local.in(`key:${keyId}`).disconnectSockets(true));
     pos.on('connection', (socket) => {
       const { route, actor } = socket.data as Extract<
         Awaited<ReturnType<PosAccessService['resolve']>>,
@@ -166,7 +189,8 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
     });
     // A user's sessions were revoked (or the user disabled): their live connections close now.
     this.events.on('admin.user.changed', ({ userId }) => {
-      void admin
+      // Every instance hears the change (ClusterSync) and checks its own connections of the user.
+      void admin.local
         .in(`user:${userId}`)
         .fetchSockets()
         .then(async (sockets) => {
@@ -194,5 +218,6 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationShutdown(): void {
     void this.io?.close();
+    void this.adapterPool?.end().catch(() => undefined);
   }
 }

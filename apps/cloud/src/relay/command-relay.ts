@@ -14,6 +14,7 @@ import {
   resultEnvelopeSchema,
   topics,
 } from '@kassa-relay/protocol';
+import { subscribeRetrying } from '../broker/subscribe';
 
 export interface CommandRelayOptions {
   url: string;
@@ -31,6 +32,14 @@ export interface CommandRelayOptions {
   /** Called when handling a result failed and will be tried again. */
   onStoreFailure?: (result: ResultEnvelope, error: unknown, attempt: number) => void;
 }
+
+/**
+ * How long the broker keeps an instance's session (and what was queued for it) after it drops.
+ * Long enough for a restart to find its messages again; short enough that an instance that is gone
+ * for good leaves the shared group soon (what it held is recovered by the redelivery sweep,
+ * commands/pending-redelivery.ts).
+ */
+const SHARED_SESSION_EXPIRY_SEC = 30;
 
 /** Takes one result: awaited (and retried until it succeeds) before the broker gets its PUBACK. */
 export type ResultConsumer = (result: ResultEnvelope) => Promise<void>;
@@ -69,8 +78,10 @@ export class CommandRelay extends EventEmitter<Events> {
       clientId: this.options.clientId ?? `kassa-cloud-${randomUUID()}`,
       clean: false,
       reconnectPeriod: 1000,
-      // Shared subscriptions are MQTT 5; a session that outlives a restart keeps what was queued.
-      ...(shared ? { protocolVersion: 5 as const, properties: { sessionExpiryInterval: 24 * 3600 } } : {}),
+      // Shared subscriptions are MQTT 5.
+      ...(shared
+        ? { protocolVersion: 5 as const, properties: { sessionExpiryInterval: SHARED_SESSION_EXPIRY_SEC } }
+        : {}),
       ...(this.options.username ? { username: this.options.username } : {}),
       ...(this.options.password ? { password: this.options.password } : {}),
       ...(this.options.ca ? { ca: this.options.ca } : {}),
@@ -93,7 +104,7 @@ export class CommandRelay extends EventEmitter<Events> {
       topics.allAgents('presence'),
       topics.allAgents('heartbeat'),
     ].map((filter) => (shared ? `$share/${shared}/${filter}` : filter));
-    await this.client.subscribeAsync(filters, { qos: 1 });
+    await subscribeRetrying(this.client, filters, { qos: 1 }, { stopped: () => this.stopping });
   }
 
   /** The one consumer of results; attached once (results that came first wait for it). */

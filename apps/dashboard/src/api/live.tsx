@@ -32,7 +32,9 @@ export function LiveProvider({ token, children }: { token: string; children: Rea
   const listeners = useRef(new Map<LiveEventName, Set<(payload: never) => void>>());
 
   useEffect(() => {
-    const socket: Socket = io('/admin', { auth: { token } });
+    // WebSocket from the first packet: behind a load balancer over several cloud instances, HTTP
+    // long-polling would need every request of a session on one instance (sticky sessions).
+    const socket: Socket = io('/admin', { auth: { token }, transports: ['websocket'] });
     socket.on('connect', () => setConnected(true));
     socket.on('disconnect', () => setConnected(false));
     socket.on('connect_error', () => setConnected(false));

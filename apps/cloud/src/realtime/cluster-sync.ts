@@ -1,0 +1,43 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { CLUSTER_BUS } from '../core/tokens';
+import type { ClusterBus } from '../platform/cluster-bus';
+import { CloudEvents } from '../platform/cloud-events';
+import { PosKeys } from '../pos/pos-keys';
+import { AdminSessions } from '../security/admin-sessions';
+
+/**
+ * What one cloud instance learns that every other must act on at once, over the cluster bus: a
+ * revoked POS key (its cached lookups go, its /ws and socket.io connections close everywhere) and
+ * an admin user whose sessions changed (cached row dropped, live /admin connections re-checked).
+ * With one instance the bus is local and this does nothing.
+ */
+@Injectable()
+export class ClusterSync implements OnApplicationBootstrap {
+  constructor(
+    @Inject(CLUSTER_BUS) private readonly bus: ClusterBus,
+    private readonly keys: PosKeys,
+    private readonly sessions: AdminSessions,
+    private readonly events: CloudEvents,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // A change heard from the bus is applied here without going back out (emits are synchronous).
+    let applying = false;
+    const apply = (change: () => void) => {
+      applying = true;
+      try {
+        change();
+      } finally {
+        applying = false;
+      }
+    };
+    this.keys.on('revoked', (keyId) => {
+      if (!applying) void this.bus.publish('posKey.revoked', keyId).catch(() => undefined);
+    });
+    this.bus.on('posKey.revoked', (keyId) => apply(() => this.keys.revoked(keyId)));
+    this.events.on('admin.user.changed', ({ userId }) => {
+      if (!applying) void this.bus.publish('adminUser.changed', userId).catch(() => undefined);
+    });
+    this.bus.on('adminUser.changed', (userId) => apply(() => this.sessions.changed(userId)));
+  }
+}

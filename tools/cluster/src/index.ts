@@ -1,0 +1,2 @@
+export * from './cluster-world';
+export * from './haproxy';
