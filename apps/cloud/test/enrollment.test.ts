@@ -99,9 +99,11 @@ describe('enrollment: office token → `kassa-agent enroll` → a running agent 
         [registers.cashCore, 'cash-core'],
       ].sort(),
     );
-    // The MQTT password is stored as a slow hash, never in clear.
+    // The MQTT password (192 random bits) is stored salted and hashed, never in clear: SHA-256, so a
+    // broker checks it cheaply on every CONNECT (and EMQX can check it itself).
     const row = await world.prisma.agent.findUniqueOrThrow({ where: { id: first.agentId } });
-    expect(row.mqttPasswordHash).toMatch(/^scrypt\$/);
+    expect(row.mqttPasswordHash).toMatch(/^sha256\$[0-9a-f]{32}\$[0-9a-f]{64}$/);
+    expect(row.mqttPasswordHash).not.toContain(first.mqtt.password);
     expect(row.name).toBe('Мини-ПК кассы');
     expect(
       (await world.prisma.register.findMany({ where: { storeId } })).every(

@@ -23,7 +23,7 @@ import { agentRegisterConfig } from '../registers/register-config';
 import { agentConfigKey } from './agent-configs';
 import { RegisterDirectory } from '../registers/register-directory';
 import { type JwtClaims, SecretBox, tokenHash } from '../security/secret-box';
-import { hashSecret, newSecret } from '../security/secret-hash';
+import { hashMachineSecret, newSecret } from '../security/secret-hash';
 
 const REFUSED = 'unknown, used or expired enrollment token: create a new one in the dashboard';
 
@@ -120,7 +120,8 @@ export class EnrollmentService {
 
     const agentId = `agent-${randomBytes(6).toString('hex')}`;
     const password = newSecret();
-    const passwordHash = await hashSecret(password);
+    // A machine secret: hashed for a check on every broker CONNECT (and by EMQX itself), not scrypt.
+    const passwordHash = hashMachineSecret(password);
     // The broker account first: an agent on record must be able to log in. If recording it fails
     // below, the account goes again.
     await this.messaging.accounts.create(agentId, password);
