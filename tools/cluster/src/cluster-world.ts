@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type RunningCashCoreSimulator, startCashCoreSimulator } from '@kassa-relay/cash-core-sim';
 import { type IkkmSimulator, startIkkmSimulator } from '@kassa-relay/ikkm-sim';
 import { type LocalPostgres, startLocalPostgres } from '@kassa-relay/postgres-server';
@@ -8,6 +8,7 @@ import {
   AdminApi,
   CASH_CORE_PIN,
   type ChildProgram,
+  dashboardIndex,
   describeExit,
   enrollAgent,
   freePort,
@@ -154,6 +155,10 @@ export class ClusterWorld {
         KASSA_ADMIN_PASSWORD: this.options.admin.password,
         KASSA_POS_WAIT_MS: String(this.options.posWaitMs),
         LOG_LEVEL: this.options.logLevel,
+        // The dashboard, when it is built (npm run cluster builds it; tests need not).
+        ...(existsSync(dashboardIndex(repoRoot))
+          ? { KASSA_DASHBOARD_DIR: dirname(dashboardIndex(repoRoot)) }
+          : {}),
       }),
     });
     instance.program = program;

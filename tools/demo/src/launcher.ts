@@ -2,8 +2,14 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
-import { buildSteps, dashboardIndex, runBuildStep } from './build';
-import { AdminApi, type ChildProgram, waitUntil } from '@kassa-relay/testing';
+import {
+  AdminApi,
+  buildSteps,
+  type ChildProgram,
+  dashboardIndex,
+  runBuildStep,
+  waitUntil,
+} from '@kassa-relay/testing';
 import { ChildFailure, readyLine, startDemoChild } from './child-failure';
 import type { DemoSettings } from './settings';
 import { type DemoSeedTargets, seedDemo } from './seed';

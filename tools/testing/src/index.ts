@@ -12,3 +12,4 @@ export * from './admin-api';
 export * from './agent-enroll';
 export * from './product-world';
 export * from './sale-body';
+export * from './product-build';

@@ -4,7 +4,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { CommandDispatcher } from './command-dispatcher';
 
 /** A pending command older than this, for an online agent, is published again. */
-const STALE_AFTER_MS = 30_000;
+const STALE_AFTER_MS = 10_000;
 /**
  * Only commands whose deadline passed less than this long ago: the agent's journal keeps a finished
  * id for a day past its deadline (apps/agent journal `prune`), so a repeat is still recognised and
@@ -30,7 +30,7 @@ export class PendingRedelivery {
     private readonly prisma: PrismaClient,
     private readonly dispatcher: CommandDispatcher,
     private readonly log: Logger,
-    private readonly intervalMs = 15_000,
+    private readonly intervalMs = 5_000,
   ) {}
 
   start(): void {

@@ -39,7 +39,7 @@ export interface CommandRelayOptions {
  * for good leaves the shared group soon (what it held is recovered by the redelivery sweep,
  * commands/pending-redelivery.ts).
  */
-const SHARED_SESSION_EXPIRY_SEC = 30;
+const SHARED_SESSION_EXPIRY_SEC = 10;
 
 /** Takes one result: awaited (and retried until it succeeds) before the broker gets its PUBACK. */
 export type ResultConsumer = (result: ResultEnvelope) => Promise<void>;
@@ -114,9 +114,17 @@ export class CommandRelay extends EventEmitter<Events> {
     this.attachConsumer(consumer);
   }
 
+  /**
+   * Leaves the broker. A cloud instance that shares the agents' messages with others ends its
+   * session as it goes (MQTT 5 session expiry 0): the broker then stops handing this instance's
+   * share of results, presence and heartbeats to a session nobody reads.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.client?.endAsync();
+    await this.client?.endAsync(
+      false,
+      this.options.shareGroup ? { properties: { sessionExpiryInterval: 0 } } : {},
+    );
   }
 
   /** Whether the link to the broker is up (readiness). */

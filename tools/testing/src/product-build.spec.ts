@@ -1,8 +1,8 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '@kassa-relay/testing';
-import { buildSteps } from './build';
+import { tempDir } from './temp-dir';
+import { buildSteps } from './product-build';
 
 describe('what `npm start` builds before it runs', () => {
   const dir = tempDir('kassa-demo-build-');
