@@ -37,6 +37,10 @@ export interface ClusterOptions {
   logLevel: 'info' | 'warn';
   /** The load balancer's port (0: a free one). */
   port?: number;
+  /** Instances started with the cluster (default all); the rest wait for `startInstance`. */
+  running?: number;
+  /** A store with both simulators and a real agent (default true; a benchmark brings a fleet). */
+  store?: boolean;
   label: string;
 }
 
@@ -109,12 +113,14 @@ export class ClusterWorld {
       this.instances.push({ id: `cloud-${n}`, port, url: `http://127.0.0.1:${port}`, program: undefined });
     }
     // All at once on the empty database: the migrations and the first admin run under their locks.
-    await Promise.all(this.instances.map((instance) => this.startInstance(instance)));
-    say(`cloud instances: ${this.instances.map((i) => `${i.id} ${i.url}`).join(', ')}`);
+    const running = this.instances.slice(0, this.options.running ?? this.instances.length);
+    await Promise.all(running.map((instance) => this.startInstance(instance)));
+    say(`cloud instances: ${running.map((i) => `${i.id} ${i.url}`).join(', ')}`);
     await this.startLoadBalancer();
     say(`HAProxy: ${this.url}`);
     this.api = new AdminApi(this.url, this.options.admin);
     await this.api.login();
+    if (this.options.store === false) return;
     this.ikkm = await startIkkmSimulator({ port: 0, key: '11112222', stateDir: join(dir, 'ikkm') });
     this.cashCore = await startCashCoreSimulator({
       port: 0,
