@@ -36,11 +36,16 @@ export class MemoryCommandRecords implements CommandRecords {
   }
 }
 
-/** Presence as the relay hears it (the database's `Agent.online` in the product). */
+/** Presence as the relay hears it (the database's `Agent.online`, written by LiveState, in the product). */
 class RelayPresence implements AgentPresence {
-  constructor(private readonly relay: CommandRelay) {}
+  private readonly online = new Set<string>();
+  constructor(relay: CommandRelay) {
+    relay.on('presence', (presence) =>
+      presence.state === 'online' ? this.online.add(presence.agentId) : this.online.delete(presence.agentId),
+    );
+  }
   async isOnline(agentId: string): Promise<boolean> {
-    return this.relay.presence.get(agentId)?.state === 'online';
+    return this.online.has(agentId);
   }
 }
 

@@ -149,6 +149,23 @@ describe('three cloud instances behind HAProxy, on one PostgreSQL and Mosquitto 
     );
   }, 60_000);
 
+  it('counts wrong passwords sent to different instances against one limit', async () => {
+    const login = (url: string) =>
+      fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'guess@example.kz', password: 'not-the-password' }),
+      });
+    // The default limit is 5 failures per account: spread over the three instances.
+    for (let n = 0; n < 5; n += 1) expect((await login(world.instances[n % 3]!.url)).status).toBe(401);
+    await waitUntil(
+      async () =>
+        (await Promise.all(world.instances.map((i) => login(i.url)))).every((r) => r.status === 429),
+      3_000,
+      'every instance refusing the locked account',
+    );
+  }, 60_000);
+
   it('loses an instance mid-run (SIGKILL): every POS request gets its final answer by repeating it through HAProxy, and each sale is printed exactly once', async () => {
     const SALES = 24;
     const before = await Promise.all(world.registers.map((r) => salesPrinted(simUrl(r))));

@@ -60,6 +60,6 @@ import { UsersService } from './users/users.service';
     { provide: APP_GUARD, useClass: AdminAuthGuard },
     { provide: APP_INTERCEPTOR, useClass: ContractInterceptor },
   ],
-  exports: [AdminSessions],
+  exports: [AdminSessions, LoginThrottle],
 })
 export class AdminModule {}

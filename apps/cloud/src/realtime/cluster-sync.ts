@@ -4,11 +4,27 @@ import type { ClusterBus } from '../platform/cluster-bus';
 import { CloudEvents } from '../platform/cloud-events';
 import { PosKeys } from '../pos/pos-keys';
 import { AdminSessions } from '../security/admin-sessions';
+import { LoginThrottle, type ThrottleChange } from '../security/login-throttle';
+
+/** A throttle change as another instance published it; anything else is dropped. */
+function parseThrottleChange(payload: string): ThrottleChange | undefined {
+  try {
+    const value = JSON.parse(payload) as Partial<ThrottleChange> & Record<string, unknown>;
+    if (value.kind === 'success' && typeof value.account === 'string')
+      return { kind: 'success', account: value.account };
+    if (value.kind === 'failure' && typeof value.account === 'string' && typeof value.address === 'string')
+      return { kind: 'failure', account: value.account, address: value.address };
+  } catch {
+    // not JSON
+  }
+  return undefined;
+}
 
 /**
  * What one cloud instance learns that every other must act on at once, over the cluster bus: a
  * revoked POS key (its cached lookups go, its /ws and socket.io connections close everywhere) and
- * an admin user whose sessions changed (cached row dropped, live /admin connections re-checked).
+ * an admin user whose sessions changed (cached row dropped, live /admin connections re-checked),
+ * and every failed or successful sign-in (one throttle for all instances).
  * With one instance the bus is local and this does nothing.
  */
 @Injectable()
@@ -18,6 +34,7 @@ export class ClusterSync implements OnApplicationBootstrap {
     private readonly keys: PosKeys,
     private readonly sessions: AdminSessions,
     private readonly events: CloudEvents,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -39,5 +56,12 @@ export class ClusterSync implements OnApplicationBootstrap {
       if (!applying) void this.bus.publish('adminUser.changed', userId).catch(() => undefined);
     });
     this.bus.on('adminUser.changed', (userId) => apply(() => this.sessions.changed(userId)));
+    this.throttle.onChange(
+      (change) => void this.bus.publish('login', JSON.stringify(change)).catch(() => undefined),
+    );
+    this.bus.on('login', (payload) => {
+      const change = parseThrottleChange(payload);
+      if (change) this.throttle.apply(change);
+    });
   }
 }

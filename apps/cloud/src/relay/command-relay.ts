@@ -63,8 +63,6 @@ export class CommandRelay extends EventEmitter<Events> {
   /** A persistent session may deliver results right after CONNACK, before a consumer is attached. */
   private readonly consumerReady: Promise<ResultConsumer>;
   private attachConsumer!: (consumer: ResultConsumer) => void;
-  /** The last presence seen by this process (metrics; the truth is the database, `LiveState`). */
-  readonly presence = new Map<string, PresenceEnvelope>();
   private stopping = false;
 
   constructor(private readonly options: CommandRelayOptions) {
@@ -184,7 +182,6 @@ export class CommandRelay extends EventEmitter<Events> {
     if (parsed.channel === 'presence') {
       const presence = parseEnvelope(presenceEnvelopeSchema, payload);
       if (!presence.ok || presence.value.agentId !== parsed.agentId) return;
-      this.presence.set(parsed.agentId, presence.value);
       this.emit('presence', presence.value);
     } else if (parsed.channel === 'heartbeat') {
       const heartbeat = parseEnvelope(heartbeatEnvelopeSchema, payload);

@@ -5,7 +5,9 @@
  * the same whether the account exists or not. A success clears the account's count (not the
  * address's: a valid account of one's own must not buy more guesses at others'); counts are
  * forgotten after a quiet period. In memory, bounded: a restart forgets the counts, and the oldest
- * entries go first when it is full.
+ * entries go first when it is full. Several cloud instances keep the same counts: each tells the
+ * others of every failure and success (`onChange`, `apply`; realtime/cluster-sync.ts), so a guesser
+ * spreading attempts over instances meets one limit, not one per instance.
  */
 export interface LoginThrottleOptions {
   maxFailures: number;
@@ -25,8 +27,13 @@ interface Entry {
 
 export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterSec: number };
 
+/** A change another instance must apply too. */
+export type ThrottleChange =
+  { kind: 'failure'; account: string; address: string } | { kind: 'success'; account: string };
+
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
+  private readonly listeners: ((change: ThrottleChange) => void)[] = [];
   private readonly maxEntries: number;
   private readonly now: () => number;
   /** A count with no failure for this long (and no lock) starts again from zero. */
@@ -52,12 +59,30 @@ export class LoginThrottle {
     const now = this.now();
     const accountLocked = this.count(`a:${account}`, this.options.maxFailures, now);
     this.count(`ip:${address}`, this.options.maxFailuresPerAddress, now);
+    for (const listener of this.listeners) listener({ kind: 'failure', account, address });
     return { accountLocked };
   }
 
   /** A successful sign-in (or password check) clears the account's count. */
   success(account: string): void {
     this.entries.delete(`a:${account}`);
+    for (const listener of this.listeners) listener({ kind: 'success', account });
+  }
+
+  /** Every failure and success counted here, for the other instances. */
+  onChange(listener: (change: ThrottleChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** A failure or success another instance counted: counted here too, and not told again. */
+  apply(change: ThrottleChange): void {
+    if (change.kind === 'success') {
+      this.entries.delete(`a:${change.account}`);
+      return;
+    }
+    const now = this.now();
+    this.count(`a:${change.account}`, this.options.maxFailures, now);
+    this.count(`ip:${change.address}`, this.options.maxFailuresPerAddress, now);
   }
 
   get size(): number {
