@@ -80,6 +80,23 @@ async function confirmAction(page: Page, action: string, fill?: string): Promise
   await dialog.waitFor({ state: 'hidden' });
 }
 
+/**
+ * Waits until the register page lists the document of the command it has just run under "Recent
+ * documents". The page refetches after a command (debounced, and again on each live event), and
+ * each of its lists lands on its own: the register's "shift closed" may show before the new row
+ * does. A row added at the top of the table moves everything under it, so a click on a link there
+ * (press here, release a row lower) would hit the table instead of the link.
+ */
+async function commandDocumentListed(page: Page): Promise<void> {
+  const href = await page
+    .locator('.command-outcome')
+    .getByRole('link', { name: 'Открыть документ' })
+    .getAttribute('href');
+  const documentId = href?.split('/').pop();
+  expect(documentId).toBeTruthy();
+  await page.locator(`section[aria-labelledby="recent"] tr[data-document-id="${documentId}"]`).waitFor();
+}
+
 async function signIn(page: Page, url: string, email: string, password: string): Promise<void> {
   await page.goto(url);
   await page.getByLabel('Эл. почта').fill(email);
@@ -201,6 +218,8 @@ describe('the dashboard in Chromium against the real cloud, agent and simulators
     await outcome.filter({ hasText: 'Закрыть смену (Z): выполнено' }).waitFor();
     expect(await outcome.innerText()).toContain('Наличные в кассе');
     await page.getByText('Смена закрыта.').waitFor();
+    // The links sit under the recent documents: click once the Z report's row is in, not while it lands.
+    await commandDocumentListed(page);
 
     await page.getByRole('link', { name: 'Все смены' }).click();
     await page.getByRole('heading', { name: 'Смены и Z-отчёты', level: 1 }).waitFor();
