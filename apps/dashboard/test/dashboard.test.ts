@@ -84,8 +84,8 @@ async function confirmAction(page: Page, action: string, fill?: string): Promise
  * Waits until the register page lists the document of the command it has just run under "Recent
  * documents". The page refetches after a command (debounced, and again on each live event), and
  * each of its lists lands on its own: the register's "shift closed" may show before the new row
- * does. A row added at the top of the table moves everything under it, so a click on a link there
- * (press here, release a row lower) would hit the table instead of the link.
+ * does. (A row added at the top of the table moves everything under it: the page keeps its links
+ * above the table, so that a click pressed while a row lands is not released on the table.)
  */
 async function commandDocumentListed(page: Page): Promise<void> {
   const href = await page
@@ -218,7 +218,7 @@ describe('the dashboard in Chromium against the real cloud, agent and simulators
     await outcome.filter({ hasText: 'Закрыть смену (Z): выполнено' }).waitFor();
     expect(await outcome.innerText()).toContain('Наличные в кассе');
     await page.getByText('Смена закрыта.').waitFor();
-    // The links sit under the recent documents: click once the Z report's row is in, not while it lands.
+    // The Z report is listed among the recent documents (live, without a reload).
     await commandDocumentListed(page);
 
     await page.getByRole('link', { name: 'Все смены' }).click();

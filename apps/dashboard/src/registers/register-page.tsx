@@ -127,7 +127,8 @@ export function RegisterPage({ id }: { id: string }) {
                     <Empty>{t('register.noDocuments')}</Empty>
                   ) : (
                     <>
-                      <DocumentsTable documents={page.items} showRegister={false} />
+                      {/* Above the table: a new document's row (added live after a command) must not
+                          move the links from under a pointer that is pressing one. */}
                       <p>
                         <Link href={`/documents${queryString({ registerId: id, storeId: r.storeId })}`}>
                           {t('register.allDocuments')}
@@ -138,6 +139,7 @@ export function RegisterPage({ id }: { id: string }) {
                         </Link>{' '}
                         · <Link href={`/pos-keys${queryString({ registerId: id })}`}>{t('nav.posKeys')}</Link>
                       </p>
+                      <DocumentsTable documents={page.items} showRegister={false} />
                     </>
                   )
                 }
