@@ -321,6 +321,15 @@ async function instanceLoss(
   return result;
 }
 
+/** What the runs say about scaling out, in words, from their own numbers. */
+function whereItStops(runs: ScaleRun[]): string {
+  const first = runs[0]!;
+  const last = runs[runs.length - 1]!;
+  const best = runs.reduce((a, b) => (b.load.completedPerSec > a.load.completedPerSec ? b : a));
+  const pgMs = cpuMsPerSale(first, 'PostgreSQL');
+  return `the most sales/s came with ${best.instances} instance(s), on this machine ${first.cpu.machineBusyPercent.toFixed(0)} % busy already with one. Every part runs on the same two cores (PostgreSQL, Mosquitto, HAProxy, the fleet and the load generator besides the instances), so another instance adds work per sale and no core: cloud CPU per sale goes from ${cpuMsPerSale(first, 'cloud').toFixed(2)} ms with one instance to ${cpuMsPerSale(last, 'cloud').toFixed(2)} ms with ${last.instances}, PostgreSQL's from ${pgMs.toFixed(2)} to ${cpuMsPerSale(last, 'PostgreSQL').toFixed(2)} ms. With several instances most results are taken from the broker by an instance other than the one the POS request waits on, which costs a NOTIFY and a read of the stored result; each instance also has its own steady work (its broker link, the heartbeats it is handed, the socket.io adapter's heartbeats, the redelivery sweep). Where instances get cores of their own, the bound is PostgreSQL: at ${pgMs.toFixed(2)}–${cpuMsPerSale(last, 'PostgreSQL').toFixed(2)} ms of its CPU per sale, each PostgreSQL core carries roughly ${Math.round(1000 / cpuMsPerSale(last, 'PostgreSQL'))}–${Math.round(1000 / pgMs)} sales/s.`;
+}
+
 function report(
   options: Options,
   runs: ScaleRun[],
@@ -350,10 +359,7 @@ agents (tools/fleet, MQTT 5, answering at once) and ${options.clients} closed-lo
 | --------- | ------- | ----- | ------ | ------ | ------ | ----------------- | ---------------------- | ------------ |
 ${rows.join('\n')}
 
-Where it stops: the machine. Two cores carry PostgreSQL, Mosquitto, HAProxy, the fleet and the load
-generator besides the instances; once the machine is busy, another instance adds no core to run on.
-The ratio measures the design (no instance waits on another, nothing is sticky), not the hardware
-a production cluster would have.
+Where it stops: ${whereItStops(runs)}
 
 **Instance loss** (three instances; ${loss.sales} sales, each repeated through HAProxy until its
 answer is final; one instance SIGKILLed a third of the way in): ${loss.final} of ${loss.sales} final
