@@ -21,7 +21,7 @@ import {
   startMosquitto,
   waitUntil,
 } from '@kassa-relay/testing';
-import { haproxyConfig } from './haproxy';
+import { HAPROXY, haproxyConfig } from './haproxy';
 
 export interface ClusterOptions {
   /** PostgreSQL's data, each instance's data directory, the agent's config and journal. */
@@ -205,7 +205,7 @@ export class ClusterWorld {
     );
     this.loadBalancer = this.processes.start({
       name: 'haproxy',
-      command: 'haproxy',
+      command: HAPROXY,
       // -db: in the foreground, logging to stderr (the run's log).
       args: ['-f', configFile, '-db'],
       logFile: join(this.options.logsDir, 'haproxy.log'),

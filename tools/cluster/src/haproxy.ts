@@ -1,3 +1,8 @@
+import { existsSync } from 'node:fs';
+
+/** Debian's HAProxy (in /usr/sbin, which a non-root PATH may lack), else whatever PATH finds. */
+export const HAPROXY = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
+
 /** One cloud instance as the load balancer sees it. */
 export interface Backend {
   name: string;
