@@ -179,16 +179,6 @@ export class DocumentLedger {
     return rows.map((row) => row.command as unknown as CommandEnvelope);
   }
 
-  /**
-   * Completes the result's document. A result is applied only when it comes from the document's
-   * agent (the one serving the register, that the command was published to) and only while the
-   * document is pending or in doubt: anything else is logged, counted (`result.ignored`) and
-   * changes nothing. The dispatcher (`commands/`) is its only caller.
-   */
-  recordResult(result: ResultEnvelope): Promise<RecordedResult> {
-    return this.writeResult(result);
-  }
-
   /** The result envelope that settled a command (any cloud instance may have stored it). */
   async storedResult(commandId: string): Promise<ResultEnvelope | undefined> {
     const rows = await this.prisma.$queryRaw<{ result: ResultEnvelope | null }[]>`
@@ -196,7 +186,13 @@ export class DocumentLedger {
     return rows[0]?.result ?? undefined;
   }
 
-  private async writeResult(result: ResultEnvelope): Promise<RecordedResult> {
+  /**
+   * Completes the result's document. A result is applied only when it comes from the document's
+   * agent (the one serving the register, that the command was published to) and only while the
+   * document is pending or in doubt: anything else is logged, counted (`result.ignored`) and
+   * changes nothing. The dispatcher (`commands/`) is its only caller.
+   */
+  async recordResult(result: ResultEnvelope): Promise<RecordedResult> {
     // Device keys never reach a table (nor the answers and views made from it).
     const outcome = result.outcome.ok ? result.outcome : redactKeysDeep(result.outcome);
     const status = resultDocumentStatus(result);
