@@ -37,6 +37,11 @@ export interface ProductWorldOptions {
   apiTimeoutMs?: number;
   /** Names the run: its agent (`<label>-agent`), its enrollment token, a failed cleanup's message. */
   label: string;
+  /**
+   * Added to (and overriding) the cloud's environment: e.g. an external broker (`MQTT_URL`,
+   * `MQTT_USERNAME`, `MQTT_PASSWORD`, `KASSA_MQTT_PROVISIONING`) instead of the embedded one.
+   */
+  cloudEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -124,6 +129,7 @@ export class ProductWorld<Register extends ProductRegister = ProductRegister> {
         KASSA_ADMIN_PASSWORD: this.world.admin.password,
         KASSA_POS_WAIT_MS: String(this.world.posWaitMs),
         LOG_LEVEL: this.world.logLevel,
+        ...this.world.cloudEnv,
       }),
     });
     this.cloud = cloud;
