@@ -47,7 +47,7 @@ const USAGE = `npm run bench:fleet -- [options]
   --rest-sec <s>         the at-rest window (default 60)
   --storm-timeout-sec <s> how long to wait for the fleet to be back after the broker restart (default 180)
   --heartbeat-sec <s>    the fleet's heartbeat period (default 15, the agent's own; less: the heartbeat load of a bigger fleet)
-  --profile              run the cloud with --cpu-prof (10 ms sampling) and print its hottest functions
+  --profile              profile the cloud (inspector, 10 ms sampling) and print its hottest functions
   --keep-logs            keep the cloud's log (its directory is printed)
   --no-write             print the results, leave docs/benchmarks.md alone`;
 
@@ -707,7 +707,7 @@ async function runBroker(broker: BrokerKind, options: Options): Promise<BrokerRe
     'every new agent answered register.info',
     () => big.counters.commands,
     credentials.length,
-    600_000,
+    300_000,
     500,
     connectStarted,
   );
