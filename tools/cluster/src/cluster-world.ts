@@ -265,6 +265,8 @@ export class ClusterWorld {
         config.mqtt['reconnectMaxMs'] = 2_000;
         config['http'] = { host: '127.0.0.1', port: 0 };
         config['logLevel'] = this.options.logLevel;
+        // Heartbeats often enough to watch them flow (the agent's default is every 15 s).
+        config['heartbeatIntervalSec'] = 2;
       },
     });
   }

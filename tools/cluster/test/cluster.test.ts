@@ -39,10 +39,29 @@ async function saleUntilFinal(baseUrl: string, posKey: string, body: object, dea
 }
 
 /** Sale entries in a simulator's journal (a receipt the device registered). */
+/** Results each instance took from the broker (its /metrics). */
+async function resultsConsumed(instances: { url: string }[]): Promise<number[]> {
+  return Promise.all(
+    instances.map(async (instance) => {
+      const metrics = await (await fetch(`${instance.url}/metrics`)).text();
+      return [...metrics.matchAll(/^kassa_cloud_command_results_total\{[^}]*\} (\d+)/gm)].reduce(
+        (sum, match) => sum + Number(match[1]),
+        0,
+      );
+    }),
+  );
+}
+
 async function salesPrinted(simUrl: string): Promise<number> {
   const response = await fetch(`${simUrl}/_sim/journal`);
   const { entries } = (await response.json()) as { entries: { kind: string }[] };
   return entries.filter((entry) => entry.kind === 'sale').length;
+}
+
+/** When the cluster's agent was last heard from (a heartbeat or presence), as epoch ms. */
+async function lastSeen(world: ClusterWorld): Promise<number | undefined> {
+  const agent = (await world.api.api.agents.list()).find((a) => a.id === world.agentId);
+  return agent?.lastSeenAt ? new Date(agent.lastSeenAt).getTime() : undefined;
 }
 
 describe('three cloud instances behind HAProxy, on one PostgreSQL and Mosquitto with dynamic security', () => {
@@ -88,15 +107,7 @@ describe('three cloud instances behind HAProxy, on one PostgreSQL and Mosquitto 
     expect(after[0]! - before[0]! + after[1]! - before[1]!).toBe(sales);
     // The broker shares the agents' results among the instances (MQTT 5 shared subscriptions):
     // more than one instance stored results, so waiters were woken across instances.
-    const consumed = await Promise.all(
-      world.instances.map(async (instance) => {
-        const metrics = await (await fetch(`${instance.url}/metrics`)).text();
-        return [...metrics.matchAll(/^kassa_cloud_command_results_total\{[^}]*\} (\d+)/gm)].reduce(
-          (sum, match) => sum + Number(match[1]),
-          0,
-        );
-      }),
-    );
+    const consumed = await resultsConsumed(world.instances);
     expect(consumed.filter((count) => count > 0).length, `results per instance: ${consumed}`).toBeGreaterThan(
       1,
     );
@@ -165,6 +176,42 @@ describe('three cloud instances behind HAProxy, on one PostgreSQL and Mosquitto 
       'every instance refusing the locked account',
     );
   }, 60_000);
+
+  it('keeps hearing the agents after the broker restarts: every instance subscribes again to its share of results, presence and heartbeats', async () => {
+    const before = await resultsConsumed(world.instances);
+    const seenBefore = await lastSeen(world);
+    await world.mosquitto.restart();
+    // The agent reconnects and says it is online; its heartbeats reach an instance again. The broker
+    // hands the instances the agent's retained presence again: "last seen" must not go back.
+    const seen: number[] = [];
+    await waitUntil(
+      async () => {
+        seen.push((await lastSeen(world)) ?? 0);
+        return seen.at(-1)! > (seenBefore ?? 0) && (await world.agentOnline());
+      },
+      60_000,
+      'a heartbeat after the broker restart',
+    );
+    expect(seen, 'last seen, polled across the restart').toEqual([...seen].sort((a, b) => a - b));
+    expect(seen[0]).toBeGreaterThanOrEqual(seenBefore ?? 0);
+    // Sales through every instance: each needs a result that some instance took from the broker.
+    for (const instance of world.instances)
+      for (const register of world.registers) {
+        const { answer } = await saleUntilFinal(
+          instance.url,
+          register.posKey,
+          nextBody(),
+          Date.now() + 60_000,
+        );
+        expect(answer, `${instance.id} ${register.kind}`).toMatchObject({ code: 0 });
+      }
+    // The broker hands the shared subscription's messages round: every instance is in the group again.
+    const after = await resultsConsumed(world.instances);
+    expect(
+      after.map((count, index) => count - before[index]!),
+      'results each instance took after the restart',
+    ).not.toContain(0);
+  }, 180_000);
 
   it('loses an instance mid-run (SIGKILL): every POS request gets its final answer by repeating it through HAProxy, and each sale is printed exactly once', async () => {
     const SALES = 24;

@@ -35,6 +35,11 @@ export class Messaging implements OnApplicationShutdown {
             ? 'a result PostgreSQL can never store (a data exception): dropped, not retried'
             : 'could not store a result: trying again (the broker keeps it until it is stored)',
         ),
+      onSubscribeFailure: (error: unknown) =>
+        log.error(
+          { err: error },
+          'could not subscribe to the agents again after reconnecting to the broker: trying at the next reconnect',
+        ),
     };
     if (config.mqtt.mode === 'external') {
       const mqtt = config.mqtt;

@@ -52,13 +52,16 @@ export class LiveState {
     // The write itself re-checks `disabledAt`: a disable that commits meanwhile wins.
     const written = await this.prisma.agent.updateMany({
       where: { id: presence.agentId, disabledAt: null },
-      data: {
-        online,
-        lastSeenAt: new Date(presence.at),
-        ...(presence.agentVersion ? { version: presence.agentVersion } : {}),
-      },
+      data: { online, ...(presence.agentVersion ? { version: presence.agentVersion } : {}) },
     });
     if (written.count === 0) return;
+    // A retained presence is the agent's latest state but may be older than its last heartbeat (the
+    // broker hands it again to a cloud that subscribes again): "last seen" never goes back.
+    const at = new Date(presence.at);
+    await this.prisma.agent.updateMany({
+      where: { id: presence.agentId, OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: at } }] },
+      data: { lastSeenAt: at },
+    });
     this.presence.changed(presence.agentId, online);
     this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
     if (online) {

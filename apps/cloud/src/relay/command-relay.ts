@@ -29,6 +29,8 @@ export interface CommandRelayOptions {
    * subscriptions (the embedded broker, where one cloud process is the only consumer).
    */
   shareGroup?: string;
+  /** Called when subscribing again after a reconnect failed (the next reconnect tries again). */
+  onSubscribeFailure?: (error: unknown) => void;
   /** Called when handling a result failed and will be tried again. */
   onStoreFailure?: (result: ResultEnvelope, error: unknown, attempt: number) => void;
 }
@@ -102,7 +104,17 @@ export class CommandRelay extends EventEmitter<Events> {
       topics.allAgents('presence'),
       topics.allAgents('heartbeat'),
     ].map((filter) => (shared ? `$share/${shared}/${filter}` : filter));
-    await subscribeRetrying(this.client, filters, { qos: 1 }, { stopped: () => this.stopping });
+    const subscribe = () =>
+      subscribeRetrying(this.client!, filters, { qos: 1 }, { stopped: () => this.stopping });
+    // Subscribed again on every reconnect, session or not: mqtt.js resubscribes only when the
+    // broker kept no session, and a broker may restore a session without its `$share/…`
+    // subscriptions (Mosquitto 2.0 does, after a restart) — the cloud would stay connected and hear
+    // no agent. Subscribing to a filter the session already holds changes nothing.
+    this.client.on('connect', () => {
+      if (this.stopping) return;
+      subscribe().catch((error: unknown) => this.options.onSubscribeFailure?.(error));
+    });
+    await subscribe();
   }
 
   /** The one consumer of results; attached once (results that came first wait for it). */
