@@ -46,21 +46,14 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
     expect(await me.json()).toMatchObject({ email: 'admin@example.kz', role: 'admin' });
   });
 
-  it('pushes live updates on socket.io /admin: register state from heartbeats and new documents', async () => {
+  it('pushes live updates on socket.io /admin: new documents, and register state when a heartbeat reports a change', async () => {
     const token = await world.adminToken();
     const socket: Socket = io(`${world.cloud.url}/admin`, { auth: { token }, transports: ['websocket'] });
     const seen: { event: string; payload: { registerId?: string; status?: string } }[] = [];
     socket.onAny((event: string, payload: { registerId?: string }) => seen.push({ event, payload }));
     try {
       await waitUntil(() => socket.connected, 10_000, 'admin socket connected');
-      await waitUntil(
-        () =>
-          seen.some(
-            (e) => e.event === 'register.state' && e.payload.registerId === world.seed!.registers.cashCore,
-          ),
-        10_000,
-        'a register.state event from a heartbeat',
-      );
+      // The sale opens the shift and puts cash in the drawer: the next heartbeat reports a new state.
       const response = await fetch(`${world.cloud.url}/sale`, {
         method: 'POST',
         headers: { authorization: `Bearer ${world.seed!.posKeys.cashCore}` },
@@ -76,6 +69,20 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
         () => seen.some((e) => e.event === 'document.changed' && e.payload.status === 'done'),
         10_000,
         'a document.changed event',
+      );
+      const saleSeenAt = seen.length;
+      await waitUntil(
+        () =>
+          seen
+            .slice(saleSeenAt)
+            .some(
+              (e) =>
+                e.event === 'register.state' &&
+                e.payload.registerId === world.seed!.registers.cashCore &&
+                (e.payload as { state?: { shiftOpen?: boolean } }).state?.shiftOpen === true,
+            ),
+        10_000,
+        'a register.state event from a heartbeat after the sale',
       );
     } finally {
       socket.close();

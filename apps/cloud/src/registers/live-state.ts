@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   HeartbeatEnvelope,
   PresenceEnvelope,
@@ -13,8 +14,65 @@ import type { CommandDispatcher } from '../commands/command-dispatcher';
 import type { CommandRelay } from '../relay/command-relay';
 import type { RegisterDirectory } from './register-directory';
 
+/**
+ * How old a register's stored state may grow while heartbeats report it unchanged: then it is
+ * written again, so "updated" on the register page stays within this of the last heartbeat.
+ */
+const HEALTH_REFRESH_MS = 60_000;
+
+/** Agents' heartbeats written in one statement at most. */
+const HEARTBEAT_BATCH = 500;
+
+/** Presence messages written at once. */
+const PRESENCE_CONCURRENCY = 16;
+
+/** Agents that came online sent their pending commands and register.info at once. */
+const COMING_ONLINE_CONCURRENCY = 32;
+
 const json = (value: unknown): Prisma.InputJsonValue =>
   JSON.parse(JSON.stringify(value ?? null)) as Prisma.InputJsonValue;
+
+/** A register's health as its row's columns, and their digest (`Register.healthDigest`). */
+function healthFields(health: RegisterHealth) {
+  const shiftOpen = health.shift?.open;
+  const fields = {
+    reachable: health.reachable,
+    ...(shiftOpen !== undefined ? { shiftOpen } : {}),
+    ...(health.shift?.number !== undefined ? { shiftNumber: health.shift.number } : {}),
+    ...(shiftOpen !== undefined
+      ? { shiftOpenedAt: shiftOpen && health.shift?.openedAt ? new Date(health.shift.openedAt) : null }
+      : {}),
+    ...(health.cashBalance !== undefined ? { cashBalance: health.cashBalance } : {}),
+    offlineQueue: health.offlineQueue,
+    warnings: json({
+      list: health.warnings,
+      offlineSince: health.offlineSince ?? null,
+      shiftHoursLeft: health.shiftHoursLeft ?? null,
+    }),
+    lastError: health.lastError ? json(health.lastError) : json(null),
+  };
+  return { fields, digest: createHash('sha256').update(JSON.stringify(fields)).digest('base64url') };
+}
+
+/** Runs at most `limit` of the given tasks at once, the rest in the order given. Tasks never throw out. */
+function concurrencyLimit(limit: number): (task: () => Promise<unknown>) => Promise<void> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    // A finished task hands its slot straight to the next waiting one.
+    if (running < limit) running += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      await task();
+    } catch {
+      // Presence is news, not a command: the next presence or heartbeat says it again.
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}
 
 /**
  * Agents' presence and heartbeats → the live state of agents and registers in the database, and
@@ -32,9 +90,25 @@ export class LiveState {
     private readonly ledger: DocumentLedger,
     private readonly deadlineMs: number,
   ) {
-    relay.on('presence', (presence) => void this.onPresence(presence).catch(() => undefined));
-    relay.on('heartbeat', (heartbeat) => void this.onHeartbeat(heartbeat).catch(() => undefined));
+    relay.on('presence', (presence) => void this.presenceWork(() => this.onPresence(presence)));
+    relay.on('heartbeat', (heartbeat) => this.onHeartbeat(heartbeat));
   }
+
+  /**
+   * Heartbeats not yet written, the latest per agent. A fleet heartbeats faster than one write per
+   * heartbeat can keep up with (10,000 agents every 15 s is 667/s): they are written in batches, one
+   * statement per batch, by one writer at a time — so memory holds at most one per agent however
+   * far behind the database is, and results and POS requests never queue behind thousands of them.
+   */
+  private readonly heartbeats = new Map<string, HeartbeatEnvelope>();
+  private writingHeartbeats = false;
+  /** Presence writes at once (a storm of thousands of agents reconnecting must not take every connection). */
+  private readonly presenceWork = concurrencyLimit(PRESENCE_CONCURRENCY);
+  /**
+   * Agents coming online being sent their pending commands and register.info at once: apart from
+   * the writes, since register.info may wait on a slow device.
+   */
+  private readonly comingOnlineWork = concurrencyLimit(COMING_ONLINE_CONCURRENCY);
 
   /** A disabled agent's presence and heartbeats are not news: whatever it says is ignored. */
   private async organisationOf(agentId: string): Promise<string | undefined> {
@@ -65,8 +139,8 @@ export class LiveState {
     this.presence.changed(presence.agentId, online);
     this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
     if (online) {
-      void this.redeliverPending(presence.agentId).catch(() => undefined);
-      void this.refreshRegisterInfo(presence.agentId).catch(() => undefined);
+      void this.comingOnlineWork(() => this.redeliverPending(presence.agentId));
+      void this.comingOnlineWork(() => this.refreshRegisterInfo(presence.agentId));
     }
   }
 
@@ -113,68 +187,128 @@ export class LiveState {
     if (health) await this.applyHealth(registerId, health);
   }
 
-  async onHeartbeat(heartbeat: HeartbeatEnvelope): Promise<void> {
-    const organisationId = await this.organisationOf(heartbeat.agentId);
-    if (!organisationId) return;
-    // A heartbeat read just before a disable must not mark the disabled agent online again: the
-    // write re-checks `disabledAt`, and a disable that commits first wins.
-    const written = await this.prisma.agent.updateMany({
-      where: { id: heartbeat.agentId, disabledAt: null },
-      data: {
-        online: true,
-        lastSeenAt: new Date(heartbeat.sentAt),
+  /** A heartbeat: written with the others that arrive meanwhile (see `heartbeats`). */
+  onHeartbeat(heartbeat: HeartbeatEnvelope): void {
+    const queued = this.heartbeats.get(heartbeat.agentId);
+    if (!queued || queued.sentAt <= heartbeat.sentAt) this.heartbeats.set(heartbeat.agentId, heartbeat);
+    if (!this.writingHeartbeats) void this.writeHeartbeats();
+  }
+
+  /** Writes queued heartbeats, a batch at a time, until none are left. Never throws. */
+  private async writeHeartbeats(): Promise<void> {
+    this.writingHeartbeats = true;
+    try {
+      while (this.heartbeats.size > 0) {
+        const batch = [...this.heartbeats.values()].slice(0, HEARTBEAT_BATCH);
+        for (const heartbeat of batch) this.heartbeats.delete(heartbeat.agentId);
+        await this.writeHeartbeatBatch(batch).catch(() => undefined);
+      }
+    } finally {
+      this.writingHeartbeats = false;
+    }
+  }
+
+  /** Settles once every heartbeat received so far is written (tests, benchmarks). */
+  async heartbeatsWritten(): Promise<void> {
+    while (this.writingHeartbeats || this.heartbeats.size > 0)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  private async writeHeartbeatBatch(batch: HeartbeatEnvelope[]): Promise<void> {
+    const rows = JSON.stringify(
+      batch.map((heartbeat) => ({
+        id: heartbeat.agentId,
+        sentAt: heartbeat.sentAt,
         version: heartbeat.agentVersion,
-        lastHeartbeat: json({
+        heartbeat: {
           sentAt: heartbeat.sentAt,
           uptimeSec: heartbeat.uptimeSec,
           journalDepth: heartbeat.journalDepth,
           alerts: heartbeat.alerts,
           inDoubt: heartbeat.inDoubt.length,
-        }),
-      },
-    });
-    if (written.count === 0) return;
-    this.presence.changed(heartbeat.agentId, true);
-    // Commands the agent cannot prove either way: their documents show as in doubt, with evidence.
-    await this.ledger.recordDoubts(heartbeat.agentId, heartbeat.inDoubt);
-    for (const entry of heartbeat.registers) {
+        },
+      })),
+    );
+    // A disabled agent's heartbeat writes nothing: the write re-checks `disabledAt`, and a disable
+    // that commits first wins (a heartbeat read just before it must not mark the agent online again).
+    const written = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE "Agent" a SET
+        "online" = true, "lastSeenAt" = x."sentAt" AT TIME ZONE 'UTC', "version" = x."version",
+        "lastHeartbeat" = x."heartbeat", "updatedAt" = ${new Date()}
+      FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "sentAt" timestamptz, "version" text, "heartbeat" jsonb)
+      WHERE a."id" = x."id" AND a."disabledAt" IS NULL
+      RETURNING a."id"`;
+    const live = batch.filter((heartbeat) => written.some((row) => row.id === heartbeat.agentId));
+    for (const heartbeat of live) {
+      this.presence.changed(heartbeat.agentId, true);
+      // Commands the agent cannot prove either way: their documents show as in doubt, with evidence.
+      await this.ledger.recordDoubts(heartbeat.agentId, heartbeat.inDoubt);
+    }
+    // One read says which registers' health changed (or is due again); only those are written.
+    const entries = live.flatMap((heartbeat) =>
+      heartbeat.registers.map((entry) => ({ ...entry, agentId: heartbeat.agentId })),
+    );
+    if (entries.length === 0) return;
+    const stored = new Map(
+      (
+        await this.prisma.register.findMany({
+          where: { id: { in: entries.map((entry) => entry.registerId) } },
+          select: { id: true, agentId: true, healthDigest: true, stateUpdatedAt: true },
+        })
+      ).map((row) => [row.id, row]),
+    );
+    const due = Date.now() - HEALTH_REFRESH_MS;
+    for (const entry of entries) {
+      const row = stored.get(entry.registerId);
       // Only registers this agent serves: a heartbeat cannot write another agent's register.
-      const owned = await this.prisma.register.count({
-        where: { id: entry.registerId, agentId: heartbeat.agentId },
-      });
-      if (owned) await this.applyHealth(entry.registerId, entry.health, organisationId);
+      if (!row || row.agentId !== entry.agentId) continue;
+      const unchanged =
+        row.healthDigest === healthFields(entry.health).digest &&
+        row.stateUpdatedAt !== null &&
+        row.stateUpdatedAt.getTime() >= due;
+      if (!unchanged) await this.applyHealth(entry.registerId, entry.health, { servedBy: entry.agentId });
     }
   }
 
+  /**
+   * A register's health → its row and a `register.state` event. From a heartbeat (`servedBy`), only
+   * for a register that agent serves, and only when the health differs from what is stored or the
+   * stored state is older than HEALTH_REFRESH_MS: most heartbeats say nothing new, and cost one
+   * statement that matches no row instead of a write and a dashboard event each.
+   */
   private async applyHealth(
     registerId: string,
     health: RegisterHealth,
-    organisationId?: string,
+    { servedBy }: { servedBy?: string } = {},
   ): Promise<void> {
-    const shiftOpen = health.shift?.open;
-    const data: Prisma.RegisterUpdateInput = {
-      reachable: health.reachable,
-      ...(shiftOpen !== undefined ? { shiftOpen } : {}),
-      ...(health.shift?.number !== undefined ? { shiftNumber: health.shift.number } : {}),
-      shiftOpenedAt: shiftOpen && health.shift?.openedAt ? new Date(health.shift.openedAt) : null,
-      ...(health.cashBalance !== undefined ? { cashBalance: health.cashBalance } : {}),
-      offlineQueue: health.offlineQueue,
-      warnings: json({
-        list: health.warnings,
-        offlineSince: health.offlineSince ?? null,
-        shiftHoursLeft: health.shiftHoursLeft ?? null,
-      }),
-      lastError: health.lastError ? json(health.lastError) : json(null),
-      stateUpdatedAt: new Date(),
-    };
-    if (shiftOpen === undefined) delete data.shiftOpenedAt;
-    const register = await this.prisma.register.update({
+    const { fields, digest: healthDigest } = healthFields(health);
+    const now = new Date();
+    const written = await this.prisma.register.updateMany({
+      where: {
+        id: registerId,
+        ...(servedBy !== undefined
+          ? {
+              // Only registers this agent serves: a heartbeat cannot write another agent's register.
+              agentId: servedBy,
+              OR: [
+                { healthDigest: null },
+                { healthDigest: { not: healthDigest } },
+                { stateUpdatedAt: null },
+                { stateUpdatedAt: { lt: new Date(now.getTime() - HEALTH_REFRESH_MS) } },
+              ],
+            }
+          : {}),
+      },
+      data: { ...fields, healthDigest, stateUpdatedAt: now },
+    });
+    if (written.count === 0) return;
+    const register = await this.prisma.register.findUnique({
       where: { id: registerId },
-      data,
       include: { store: { select: { organisationId: true } } },
     });
+    if (!register) return;
     this.events.emit('register.state', {
-      organisationId: organisationId ?? register.store.organisationId,
+      organisationId: register.store.organisationId,
       registerId,
       // The same shape as RegisterView.state in the admin API.
       state: { ...stateOf(register) },
