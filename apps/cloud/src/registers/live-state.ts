@@ -208,12 +208,6 @@ export class LiveState {
     }
   }
 
-  /** Settles once every heartbeat received so far is written (tests, benchmarks). */
-  async heartbeatsWritten(): Promise<void> {
-    while (this.writingHeartbeats || this.heartbeats.size > 0)
-      await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-
   private async writeHeartbeatBatch(batch: HeartbeatEnvelope[]): Promise<void> {
     const rows = JSON.stringify(
       batch.map((heartbeat) => ({
@@ -238,7 +232,8 @@ export class LiveState {
       FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "sentAt" timestamptz, "version" text, "heartbeat" jsonb)
       WHERE a."id" = x."id" AND a."disabledAt" IS NULL
       RETURNING a."id"`;
-    const live = batch.filter((heartbeat) => written.some((row) => row.id === heartbeat.agentId));
+    const writtenIds = new Set(written.map((row) => row.id));
+    const live = batch.filter((heartbeat) => writtenIds.has(heartbeat.agentId));
     for (const heartbeat of live) {
       this.presence.changed(heartbeat.agentId, true);
       // Commands the agent cannot prove either way: their documents show as in doubt, with evidence.
@@ -273,8 +268,9 @@ export class LiveState {
   /**
    * A register's health → its row and a `register.state` event. From a heartbeat (`servedBy`), only
    * for a register that agent serves, and only when the health differs from what is stored or the
-   * stored state is older than HEALTH_REFRESH_MS: most heartbeats say nothing new, and cost one
-   * statement that matches no row instead of a write and a dashboard event each.
+   * stored state is older than HEALTH_REFRESH_MS (the batch checks first, with one read; the write
+   * checks again, in case another instance wrote meanwhile): most heartbeats say nothing new, and
+   * cost neither a write nor a dashboard event.
    */
   private async applyHealth(
     registerId: string,
