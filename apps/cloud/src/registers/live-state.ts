@@ -255,7 +255,6 @@ export class LiveState {
     const due = Date.now() - HEALTH_REFRESH_MS;
     for (const entry of entries) {
       const row = stored.get(entry.registerId);
-      // Only registers this agent serves: a heartbeat cannot write another agent's register.
       if (!row || row.agentId !== entry.agentId) continue;
       const unchanged =
         row.healthDigest === healthFields(entry.health).digest &&
@@ -266,11 +265,9 @@ export class LiveState {
   }
 
   /**
-   * A register's health → its row and a `register.state` event. From a heartbeat (`servedBy`), only
-   * for a register that agent serves, and only when the health differs from what is stored or the
-   * stored state is older than HEALTH_REFRESH_MS (the batch checks first, with one read; the write
-   * checks again, in case another instance wrote meanwhile): most heartbeats say nothing new, and
-   * cost neither a write nor a dashboard event.
+   * A register's health → its row and a `register.state` event. From a heartbeat (`servedBy`): only
+   * for a register that agent serves, and only once the batch found the health changed or due again
+   * (`writeHeartbeatBatch`): most heartbeats say nothing new, and cost neither a write nor an event.
    */
   private async applyHealth(
     registerId: string,
@@ -278,24 +275,10 @@ export class LiveState {
     { servedBy }: { servedBy?: string } = {},
   ): Promise<void> {
     const { fields, digest: healthDigest } = healthFields(health);
-    const now = new Date();
+    // Only registers this agent serves: a heartbeat cannot write another agent's register.
     const written = await this.prisma.register.updateMany({
-      where: {
-        id: registerId,
-        ...(servedBy !== undefined
-          ? {
-              // Only registers this agent serves: a heartbeat cannot write another agent's register.
-              agentId: servedBy,
-              OR: [
-                { healthDigest: null },
-                { healthDigest: { not: healthDigest } },
-                { stateUpdatedAt: null },
-                { stateUpdatedAt: { lt: new Date(now.getTime() - HEALTH_REFRESH_MS) } },
-              ],
-            }
-          : {}),
-      },
-      data: { ...fields, healthDigest, stateUpdatedAt: now },
+      where: { id: registerId, ...(servedBy !== undefined ? { agentId: servedBy } : {}) },
+      data: { ...fields, healthDigest, stateUpdatedAt: new Date() },
     });
     if (written.count === 0) return;
     const register = await this.prisma.register.findUnique({

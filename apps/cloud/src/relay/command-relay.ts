@@ -78,6 +78,8 @@ export class CommandRelay extends EventEmitter<Events> {
       clientId: this.options.clientId ?? `kassa-cloud-${randomUUID()}`,
       clean: false,
       reconnectPeriod: 1000,
+      // The relay subscribes again itself on every reconnect (below); mqtt.js's own would be a second.
+      resubscribe: false,
       // Shared subscriptions are MQTT 5.
       ...(shared
         ? { protocolVersion: 5 as const, properties: { sessionExpiryInterval: SHARED_SESSION_EXPIRY_SEC } }
