@@ -71,7 +71,7 @@ export function formatReport(report: FuzzReport): string {
   lines.push(`cloud error log lines:        ${errors.reduce((n, [, c]) => n + c, 0)}`);
   for (const [message, count] of errors.slice(0, 10)) lines.push(`  ${count} × ${message}`);
   lines.push(
-    `cloud RSS:                    ${mib(report.rss.startKib)} after warm-up → ${mib(report.rss.endKib)} at the end (${report.rss.growthPercent >= 0 ? '+' : ''}${report.rss.growthPercent} %), peak ${mib(report.rss.peakKib)}`,
+    `cloud RSS (lowest, after warm-up → at the end): ${mib(report.rss.startKib)} → ${mib(report.rss.endKib)} (${report.rss.growthPercent >= 0 ? '+' : ''}${report.rss.growthPercent} %), peak ${mib(report.rss.peakKib)}`,
   );
   const slow = Object.entries(report.kindMs)
     .map(([kind, t]) => [kind, t.totalMs, t.count] as const)

@@ -100,7 +100,6 @@ function pushExample(bucket: Bucket, finding: Finding): void {
   if (bucket.examples.length < EXAMPLES_KEPT) bucket.examples.push(finding);
 }
 
-/** The median of a few RSS samples over a second (one sample is noisy). */
 /** The resident set size of a process (`VmRSS` in /proc/<pid>/status), in KiB; 0 when unreadable. */
 function rssKib(pid: number): number {
   try {
@@ -111,15 +110,53 @@ function rssKib(pid: number): number {
   }
 }
 
-async function sampleRss(pid: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < 5; i += 1) {
-    samples.push(rssKib(pid));
-    await sleep(200);
+/**
+ * The cloud's RSS, read every second for the whole run, to tell the memory it keeps from the
+ * garbage it has not collected yet. V8 lets the old generation grow to about 2.5× what survived the
+ * last full collection before it collects again, so under load the cloud's RSS is a sawtooth —
+ * measured: 430 → 600 MiB and back every 1½–3½ minutes, with the same ≈ 95 MiB of live heap after
+ * each collection — and an idle cloud does not reliably collect within a minute. One sample lands
+ * anywhere on a tooth: the same seed read +6 % to +48 % depending on where the run ended. The
+ * troughs are what the cloud holds; a leak raises them. So growth compares the lowest RSS in the
+ * first third of the run after the warm-up with the lowest in the last third (each at least
+ * `MIN_WINDOW_MS`, so each spans at least one collection).
+ */
+class RssWatch {
+  private readonly samples: { at: number; kib: number }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly pid: () => number) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      const kib = rssKib(this.pid());
+      if (kib) this.samples.push({ at: Date.now(), kib });
+    }, 1_000);
+    this.timer.unref();
   }
-  samples.sort((a, b) => a - b);
-  return samples[2] ?? 0;
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  get latestKib(): number {
+    return this.samples.at(-1)?.kib ?? rssKib(this.pid());
+  }
+
+  get peakKib(): number {
+    return this.samples.reduce((peak, sample) => Math.max(peak, sample.kib), 0);
+  }
+
+  /** The lowest RSS sampled in [from, to]; 0 when none was. */
+  lowest(from: number, to: number): number {
+    let low = 0;
+    for (const { at, kib } of this.samples) if (at >= from && at <= to && (!low || kib < low)) low = kib;
+    return low;
+  }
 }
+
+/** The shortest window a growth trough is looked for in: longer than the slowest sawtooth measured. */
+const MIN_WINDOW_MS = 4 * 60_000;
 
 /**
  * The fuzz run: the world up, then inputs in batches. Between two batches the state is read
@@ -188,7 +225,9 @@ export class Fuzzer {
         indexes.length,
         Math.max(500, Math.min(5_000, Math.floor(indexes.length / 10))),
       );
-      let rssStart = 0;
+      const rss = new RssWatch(() => this.world.cloud?.pid ?? 0);
+      rss.start();
+      let warmedUpAt = 0;
       let lastProgress = Date.now();
       for (let offset = 0; offset < indexes.length; offset += this.options.batchSize) {
         if (this.stopRequested) {
@@ -269,14 +308,10 @@ export class Fuzzer {
             : after;
         step('rebase');
         if (process.env['FUZZ_TRACE']) say(`    batch ${this.report.batches}: ${trace.join(', ')}`);
-        const pid = this.world.cloud?.pid ?? 0;
-        const rss = rssKib(pid);
-        this.report.rss.peakKib = Math.max(this.report.rss.peakKib, rss);
-        if (!rssStart && offset + batchIndexes.length >= warmupEnd) {
-          rssStart = await sampleRss(pid);
-          this.report.rss.startKib = rssStart;
+        if (!warmedUpAt && offset + batchIndexes.length >= warmupEnd) {
+          warmedUpAt = Date.now();
           say(
-            `  warm-up done after ${offset + batchIndexes.length} inputs: cloud RSS ${(rssStart / 1024).toFixed(1)} MiB`,
+            `  warm-up done after ${offset + batchIndexes.length} inputs: cloud RSS ${(rss.latestKib / 1024).toFixed(1)} MiB`,
           );
         }
         if (Date.now() - lastProgress > 15_000 || offset + batchIndexes.length >= indexes.length) {
@@ -287,9 +322,15 @@ export class Fuzzer {
         }
       }
       await this.liveness('at the end');
-      await sleep(1_000);
-      this.report.rss.endKib = await sampleRss(this.world.cloud?.pid ?? 0);
-      if (!this.report.rss.startKib) this.report.rss.startKib = this.report.rss.endKib;
+      // A quiet spell: an idle cloud may collect (V8's memory reducer), a trough the end window sees.
+      await sleep(30_000);
+      rss.stop();
+      const endedAt = Date.now();
+      if (!warmedUpAt) warmedUpAt = started;
+      const window = Math.max(MIN_WINDOW_MS, (endedAt - warmedUpAt) / 3);
+      this.report.rss.startKib = rss.lowest(warmedUpAt, warmedUpAt + window) || rss.latestKib;
+      this.report.rss.endKib = rss.lowest(endedAt - window, endedAt) || rss.latestKib;
+      this.report.rss.peakKib = rss.peakKib;
       this.report.rss.growthPercent = this.report.rss.startKib
         ? Math.round(
             ((this.report.rss.endKib - this.report.rss.startKib) / this.report.rss.startKib) * 1000,

@@ -225,12 +225,16 @@ export class LiveState {
     );
     // A disabled agent's heartbeat writes nothing: the write re-checks `disabledAt`, and a disable
     // that commits first wins (a heartbeat read just before it must not mark the agent online again).
+    // The id list repeats the recordset's ids so that PostgreSQL finds the rows by primary key: it
+    // guesses 100 rows for any jsonb_to_recordset and joins by scanning all of `Agent` — measured at
+    // 3,000 agents, 55 full scans a second, none through the index.
     const written = await this.prisma.$queryRaw<{ id: string }[]>`
       UPDATE "Agent" a SET
         "online" = true, "lastSeenAt" = x."sentAt" AT TIME ZONE 'UTC', "version" = x."version",
         "lastHeartbeat" = x."heartbeat", "updatedAt" = ${new Date()}
       FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "sentAt" timestamptz, "version" text, "heartbeat" jsonb)
-      WHERE a."id" = x."id" AND a."disabledAt" IS NULL
+      WHERE a."id" = x."id" AND a."id" = ANY(${batch.map((heartbeat) => heartbeat.agentId)}::text[])
+        AND a."disabledAt" IS NULL
       RETURNING a."id"`;
     const writtenIds = new Set(written.map((row) => row.id));
     const live = batch.filter((heartbeat) => writtenIds.has(heartbeat.agentId));
