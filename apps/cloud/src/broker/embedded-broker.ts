@@ -6,6 +6,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import { agentMayPublish, agentMaySubscribe, isValidAgentId } from '@kassa-relay/protocol';
 import { verifySecret } from '../security/secret-hash';
 import { DEFAULT_PACKET_LIMITS, guardMqttConnection, type PacketLimits } from './packet-guard';
+import { indexedMemoryPersistence } from './retained-index';
 
 /** Where the broker looks agents up (the database in production). */
 export interface AgentCredentialStore {
@@ -61,6 +62,7 @@ const authError = (code: number, message: string) => Object.assign(new Error(mes
  */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({
+    persistence: indexedMemoryPersistence(),
     authenticate: (client, username, password, done) => {
       const secret = password ? password.toString('utf8') : '';
       if (!username) return done(authError(NOT_AUTHORIZED, 'credentials required'), false);
