@@ -56,6 +56,9 @@ export async function startMosquitto(options: { port?: number } = {}): Promise<R
       `plugin_opt_config_file ${dynsecFile}`,
       'persistence true',
       `persistence_location ${dir.path}/`,
+      // As deploy/mosquitto/*.conf: the cloud's session must hold a whole fleet's presences and
+      // results when it reconnects at once (the default, 1000, drops the rest).
+      'max_queued_messages 100000',
       // stderr: unbuffered, so the ready line arrives at once.
       'log_dest stderr',
       'log_type error',
