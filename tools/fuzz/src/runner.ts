@@ -119,7 +119,8 @@ function rssKib(pid: number): number {
  * anywhere on a tooth: the same seed read +6 % to +48 % depending on where the run ended. The
  * troughs are what the cloud holds; a leak raises them. So growth compares the lowest RSS in the
  * first third of the run after the warm-up with the lowest in the last third (each at least
- * `MIN_WINDOW_MS`, so each spans at least one collection).
+ * `MIN_WINDOW_MS`, so each spans a collection, but at most half the run: a short run compares its
+ * halves, and may then read a tooth's height as growth).
  */
 class RssWatch {
   private readonly samples: { at: number; kib: number }[] = [];
@@ -327,7 +328,10 @@ export class Fuzzer {
       rss.stop();
       const endedAt = Date.now();
       if (!warmedUpAt) warmedUpAt = started;
-      const window = Math.max(MIN_WINDOW_MS, (endedAt - warmedUpAt) / 3);
+      // A third of the run each, at least MIN_WINDOW_MS, at most half: the two never overlap (a
+      // trough both saw would make any growth read 0).
+      const span = endedAt - warmedUpAt;
+      const window = Math.min(Math.max(MIN_WINDOW_MS, span / 3), span / 2);
       this.report.rss.startKib = rss.lowest(warmedUpAt, warmedUpAt + window) || rss.latestKib;
       this.report.rss.endKib = rss.lowest(endedAt - window, endedAt) || rss.latestKib;
       this.report.rss.peakKib = rss.peakKib;
