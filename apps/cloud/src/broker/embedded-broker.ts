@@ -7,6 +7,7 @@ import { agentMayPublish, agentMaySubscribe, isValidAgentId } from '@kassa-relay
 import { verifySecret } from '../security/secret-hash';
 import { DEFAULT_PACKET_LIMITS, guardMqttConnection, type PacketLimits } from './packet-guard';
 import { indexedMemoryPersistence } from './retained-index';
+import { stackSafeEmitter } from './stack-safe-emitter';
 
 /** Where the broker looks agents up (the database in production). */
 export interface AgentCredentialStore {
@@ -47,6 +48,9 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
 type Identity = { role: 'cloud' } | { role: 'agent'; agentId: string };
+/** Aedes's default: messages delivered at once, the rest queued (see stackSafeEmitter). */
+const AEDES_CONCURRENCY = 100;
+
 const identities = new WeakMap<Client, Identity>();
 
 /** The client id an agent must use: its persistent session is bound to its own identity. */
@@ -63,6 +67,8 @@ const authError = (code: number, message: string) => Object.assign(new Error(mes
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({
     persistence: indexedMemoryPersistence(),
+    mq: stackSafeEmitter({ concurrency: AEDES_CONCURRENCY }),
+    concurrency: AEDES_CONCURRENCY,
     authenticate: (client, username, password, done) => {
       const secret = password ? password.toString('utf8') : '';
       if (!username) return done(authError(NOT_AUTHORIZED, 'credentials required'), false);
