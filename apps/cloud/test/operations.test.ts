@@ -1,6 +1,9 @@
 import { saleBody } from '@kassa-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
+import { ENVELOPE_VERSION, topics } from '@kassa-relay/protocol';
+import { hashMachineSecret, newSecret } from '../src/security/secret-hash';
 import { CloudWorld, waitUntil } from './cloud-world';
 
 describe('cloud operations: health, metrics, live admin feed, admin auth', () => {
@@ -86,6 +89,109 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
       );
     } finally {
       socket.close();
+    }
+  });
+
+  it('writes an unchanged register state again once it is a minute old, with its event; only for registers the agent serves', async () => {
+    const { ikkm, cashCore } = world.seed!.registers;
+    const token = await world.adminToken();
+    const socket: Socket = io(`${world.cloud.url}/admin`, { auth: { token }, transports: ['websocket'] });
+    const seen: { registerId?: string; state?: { updatedAt?: string; reachable?: boolean } }[] = [];
+    socket.on('register.state', (payload: (typeof seen)[number]) => seen.push(payload));
+    try {
+      await waitUntil(() => socket.connected, 10_000, 'admin socket connected');
+      const stateOf = (id: string) =>
+        world.prisma.register.findUniqueOrThrow({
+          where: { id },
+          select: { stateUpdatedAt: true, healthDigest: true, agentId: true, reachable: true },
+        });
+      // The agent heartbeats every second with unchanged health: the states stay as they are…
+      const before = await stateOf(cashCore);
+      expect(before.healthDigest).toBeTruthy();
+      // …until they are older than a minute. The iKKM register no longer belongs to this agent.
+      const old = new Date(Date.now() - 5 * 60_000);
+      await world.prisma.register.update({ where: { id: cashCore }, data: { stateUpdatedAt: old } });
+      await world.prisma.register.update({
+        where: { id: ikkm },
+        data: { stateUpdatedAt: old, agentId: null },
+      });
+      const written = Date.now() - 1000;
+      await waitUntil(
+        async () => ((await stateOf(cashCore)).stateUpdatedAt?.getTime() ?? 0) >= written,
+        10_000,
+        'the cash-core state written again',
+      );
+      const after = await stateOf(cashCore);
+      expect(after.healthDigest).toBe(before.healthDigest);
+      expect(after.reachable).toBe(before.reachable);
+      await waitUntil(
+        () => seen.some((e) => e.registerId === cashCore && Date.parse(e.state?.updatedAt ?? '') >= written),
+        10_000,
+        'a register.state event with the new "updated"',
+      );
+      // Several heartbeats later, the register the agent no longer serves is as it was.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect((await stateOf(ikkm)).stateUpdatedAt).toEqual(old);
+      expect(seen.some((e) => e.registerId === ikkm)).toBe(false);
+    } finally {
+      socket.close();
+      await world.prisma.register.update({ where: { id: ikkm }, data: { agentId: world.seed!.agentId } });
+    }
+  });
+
+  it('presence: online with version, "last seen" never goes back, a disabled agent is not news', async () => {
+    // A second agent of the store, connected by hand so that the test says exactly what it publishes.
+    const agentId = `agent-presence-${newSecret(4).replace(/[^A-Za-z0-9]/g, 'x')}`;
+    const password = newSecret();
+    await world.prisma.agent.create({
+      data: {
+        id: agentId,
+        storeId: world.seed!.storeId,
+        name: 'Второй ПК',
+        mqttUsername: agentId,
+        mqttPasswordHash: hashMachineSecret(password),
+      },
+    });
+    const client = await mqtt.connectAsync(world.cloud.mqttUrl, {
+      clientId: `kassa-agent-${agentId}`,
+      username: agentId,
+      password,
+      reconnectPeriod: 0,
+    });
+    const agent = () =>
+      world.prisma.agent.findUniqueOrThrow({
+        where: { id: agentId },
+        select: { online: true, lastSeenAt: true, version: true },
+      });
+    const presence = (state: 'online' | 'offline', at: Date, agentVersion?: string) =>
+      client.publishAsync(
+        topics.presence(agentId),
+        JSON.stringify({
+          v: ENVELOPE_VERSION,
+          agentId,
+          state,
+          at: at.toISOString(),
+          ...(agentVersion ? { agentVersion } : {}),
+        }),
+        { qos: 1, retain: true },
+      );
+    try {
+      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+      await presence('online', now, '9.9.9');
+      await waitUntil(async () => (await agent()).online, 10_000, 'the agent online');
+      expect(await agent()).toEqual({ online: true, lastSeenAt: now, version: '9.9.9' });
+      // An older presence (a retained one handed again) changes the state, not "last seen"; no
+      // version keeps the one known.
+      await presence('offline', new Date(now.getTime() - 3_600_000));
+      await waitUntil(async () => !(await agent()).online, 10_000, 'the agent offline');
+      expect(await agent()).toEqual({ online: false, lastSeenAt: now, version: '9.9.9' });
+      // A disabled agent's presence writes nothing.
+      await world.prisma.agent.update({ where: { id: agentId }, data: { disabledAt: new Date() } });
+      await presence('online', new Date(now.getTime() + 60_000), '9.9.10');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await agent()).toEqual({ online: false, lastSeenAt: now, version: '9.9.9' });
+    } finally {
+      await client.endAsync();
     }
   });
 
