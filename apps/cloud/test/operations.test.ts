@@ -185,11 +185,34 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
       await presence('offline', new Date(now.getTime() - 3_600_000));
       await waitUntil(async () => !(await agent()).online, 10_000, 'the agent offline');
       expect(await agent()).toEqual({ online: false, lastSeenAt: now, version: '9.9.9' });
+      // Presences arriving together are written together: the last to arrive is the state.
+      const later = new Date(now.getTime() + 1_000);
+      await Promise.all([
+        presence('online', later, '9.9.9'),
+        presence('offline', later),
+        presence('online', new Date(now.getTime() + 2_000)),
+        presence('offline', later),
+      ]);
+      await waitUntil(
+        async () => (await agent()).lastSeenAt?.getTime() === now.getTime() + 2_000,
+        10_000,
+        'the burst written',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await agent()).toEqual({
+        online: false,
+        lastSeenAt: new Date(now.getTime() + 2_000),
+        version: '9.9.9',
+      });
       // A disabled agent's presence writes nothing.
       await world.prisma.agent.update({ where: { id: agentId }, data: { disabledAt: new Date() } });
       await presence('online', new Date(now.getTime() + 60_000), '9.9.10');
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(await agent()).toEqual({ online: false, lastSeenAt: now, version: '9.9.9' });
+      expect(await agent()).toEqual({
+        online: false,
+        lastSeenAt: new Date(now.getTime() + 2_000),
+        version: '9.9.9',
+      });
     } finally {
       await client.endAsync();
     }

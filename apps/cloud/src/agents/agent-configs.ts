@@ -4,6 +4,14 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { agentRegisterConfig } from '../registers/register-config';
 import type { CommandRelay } from '../relay/command-relay';
 import type { SecretBox } from '../security/secret-box';
+import { concurrencyLimit } from '../platform/work-queues';
+
+/**
+ * Register lists built and sent at once for agents coming online: a broker restart brings
+ * thousands back within seconds, and their connections (credential lookups, presence) must not
+ * queue for database connections behind thousands of lists.
+ */
+const COMING_ONLINE_CONCURRENCY = 16;
 
 /** The key an agent's register list is sealed with: derived, never stored (the agent gets it at enrollment). */
 export const agentConfigKey = (cloudSecret: Buffer, agentId: string): Promise<Uint8Array> =>
@@ -16,6 +24,10 @@ export const agentConfigKey = (cloudSecret: Buffer, agentId: string): Promise<Ui
  * through the change). The whole list goes every time; the agent applies only what differs.
  */
 export class AgentConfigs {
+  private readonly comingOnlineWork = concurrencyLimit(COMING_ONLINE_CONCURRENCY);
+  /** Derived keys by agent id (deriving one per list was 5 % of the cloud’s CPU in a reconnect storm). */
+  private readonly keys = new Map<string, Promise<Uint8Array>>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly relay: CommandRelay,
@@ -24,7 +36,7 @@ export class AgentConfigs {
     private readonly cloudSecret: Buffer,
   ) {
     relay.on('presence', (presence) => {
-      if (presence.state === 'online') void this.publish(presence.agentId);
+      if (presence.state === 'online') void this.comingOnlineWork(() => this.publish(presence.agentId));
     });
   }
 
@@ -40,8 +52,20 @@ export class AgentConfigs {
       v: 1,
       agentId,
       issuedAt: new Date().toISOString(),
-      sealed: await sealConfig(list, await agentConfigKey(this.cloudSecret, agentId), agentId),
+      sealed: await sealConfig(list, await this.keyOf(agentId), agentId),
     };
+  }
+
+  private keyOf(agentId: string): Promise<Uint8Array> {
+    let key = this.keys.get(agentId);
+    if (!key) {
+      if (this.keys.size >= 100_000) this.keys.clear();
+      key = agentConfigKey(this.cloudSecret, agentId);
+      this.keys.set(agentId, key);
+      // A failed derivation is not remembered.
+      key.catch(() => this.keys.delete(agentId));
+    }
+    return key;
   }
 
   /**

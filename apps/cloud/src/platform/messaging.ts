@@ -12,6 +12,27 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-bro
 import { CommandRelay, isDataException } from '../relay/command-relay';
 import { newSecret } from '../security/secret-hash';
 import type { Database } from './database';
+import { batchedLookup } from './work-queues';
+
+/**
+ * The embedded broker's credential lookups: the agents connecting in one turn of the event loop
+ * are read in one query (a broker restart brings every agent back within seconds).
+ */
+function agentCredentials(database: Database) {
+  const lookup = batchedLookup(async (usernames) => {
+    const agents = await database.prisma.agent.findMany({
+      where: { mqttUsername: { in: usernames }, disabledAt: null },
+      select: { id: true, mqttUsername: true, mqttPasswordHash: true },
+    });
+    return new Map(
+      agents.map((agent) => [
+        agent.mqttUsername,
+        { agentId: agent.id, passwordHash: agent.mqttPasswordHash },
+      ]),
+    );
+  });
+  return async (username: string) => (await lookup(username)) ?? null;
+}
 
 /**
  * The MQTT side: the embedded Aedes broker (agents authenticated against the database) unless
@@ -100,17 +121,7 @@ export class Messaging implements OnApplicationShutdown {
       onViolation: (reason, remoteAddress) =>
         log.warn({ reason, remoteAddress }, 'MQTT connection cut: it broke a packet limit'),
       cloudUser,
-      credentials: {
-        findByUsername: async (username) => {
-          const agent = await database.prisma.agent.findUnique({
-            where: { mqttUsername: username },
-            select: { id: true, mqttPasswordHash: true, disabledAt: true },
-          });
-          return agent && !agent.disabledAt
-            ? { agentId: agent.id, passwordHash: agent.mqttPasswordHash }
-            : null;
-        },
-      },
+      credentials: { findByUsername: agentCredentials(database) },
     });
     const relay = new CommandRelay({
       url: `mqtt://127.0.0.1:${broker.port}`,

@@ -12,6 +12,7 @@ import type { CloudEvents } from '../platform/cloud-events';
 import type { DatabasePresence } from '../commands/agent-presence';
 import type { CommandDispatcher } from '../commands/command-dispatcher';
 import type { CommandRelay } from '../relay/command-relay';
+import { concurrencyLimit } from '../platform/work-queues';
 import type { RegisterDirectory } from './register-directory';
 
 /**
@@ -23,8 +24,15 @@ const HEALTH_REFRESH_MS = 60_000;
 /** Agents' heartbeats written in one statement at most. */
 const HEARTBEAT_BATCH = 500;
 
-/** Presence messages written at once. */
-const PRESENCE_CONCURRENCY = 16;
+/** Agents' presences written in one statement at most. */
+const PRESENCE_BATCH = 500;
+
+/** An agent's presences not yet written, as one (see `LiveState.onPresence`). */
+interface QueuedPresence {
+  presence: PresenceEnvelope;
+  seenAt: string;
+  version: string | undefined;
+}
 
 /** Agents that came online sent their pending commands and register.info at once. */
 const COMING_ONLINE_CONCURRENCY = 32;
@@ -54,26 +62,6 @@ function healthFields(health: RegisterHealth) {
   return { fields, digest: createHash('sha256').update(JSON.stringify(fields)).digest('base64url') };
 }
 
-/** Runs at most `limit` of the given tasks at once, the rest in the order given. Tasks never throw out. */
-function concurrencyLimit(limit: number): (task: () => Promise<unknown>) => Promise<void> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    // A finished task hands its slot straight to the next waiting one.
-    if (running < limit) running += 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      await task();
-    } catch {
-      // Presence is news, not a command: the next presence or heartbeat says it again.
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running -= 1;
-    }
-  };
-}
-
 /**
  * Agents' presence and heartbeats → the live state of agents and registers in the database, and
  * change events for the dashboard. When an agent comes online the cloud asks each of its registers
@@ -90,7 +78,7 @@ export class LiveState {
     private readonly ledger: DocumentLedger,
     private readonly deadlineMs: number,
   ) {
-    relay.on('presence', (presence) => void this.presenceWork(() => this.onPresence(presence)));
+    relay.on('presence', (presence) => this.onPresence(presence));
     relay.on('heartbeat', (heartbeat) => this.onHeartbeat(heartbeat));
   }
 
@@ -102,37 +90,84 @@ export class LiveState {
    */
   private readonly heartbeats = new Map<string, HeartbeatEnvelope>();
   private writingHeartbeats = false;
-  /** Presence writes at once (a storm of thousands of agents reconnecting must not take every connection). */
-  private readonly presenceWork = concurrencyLimit(PRESENCE_CONCURRENCY);
+  /**
+   * Presences not yet written, the latest per agent: written like heartbeats, one statement per
+   * batch by one writer, so a storm of thousands of agents reconnecting after a broker restart costs
+   * a few statements, not one each, and an agent's presences are written in the order they came.
+   */
+  private readonly presences = new Map<string, QueuedPresence>();
+  private writingPresences = false;
   /**
    * Agents coming online being sent their pending commands and register.info at once: apart from
    * the writes, since register.info may wait on a slow device.
    */
   private readonly comingOnlineWork = concurrencyLimit(COMING_ONLINE_CONCURRENCY);
 
-  async onPresence(presence: PresenceEnvelope): Promise<void> {
-    const online = presence.state === 'online';
-    const at = new Date(presence.at);
-    // One statement (a fleet reconnecting after a broker restart sends thousands at once):
+  /**
+   * A presence: written with the others that arrive meanwhile (see `presences`). What one write
+   * per presence would have left: the state of the last to arrive (the broker hands an agent's
+   * messages in order), the latest time heard of, the last version told.
+   */
+  onPresence(presence: PresenceEnvelope): void {
+    const queued = this.presences.get(presence.agentId);
+    this.presences.set(presence.agentId, {
+      presence,
+      seenAt: queued && Date.parse(queued.seenAt) > Date.parse(presence.at) ? queued.seenAt : presence.at,
+      version: presence.agentVersion ?? queued?.version,
+    });
+    if (!this.writingPresences) void this.writePresences();
+  }
+
+  /** Writes queued presences, a batch at a time, until none are left. Never throws. */
+  private async writePresences(): Promise<void> {
+    this.writingPresences = true;
+    try {
+      while (this.presences.size > 0) {
+        const batch = [...this.presences.values()].slice(0, PRESENCE_BATCH);
+        for (const queued of batch) this.presences.delete(queued.presence.agentId);
+        await this.writePresenceBatch(batch).catch(() => undefined);
+      }
+    } finally {
+      this.writingPresences = false;
+    }
+  }
+
+  private async writePresenceBatch(batch: QueuedPresence[]): Promise<void> {
+    const rows = JSON.stringify(
+      batch.map(({ presence, seenAt, version }) => ({
+        id: presence.agentId,
+        online: presence.state === 'online',
+        version: version ?? null,
+        at: seenAt,
+      })),
+    );
     // - a disabled agent's presence is not news: the write re-checks `disabledAt`, and a disable
     //   that commits meanwhile wins;
     // - a retained presence is the agent's latest state but may be older than its last heartbeat
     //   (the broker hands it again to a cloud that subscribes again): "last seen" never goes back
-    //   (GREATEST ignores a NULL).
-    const written = await this.prisma.$queryRaw<{ organisationId: string }[]>`
+    //   (GREATEST ignores a NULL);
+    // - the id list repeats the recordset's ids so that the rows are found by primary key (see
+    //   writeHeartbeatBatch).
+    const written = await this.prisma.$queryRaw<{ id: string; organisationId: string }[]>`
       UPDATE "Agent" a SET
-        "online" = ${online}, "version" = COALESCE(${presence.agentVersion ?? null}::text, a."version"),
-        "lastSeenAt" = GREATEST(a."lastSeenAt", ${at}), "updatedAt" = ${new Date()}
-      FROM "Store" s
-      WHERE a."id" = ${presence.agentId} AND a."disabledAt" IS NULL AND s."id" = a."storeId"
-      RETURNING s."organisationId"`;
-    const organisationId = written[0]?.organisationId;
-    if (!organisationId) return;
-    this.presence.changed(presence.agentId, online);
-    this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
-    if (online) {
-      void this.comingOnlineWork(() => this.redeliverPending(presence.agentId));
-      void this.comingOnlineWork(() => this.refreshRegisterInfo(presence.agentId));
+        "online" = x."online", "version" = COALESCE(x."version", a."version"),
+        "lastSeenAt" = GREATEST(a."lastSeenAt", x."at" AT TIME ZONE 'UTC'), "updatedAt" = ${new Date()}
+      FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "online" boolean, "version" text, "at" timestamptz),
+           "Store" s
+      WHERE a."id" = x."id" AND a."id" = ANY(${batch.map((queued) => queued.presence.agentId)}::text[])
+        AND a."disabledAt" IS NULL AND s."id" = a."storeId"
+      RETURNING a."id", s."organisationId"`;
+    const organisationOf = new Map(written.map((row) => [row.id, row.organisationId]));
+    for (const { presence } of batch) {
+      const organisationId = organisationOf.get(presence.agentId);
+      if (!organisationId) continue;
+      const online = presence.state === 'online';
+      this.presence.changed(presence.agentId, online);
+      this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
+      if (online) {
+        void this.comingOnlineWork(() => this.redeliverPending(presence.agentId));
+        void this.comingOnlineWork(() => this.refreshRegisterInfo(presence.agentId));
+      }
     }
   }
 

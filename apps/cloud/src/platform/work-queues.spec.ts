@@ -1,0 +1,90 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { batchedLookup, concurrencyLimit } from './work-queues';
+
+describe('batchedLookup (credential lookups in a reconnect storm)', () => {
+  const table = new Map([
+    ['a', 1],
+    ['b', 2],
+    ['c', 3],
+  ]);
+
+  it('answers the lookups of one turn with one query, each with its own row', async () => {
+    const queries: string[][] = [];
+    const lookup = batchedLookup(async (keys) => {
+      queries.push(keys);
+      return new Map(keys.filter((key) => table.has(key)).map((key) => [key, table.get(key)!]));
+    });
+    const answers = await Promise.all(['a', 'b', 'nobody', 'a', 'c'].map((key) => lookup(key)));
+    expect(answers).toEqual([1, 2, undefined, 1, 3]);
+    // The repeated key is asked for once.
+    expect(queries).toEqual([['a', 'b', 'nobody', 'c']]);
+  });
+
+  it('splits a large turn into queries of at most maxBatch keys', async () => {
+    const queries: string[][] = [];
+    const lookup = batchedLookup(async (keys) => {
+      queries.push(keys);
+      return new Map(keys.map((key) => [key, key.length]));
+    }, 2);
+    const answers = await Promise.all(['x', 'yy', 'zzz', 'wwww', 'vvvvv'].map((key) => lookup(key)));
+    expect(answers).toEqual([1, 2, 3, 4, 5]);
+    expect(queries).toEqual([['x', 'yy'], ['zzz', 'wwww'], ['vvvvv']]);
+  });
+
+  it('remembers nothing: a later turn reads the table as it is then', async () => {
+    const rows = new Map([['a', 'enabled']]);
+    let queries = 0;
+    const lookup = batchedLookup(async (keys) => {
+      queries += 1;
+      return new Map(keys.filter((key) => rows.has(key)).map((key) => [key, rows.get(key)!]));
+    });
+    expect(await lookup('a')).toBe('enabled');
+    rows.delete('a'); // disabled meanwhile
+    await nextTurn();
+    expect(await lookup('a')).toBeUndefined();
+    expect(queries).toBe(2);
+  });
+
+  it('a failed query fails only its own lookups, and the next turn queries again', async () => {
+    let fail = true;
+    const lookup = batchedLookup(async (keys) => {
+      if (fail && keys.includes('bad')) throw new Error('database unavailable');
+      return new Map(keys.map((key) => [key, key]));
+    }, 1);
+    const [good, bad] = await Promise.allSettled([lookup('good'), lookup('bad')]);
+    expect(good).toEqual({ status: 'fulfilled', value: 'good' });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'database unavailable' } });
+    fail = false;
+    expect(await lookup('bad')).toBe('bad');
+  });
+});
+
+describe('concurrencyLimit', () => {
+  it('runs at most the limit at once, starts the rest in the order given, and survives a failing task', async () => {
+    const limit = concurrencyLimit(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const release: (() => void)[] = [];
+    const tasks = [0, 1, 2, 3, 4].map((n) =>
+      limit(async () => {
+        started.push(n);
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise<void>((resolve) => release.push(resolve));
+        running -= 1;
+        if (n === 1) throw new Error('news lost');
+      }),
+    );
+    await nextTurn();
+    expect(started).toEqual([0, 1]);
+    while (started.length < 5 || release.length > 0) {
+      release.shift()?.();
+      await nextTurn();
+    }
+    await Promise.all(tasks); // none rejects: a failed task is dropped
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    expect(most).toBe(2);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Runs at most `limit` of the given tasks at once, the rest in the order given. Tasks never throw
+ * out: what goes through here is news (a presence, a register list, register.info), and the next
+ * presence or heartbeat says it again.
+ */
+export function concurrencyLimit(limit: number): (task: () => Promise<unknown>) => Promise<void> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    // A finished task hands its slot straight to the next waiting one.
+    if (running < limit) running += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      await task();
+    } catch {
+      // See above: news, not a command.
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}
+
+/**
+ * Lookups by key asked for in the same turn of the event loop, answered by one query per
+ * `maxBatch` keys. A reconnect storm asks for thousands of agents' credentials within seconds:
+ * one round trip for each costs the cloud a database write and read per agent (the cloud's CPU,
+ * not PostgreSQL's, is what runs out). Nothing is remembered between batches: every lookup reads
+ * the database as it is now.
+ */
+export function batchedLookup<V>(
+  fetchMany: (keys: string[]) => Promise<Map<string, V>>,
+  maxBatch = 500,
+): (key: string) => Promise<V | undefined> {
+  let queued = new Map<
+    string,
+    { resolve: (value: V | undefined) => void; reject: (error: unknown) => void }[]
+  >();
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const batch = queued;
+    queued = new Map();
+    const keys = [...batch.keys()];
+    for (let start = 0; start < keys.length; start += maxBatch) {
+      const slice = keys.slice(start, start + maxBatch);
+      fetchMany(slice).then(
+        (found) => {
+          for (const key of slice) for (const waiter of batch.get(key) ?? []) waiter.resolve(found.get(key));
+        },
+        (error: unknown) => {
+          for (const key of slice) for (const waiter of batch.get(key) ?? []) waiter.reject(error);
+        },
+      );
+    }
+  };
+  return (key) =>
+    new Promise((resolve, reject) => {
+      const waiters = queued.get(key) ?? [];
+      waiters.push({ resolve, reject });
+      queued.set(key, waiters);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+}
