@@ -11,7 +11,7 @@ import type { DocumentLedger } from '../documents/document-ledger';
 import type { CloudEvents } from '../platform/cloud-events';
 import type { DatabasePresence } from '../commands/agent-presence';
 import type { CommandDispatcher } from '../commands/command-dispatcher';
-import type { CommandRelay } from '../relay/command-relay';
+import { type CommandRelay, isDataException } from '../relay/command-relay';
 import { concurrencyLimit } from '../platform/work-queues';
 import type { RegisterDirectory } from './register-directory';
 
@@ -26,6 +26,9 @@ const HEARTBEAT_BATCH = 500;
 
 /** Agents' presences written in one statement at most. */
 const PRESENCE_BATCH = 500;
+/** The first pause before a batch of presences that could not be written is tried again, and the longest. */
+const PRESENCE_RETRY_MS = 200;
+const PRESENCE_RETRY_MAX_MS = 5_000;
 
 /** An agent's presences not yet written, as one (see `LiveState.onPresence`). */
 interface QueuedPresence {
@@ -109,30 +112,70 @@ export class LiveState {
    * messages in order), the latest time heard of, the last version told.
    */
   onPresence(presence: PresenceEnvelope): void {
-    const queued = this.presences.get(presence.agentId);
-    this.presences.set(presence.agentId, {
-      presence,
-      seenAt: queued && Date.parse(queued.seenAt) > Date.parse(presence.at) ? queued.seenAt : presence.at,
-      version: presence.agentVersion ?? queued?.version,
-    });
+    this.queuePresence({ presence, seenAt: presence.at, version: presence.agentVersion });
     if (!this.writingPresences) void this.writePresences();
   }
 
-  /** Writes queued presences, a batch at a time, until none are left. Never throws. */
+  /** Queues `next` after whatever of the agent's is queued already. */
+  private queuePresence(next: QueuedPresence): void {
+    const queued = this.presences.get(next.presence.agentId);
+    this.presences.set(next.presence.agentId, {
+      presence: next.presence,
+      seenAt: queued && Date.parse(queued.seenAt) > Date.parse(next.seenAt) ? queued.seenAt : next.seenAt,
+      version: next.version ?? queued?.version,
+    });
+  }
+
+  /**
+   * Writes queued presences, a batch at a time, until none are left. Never throws. A batch that
+   * could not be written (PostgreSQL chose it as a deadlock's victim — another instance or the
+   * heartbeat writer updating the same agents' rows in another order — or the database is away)
+   * is queued again, behind anything newer of the same agents, and tried again after a pause: a lost
+   * `online` would leave the agent without its pending commands and register.info.
+   */
   private async writePresences(): Promise<void> {
     this.writingPresences = true;
     try {
+      let pause = PRESENCE_RETRY_MS;
       while (this.presences.size > 0) {
         const batch = [...this.presences.values()].slice(0, PRESENCE_BATCH);
         for (const queued of batch) this.presences.delete(queued.presence.agentId);
-        await this.writePresenceBatch(batch).catch(() => undefined);
+        const failed = await this.writePresenceBatch(batch);
+        if (failed.length === 0) {
+          pause = PRESENCE_RETRY_MS;
+          continue;
+        }
+        const newer = [...this.presences.values()];
+        this.presences.clear();
+        for (const queued of [...failed, ...newer]) this.queuePresence(queued);
+        await new Promise((resolve) => setTimeout(resolve, pause).unref());
+        pause = Math.min(pause * 2, PRESENCE_RETRY_MAX_MS);
       }
     } finally {
       this.writingPresences = false;
     }
   }
 
-  private async writePresenceBatch(batch: QueuedPresence[]): Promise<void> {
+  /**
+   * Writes a batch and tells the news; returns what must be tried again. A presence PostgreSQL can
+   * never store (a data exception: a time out of its range, a NUL in a version) must not hold the
+   * others back: the batch is then written one by one, and that one is dropped.
+   */
+  private async writePresenceBatch(batch: QueuedPresence[]): Promise<QueuedPresence[]> {
+    try {
+      this.presencesWritten(batch, await this.updatePresences(batch));
+      return [];
+    } catch (error) {
+      if (!isDataException(error)) return batch;
+      if (batch.length === 1) return [];
+      const failed: QueuedPresence[] = [];
+      for (const queued of batch) failed.push(...(await this.writePresenceBatch([queued])));
+      return failed;
+    }
+  }
+
+  /** The batch's agents that are enabled, with their organisation; the others wrote nothing. */
+  private async updatePresences(batch: QueuedPresence[]): Promise<Map<string, string>> {
     const rows = JSON.stringify(
       batch.map(({ presence, seenAt, version }) => ({
         id: presence.agentId,
@@ -157,7 +200,11 @@ export class LiveState {
       WHERE a."id" = x."id" AND a."id" = ANY(${batch.map((queued) => queued.presence.agentId)}::text[])
         AND a."disabledAt" IS NULL AND s."id" = a."storeId"
       RETURNING a."id", s."organisationId"`;
-    const organisationOf = new Map(written.map((row) => [row.id, row.organisationId]));
+    return new Map(written.map((row) => [row.id, row.organisationId]));
+  }
+
+  /** Written presences are news for this instance's presence cache, the dashboard and the agent. */
+  private presencesWritten(batch: QueuedPresence[], organisationOf: Map<string, string>): void {
     for (const { presence } of batch) {
       const organisationId = organisationOf.get(presence.agentId);
       if (!organisationId) continue;
