@@ -51,11 +51,12 @@ function installLastResortHandlers(logger: Logger, running: () => RunningCloud |
 }
 
 /**
- * How far V8 lets the heap grow past what was live after a full collection before it collects
- * again: 1.8×. On a machine with memory to spare Node allows up to 4×, and a cloud holding
- * 10,000 agents (about 190 MB live) sat at 1.1 GB of RSS at rest, mostly garbage not yet collected
- * (docs/benchmarks.md, "Fleet"). V8 reads the flag at every collection, so setting it here works
- * however the cloud is started; `node --heap-growing-percent=N` on the command line wins.
+ * How large V8 lets the old generation grow before it collects again, as a multiple of what was
+ * live after the last full collection: 1.8 times (V8 still adds its minimum step). On a machine
+ * with memory to spare Node allows up to 4 times, and a cloud holding 10,000 agents (about 190 MB
+ * live) sat at 1.1 GB of RSS at rest, mostly garbage not yet collected (docs/benchmarks.md,
+ * "10,000 agents on the embedded broker"). V8 reads the flag at every collection, so setting it
+ * here works however the cloud is started; `node --heap-growing-percent=N` on the command line wins.
  */
 const HEAP_GROWING_PERCENT = 80;
 

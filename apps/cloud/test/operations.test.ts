@@ -198,12 +198,15 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
         presence('online', new Date(now.getTime() + 2_000)),
         presence('offline', later),
       ]);
+      // The state the last presence leaves (offline, with the latest time), whatever was coalesced.
       await waitUntil(
-        async () => (await agent()).lastSeenAt?.getTime() === now.getTime() + 2_000,
+        async () => {
+          const row = await agent();
+          return !row.online && row.lastSeenAt?.getTime() === now.getTime() + 2_000;
+        },
         10_000,
         'the burst written',
       );
-      await new Promise((resolve) => setTimeout(resolve, 500));
       expect(await agent()).toEqual({
         online: false,
         lastSeenAt: new Date(now.getTime() + 2_000),
@@ -258,6 +261,37 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
       // Out of the way of the tests that count online agents.
       await world.prisma.agent.updateMany({
         where: { id: { in: agents.map(({ agentId }) => agentId) } },
+        data: { online: false, disabledAt: new Date() },
+      });
+    }
+  });
+
+  it('broker: a username that is no agent id is refused as bad credentials; agents connecting meanwhile are let in', async () => {
+    const stranger = () =>
+      mqtt
+        .connectAsync(world.cloud.mqttUrl, {
+          clientId: 'stranger',
+          // A NUL would fail the query that looks up every agent connecting in the same turn.
+          username: 'agent-\u0000',
+          password: 'x',
+          reconnectPeriod: 0,
+        })
+        .then(
+          async (client) => {
+            await client.endAsync();
+            return 'connected';
+          },
+          (error: Error) => error.message,
+        );
+    const [refused, good] = await Promise.all([stranger(), handAgent()]);
+    try {
+      expect(refused).toMatch(/Bad username or password/i);
+      expect(good.client.connected).toBe(true);
+      expect(await stranger()).toMatch(/Bad username or password/i);
+    } finally {
+      await good.client.endAsync();
+      await world.prisma.agent.update({
+        where: { id: good.agentId },
         data: { online: false, disabledAt: new Date() },
       });
     }

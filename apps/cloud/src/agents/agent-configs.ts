@@ -11,7 +11,7 @@ import { concurrencyLimit } from '../platform/work-queues';
  * thousands back within seconds, and their connections (credential lookups, presence) must not
  * queue for database connections behind thousands of lists.
  */
-const COMING_ONLINE_CONCURRENCY = 16;
+const REGISTER_LISTS_AT_ONCE = 16;
 
 /** The key an agent's register list is sealed with: derived, never stored (the agent gets it at enrollment). */
 export const agentConfigKey = (cloudSecret: Buffer, agentId: string): Promise<Uint8Array> =>
@@ -24,7 +24,9 @@ export const agentConfigKey = (cloudSecret: Buffer, agentId: string): Promise<Ui
  * through the change). The whole list goes every time; the agent applies only what differs.
  */
 export class AgentConfigs {
-  private readonly comingOnlineWork = concurrencyLimit(COMING_ONLINE_CONCURRENCY);
+  private readonly comingOnlineWork = concurrencyLimit(REGISTER_LISTS_AT_ONCE);
+  /** Agents whose list waits its turn: one list each however often they come online meanwhile. */
+  private readonly listsWaiting = new Set<string>();
   /** Derived keys by agent id (deriving one per list was 5 % of the cloud’s CPU in a reconnect storm). */
   private readonly keys = new Map<string, Promise<Uint8Array>>();
 
@@ -36,7 +38,13 @@ export class AgentConfigs {
     private readonly cloudSecret: Buffer,
   ) {
     relay.on('presence', (presence) => {
-      if (presence.state === 'online') void this.comingOnlineWork(() => this.publish(presence.agentId));
+      if (presence.state !== 'online' || this.listsWaiting.has(presence.agentId)) return;
+      this.listsWaiting.add(presence.agentId);
+      void this.comingOnlineWork(() => {
+        // Read when its turn comes: the list sent is the one in the database then.
+        this.listsWaiting.delete(presence.agentId);
+        return this.publish(presence.agentId);
+      });
     });
   }
 

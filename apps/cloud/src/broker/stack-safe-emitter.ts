@@ -29,6 +29,9 @@ interface Internals {
 export function stackSafeEmitter(options: { concurrency: number }): MQEmitter {
   const emitter = mqemitter({ concurrency: options.concurrency, matchEmptyLevels: true });
   const internals = emitter as unknown as Internals;
+  // Built on mqemitter 7's internals (package.json pins 7.1): refuse to start if they moved.
+  if (typeof internals._do !== 'function' || typeof internals.current !== 'number' || !('_doing' in emitter))
+    throw new Error('stackSafeEmitter: mqemitter internals are not those of mqemitter 7.1');
   const start = internals._do.bind(emitter);
   const waiting: Array<[message: unknown, callback: unknown]> = [];
   let depth = 0;
@@ -47,6 +50,17 @@ export function stackSafeEmitter(options: { concurrency: number }): MQEmitter {
       run(message, callback);
     }
   };
+  // mqemitter counts itself idle when its own queue runs dry (`_doing`), and an emit past the limit
+  // while "idle" takes its leak path: a warning, and one message admitted over the limit with the
+  // count off by one for ever after. Messages waiting their turn here are not idle.
+  let doing = false;
+  Object.defineProperty(emitter, '_doing', {
+    get: () => doing || waiting.length > 0,
+    set: (value: boolean) => {
+      doing = value;
+    },
+    configurable: true,
+  });
   internals._do = (message, callback) => {
     if (waiting.length > 0 || depth >= MAX_SYNC_HANDOFFS) {
       internals.current++;

@@ -1,5 +1,5 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { ResultEnvelope } from '@kassa-relay/protocol';
+import { isValidAgentId, type ResultEnvelope } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
 import type { CloudConfig } from '../config/cloud-config';
 import {
@@ -31,7 +31,9 @@ function agentCredentials(database: Database) {
       ]),
     );
   });
-  return async (username: string) => (await lookup(username)) ?? null;
+  // An agent's username is its id: anything else is no agent, and must not reach the batch's
+  // query (a NUL in one username would fail the lookup of every agent connecting with it).
+  return async (username: string) => (isValidAgentId(username) ? ((await lookup(username)) ?? null) : null);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Runs at most `limit` of the given tasks at once, the rest in the order given. Tasks never throw
- * out: what goes through here is news (a presence, a register list, register.info), and the next
- * presence or heartbeat says it again.
+ * out: what goes through here is news (a register list, register.info, pending commands sent again
+ * to an agent coming online), and the agent's next coming online asks again.
  */
 export function concurrencyLimit(limit: number): (task: () => Promise<unknown>) => Promise<void> {
   let running = 0;
@@ -25,8 +25,8 @@ export function concurrencyLimit(limit: number): (task: () => Promise<unknown>) 
 /**
  * Lookups by key asked for in the same turn of the event loop, answered by one query per
  * `maxBatch` keys. A reconnect storm asks for thousands of agents' credentials within seconds:
- * one round trip for each costs the cloud a database write and read per agent (the cloud's CPU,
- * not PostgreSQL's, is what runs out). Nothing is remembered between batches: every lookup reads
+ * one round trip for each costs the cloud a query built, written to PostgreSQL's socket and read
+ * back per agent (the cloud's CPU, not PostgreSQL's, is what runs out). Nothing is remembered between batches: every lookup reads
  * the database as it is now.
  */
 export function batchedLookup<V>(
@@ -45,14 +45,17 @@ export function batchedLookup<V>(
     const keys = [...batch.keys()];
     for (let start = 0; start < keys.length; start += maxBatch) {
       const slice = keys.slice(start, start + maxBatch);
-      fetchMany(slice).then(
-        (found) => {
-          for (const key of slice) for (const waiter of batch.get(key) ?? []) waiter.resolve(found.get(key));
-        },
-        (error: unknown) => {
-          for (const key of slice) for (const waiter of batch.get(key) ?? []) waiter.reject(error);
-        },
-      );
+      Promise.resolve()
+        .then(() => fetchMany(slice))
+        .then(
+          (found) => {
+            for (const key of slice)
+              for (const waiter of batch.get(key) ?? []) waiter.resolve(found.get(key));
+          },
+          (error: unknown) => {
+            for (const key of slice) for (const waiter of batch.get(key) ?? []) waiter.reject(error);
+          },
+        );
     }
   };
   return (key) =>

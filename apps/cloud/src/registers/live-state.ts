@@ -112,7 +112,8 @@ export class LiveState {
    * messages in order), the latest time heard of, the last version told.
    */
   onPresence(presence: PresenceEnvelope): void {
-    this.queuePresence({ presence, seenAt: presence.at, version: presence.agentVersion });
+    // An empty version tells nothing (as no version).
+    this.queuePresence({ presence, seenAt: presence.at, version: presence.agentVersion || undefined });
     if (!this.writingPresences) void this.writePresences();
   }
 
@@ -162,9 +163,9 @@ export class LiveState {
    * others back: the batch is then written one by one, and that one is dropped.
    */
   private async writePresenceBatch(batch: QueuedPresence[]): Promise<QueuedPresence[]> {
+    let written: Map<string, string>;
     try {
-      this.presencesWritten(batch, await this.updatePresences(batch));
-      return [];
+      written = await this.updatePresences(batch);
     } catch (error) {
       if (!isDataException(error)) return batch;
       if (batch.length === 1) return [];
@@ -172,6 +173,8 @@ export class LiveState {
       for (const queued of batch) failed.push(...(await this.writePresenceBatch([queued])));
       return failed;
     }
+    this.presencesWritten(batch, written);
+    return [];
   }
 
   /** The batch's agents that are enabled, with their organisation; the others wrote nothing. */
@@ -304,7 +307,7 @@ export class LiveState {
     // 3,000 agents, 55 full scans a second, none through the index.
     const written = await this.prisma.$queryRaw<{ id: string }[]>`
       UPDATE "Agent" a SET
-        "online" = true, "lastSeenAt" = x."sentAt" AT TIME ZONE 'UTC', "version" = x."version",
+        "online" = true, "lastSeenAt" = GREATEST(a."lastSeenAt", x."sentAt" AT TIME ZONE 'UTC'), "version" = x."version",
         "lastHeartbeat" = x."heartbeat", "updatedAt" = ${new Date()}
       FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "sentAt" timestamptz, "version" text, "heartbeat" jsonb)
       WHERE a."id" = x."id" AND a."id" = ANY(${batch.map((heartbeat) => heartbeat.agentId)}::text[])
