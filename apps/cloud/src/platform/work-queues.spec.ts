@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { batchedLookup, concurrencyLimit } from './work-queues';
+import { batchedLookup, coalescingWriter, concurrencyLimit } from './work-queues';
 
 describe('batchedLookup (credential lookups in a reconnect storm)', () => {
   const table = new Map([
@@ -86,5 +86,61 @@ describe('concurrencyLimit', () => {
     await Promise.all(tasks); // none rejects: a failed task is dropped
     expect(started).toEqual([0, 1, 2, 3, 4]);
     expect(most).toBe(2);
+  });
+});
+
+describe('coalescingWriter (heartbeats and presences)', () => {
+  type Item = { key: string; n: number };
+  const sum = (queued: Item | undefined, next: Item): Item => ({
+    key: next.key,
+    n: (queued?.n ?? 0) + next.n,
+  });
+
+  it('writes what arrives during a write in the next batch, one entry per key, at most maxBatch', async () => {
+    const batches: Item[][] = [];
+    let release: () => void = () => undefined;
+    const queue = coalescingWriter<Item>({
+      key: (item) => item.key,
+      merge: sum,
+      write: async (batch) => {
+        batches.push(batch);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        return [];
+      },
+      maxBatch: 2,
+    });
+    queue({ key: 'a', n: 1 }); // written at once, and held
+    for (const key of ['b', 'c', 'b', 'd']) queue({ key, n: 1 });
+    release();
+    await expect.poll(() => batches.length).toBe(3);
+    expect(batches).toEqual([
+      [{ key: 'a', n: 1 }],
+      [
+        { key: 'b', n: 2 },
+        { key: 'c', n: 1 },
+      ],
+      [{ key: 'd', n: 1 }],
+    ]);
+  });
+
+  it('tries a failed entry again, merged under what came for its key meanwhile', async () => {
+    const batches: Item[][] = [];
+    const queue = coalescingWriter<Item>({
+      key: (item) => item.key,
+      merge: sum,
+      write: async (batch) => {
+        batches.push(batch);
+        if (batches.length === 1) {
+          queue({ key: 'a', n: 10 });
+          return batch;
+        }
+        return [];
+      },
+      maxBatch: 10,
+      retryMs: 1,
+    });
+    queue({ key: 'a', n: 1 });
+    await expect.poll(() => batches.length).toBe(2);
+    expect(batches[1]).toEqual([{ key: 'a', n: 11 }]);
   });
 });

@@ -26,8 +26,8 @@ export function concurrencyLimit(limit: number): (task: () => Promise<unknown>) 
  * Lookups by key asked for in the same turn of the event loop, answered by one query per
  * `maxBatch` keys. A reconnect storm asks for thousands of agents' credentials within seconds:
  * one round trip for each costs the cloud a query built, written to PostgreSQL's socket and read
- * back per agent (the cloud's CPU, not PostgreSQL's, is what runs out). Nothing is remembered between batches: every lookup reads
- * the database as it is now.
+ * back per agent (the cloud's CPU, not PostgreSQL's, is what runs out). Nothing is remembered
+ * between batches: every lookup reads the database as it is now.
  */
 export function batchedLookup<V>(
   fetchMany: (keys: string[]) => Promise<Map<string, V>>,
@@ -68,4 +68,52 @@ export function batchedLookup<V>(
         setImmediate(flush);
       }
     });
+}
+
+/**
+ * One writer for news that arrives faster than one write each can keep up with (agents'
+ * heartbeats and presences): what arrives while a batch is written waits, one entry per key
+ * (`merge` folds a newer one into what is queued), and goes in the next batch of at most `maxBatch`.
+ * Memory holds at most one entry per key however far behind the database is. `write` returns what
+ * must be tried again: it is queued behind anything newer of the same keys, after a pause that
+ * doubles from `retryMs` up to `retryMaxMs`.
+ */
+export function coalescingWriter<T>(options: {
+  key: (item: T) => string;
+  merge: (queued: T | undefined, next: T) => T;
+  write: (batch: T[]) => Promise<T[]>;
+  maxBatch: number;
+  retryMs?: number;
+  retryMaxMs?: number;
+}): (item: T) => void {
+  const { key, merge, write, maxBatch, retryMs = 200, retryMaxMs = 5_000 } = options;
+  const queued = new Map<string, T>();
+  const enqueue = (item: T) => queued.set(key(item), merge(queued.get(key(item)), item));
+  let writing = false;
+  const drain = async () => {
+    writing = true;
+    try {
+      let pause = retryMs;
+      while (queued.size > 0) {
+        const batch = [...queued.values()].slice(0, maxBatch);
+        for (const item of batch) queued.delete(key(item));
+        const failed = await write(batch);
+        if (failed.length === 0) {
+          pause = retryMs;
+          continue;
+        }
+        const newer = [...queued.values()];
+        queued.clear();
+        for (const item of [...failed, ...newer]) enqueue(item);
+        await new Promise((resolve) => setTimeout(resolve, pause).unref());
+        pause = Math.min(pause * 2, retryMaxMs);
+      }
+    } finally {
+      writing = false;
+    }
+  };
+  return (item) => {
+    enqueue(item);
+    if (!writing) void drain();
+  };
 }

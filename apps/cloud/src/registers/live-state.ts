@@ -12,7 +12,7 @@ import type { CloudEvents } from '../platform/cloud-events';
 import type { DatabasePresence } from '../commands/agent-presence';
 import type { CommandDispatcher } from '../commands/command-dispatcher';
 import { type CommandRelay, isDataException } from '../relay/command-relay';
-import { concurrencyLimit } from '../platform/work-queues';
+import { coalescingWriter, concurrencyLimit } from '../platform/work-queues';
 import type { RegisterDirectory } from './register-directory';
 
 /**
@@ -26,9 +26,6 @@ const HEARTBEAT_BATCH = 500;
 
 /** Agents' presences written in one statement at most. */
 const PRESENCE_BATCH = 500;
-/** The first pause before a batch of presences that could not be written is tried again, and the longest. */
-const PRESENCE_RETRY_MS = 200;
-const PRESENCE_RETRY_MAX_MS = 5_000;
 
 /** An agent's presences not yet written, as one (see `LiveState.onPresence`). */
 interface QueuedPresence {
@@ -90,71 +87,46 @@ export class LiveState {
    * heartbeat can keep up with (10,000 agents every 15 s is 667/s): they are written in batches, one
    * statement per batch, by one writer at a time — so memory holds at most one per agent however
    * far behind the database is, and results and POS requests never queue behind thousands of them.
+   * A batch that fails is dropped: the next heartbeat says it again.
    */
-  private readonly heartbeats = new Map<string, HeartbeatEnvelope>();
-  private writingHeartbeats = false;
+  private readonly queueHeartbeat = coalescingWriter<HeartbeatEnvelope>({
+    key: (heartbeat) => heartbeat.agentId,
+    merge: (queued, next) => (queued && queued.sentAt > next.sentAt ? queued : next),
+    write: async (batch) => {
+      await this.writeHeartbeatBatch(batch).catch(() => undefined);
+      return [];
+    },
+    maxBatch: HEARTBEAT_BATCH,
+  });
   /**
-   * Presences not yet written, the latest per agent: written like heartbeats, one statement per
-   * batch by one writer, so a storm of thousands of agents reconnecting after a broker restart costs
-   * a few statements, not one each, and an agent's presences are written in the order they came.
+   * Presences not yet written, written like heartbeats, so a storm of thousands of agents
+   * reconnecting after a broker restart costs a few statements, not one each. What one write per
+   * presence would have left: the state of the last to arrive (the broker hands an agent's messages
+   * in order), the latest time heard of, the last version told. A batch that could not be written
+   * (PostgreSQL chose it as a deadlock's victim — another instance or the heartbeat writer updating
+   * the same agents' rows in another order — or the database is away) is tried again: a lost
+   * `online` would leave the agent without its pending commands and register.info.
    */
-  private readonly presences = new Map<string, QueuedPresence>();
-  private writingPresences = false;
+  private readonly queuePresence = coalescingWriter<QueuedPresence>({
+    key: (queued) => queued.presence.agentId,
+    merge: (queued, next) => ({
+      presence: next.presence,
+      seenAt: queued && Date.parse(queued.seenAt) > Date.parse(next.seenAt) ? queued.seenAt : next.seenAt,
+      version: next.version ?? queued?.version,
+    }),
+    write: (batch) => this.writePresenceBatch(batch),
+    maxBatch: PRESENCE_BATCH,
+  });
   /**
    * Agents coming online being sent their pending commands and register.info at once: apart from
    * the writes, since register.info may wait on a slow device.
    */
   private readonly comingOnlineWork = concurrencyLimit(COMING_ONLINE_CONCURRENCY);
 
-  /**
-   * A presence: written with the others that arrive meanwhile (see `presences`). What one write
-   * per presence would have left: the state of the last to arrive (the broker hands an agent's
-   * messages in order), the latest time heard of, the last version told.
-   */
+  /** A presence: written with the others that arrive meanwhile (see `queuePresence`). */
   onPresence(presence: PresenceEnvelope): void {
     // An empty version tells nothing (as no version).
     this.queuePresence({ presence, seenAt: presence.at, version: presence.agentVersion || undefined });
-    if (!this.writingPresences) void this.writePresences();
-  }
-
-  /** Queues `next` after whatever of the agent's is queued already. */
-  private queuePresence(next: QueuedPresence): void {
-    const queued = this.presences.get(next.presence.agentId);
-    this.presences.set(next.presence.agentId, {
-      presence: next.presence,
-      seenAt: queued && Date.parse(queued.seenAt) > Date.parse(next.seenAt) ? queued.seenAt : next.seenAt,
-      version: next.version ?? queued?.version,
-    });
-  }
-
-  /**
-   * Writes queued presences, a batch at a time, until none are left. Never throws. A batch that
-   * could not be written (PostgreSQL chose it as a deadlock's victim — another instance or the
-   * heartbeat writer updating the same agents' rows in another order — or the database is away)
-   * is queued again, behind anything newer of the same agents, and tried again after a pause: a lost
-   * `online` would leave the agent without its pending commands and register.info.
-   */
-  private async writePresences(): Promise<void> {
-    this.writingPresences = true;
-    try {
-      let pause = PRESENCE_RETRY_MS;
-      while (this.presences.size > 0) {
-        const batch = [...this.presences.values()].slice(0, PRESENCE_BATCH);
-        for (const queued of batch) this.presences.delete(queued.presence.agentId);
-        const failed = await this.writePresenceBatch(batch);
-        if (failed.length === 0) {
-          pause = PRESENCE_RETRY_MS;
-          continue;
-        }
-        const newer = [...this.presences.values()];
-        this.presences.clear();
-        for (const queued of [...failed, ...newer]) this.queuePresence(queued);
-        await new Promise((resolve) => setTimeout(resolve, pause).unref());
-        pause = Math.min(pause * 2, PRESENCE_RETRY_MAX_MS);
-      }
-    } finally {
-      this.writingPresences = false;
-    }
   }
 
   /**
@@ -264,25 +236,9 @@ export class LiveState {
     if (health) await this.applyHealth(registerId, health);
   }
 
-  /** A heartbeat: written with the others that arrive meanwhile (see `heartbeats`). */
+  /** A heartbeat: written with the others that arrive meanwhile (see `queueHeartbeat`). */
   onHeartbeat(heartbeat: HeartbeatEnvelope): void {
-    const queued = this.heartbeats.get(heartbeat.agentId);
-    if (!queued || queued.sentAt <= heartbeat.sentAt) this.heartbeats.set(heartbeat.agentId, heartbeat);
-    if (!this.writingHeartbeats) void this.writeHeartbeats();
-  }
-
-  /** Writes queued heartbeats, a batch at a time, until none are left. Never throws. */
-  private async writeHeartbeats(): Promise<void> {
-    this.writingHeartbeats = true;
-    try {
-      while (this.heartbeats.size > 0) {
-        const batch = [...this.heartbeats.values()].slice(0, HEARTBEAT_BATCH);
-        for (const heartbeat of batch) this.heartbeats.delete(heartbeat.agentId);
-        await this.writeHeartbeatBatch(batch).catch(() => undefined);
-      }
-    } finally {
-      this.writingHeartbeats = false;
-    }
+    this.queueHeartbeat(heartbeat);
   }
 
   private async writeHeartbeatBatch(batch: HeartbeatEnvelope[]): Promise<void> {
