@@ -20,7 +20,10 @@ import {
   type FuzzInput,
   type Outcome,
 } from './types';
-import { ADMIN, FuzzWorld } from './world';
+import { ADMIN, FuzzWorld, type FuzzTuning, posAnswerWithinMs } from './world';
+
+/** The cloud's POS waits in the fuzz world, pinned: the fuzzer's patience follows from them. */
+const FUZZ_TUNING: FuzzTuning = { posWaitMs: 15_000, posResultWaitMs: 20_000 };
 
 export const DEFAULT_WEIGHTS: Record<FamilyName, number> = {
   sale: 28,
@@ -178,7 +181,7 @@ export class Fuzzer {
 
   constructor(private readonly options: FuzzOptions) {
     this.root = new Prng(options.seed);
-    this.world = new FuzzWorld(options.say, { posWaitMs: 15_000 });
+    this.world = new FuzzWorld(options.say, FUZZ_TUNING);
   }
 
   /** Input `index` of this seed, made again (the same whatever ran before it). */
@@ -384,6 +387,7 @@ export class Fuzzer {
       spareOperatorId: w.spareOperatorId,
       documents: [],
       operations: await loadOperations(w.cloudUrl, w.adminToken),
+      posAnswerWithinMs: posAnswerWithinMs(FUZZ_TUNING),
     };
     this.families.set('sale', saleFamily(this.ctx));
     this.families.set('ws', wsFamily(this.ctx));

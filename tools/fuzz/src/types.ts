@@ -28,6 +28,8 @@ export interface FuzzContext {
   /** Documents the fuzzer may aim at: command ids and row ids, by whose they are. */
   documents: { id: string; commandId: string; registerId: string; status: string; agentId: string | null }[];
   operations: OpenApiOperation[];
+  /** The longest a POS request may go unanswered before that is a finding (`posAnswerWithinMs`). */
+  posAnswerWithinMs: number;
 }
 
 /** How one input went, as the oracles judged it. */

@@ -48,6 +48,23 @@ export interface SimJournalEntry {
  * publishes to other agents' topics) and `owner` (offline for good: its register's /sale documents
  * stay pending, the targets forged results must not settle).
  */
+/** The cloud's POS waits in the fuzz world, pinned so the fuzzer knows its longest promised answer. */
+export interface FuzzTuning {
+  /** KASSA_POS_WAIT_MS: how long a POS command may take to start. */
+  posWaitMs: number;
+  /** KASSA_POS_RESULT_WAIT_MS: how much longer the answer waits once the command may have started. */
+  posResultWaitMs: number;
+}
+
+/**
+ * How long a POS request (`/sale`, a `/ws` frame, a socket.io `/pos` event) may go unanswered before
+ * the fuzzer calls it a finding: the cloud's own bound (start window plus result wait) and room for
+ * a loaded machine. Waiting less reports a slow but promised answer as none.
+ */
+export function posAnswerWithinMs(tuning: FuzzTuning): number {
+  return tuning.posWaitMs + tuning.posResultWaitMs + 25_000;
+}
+
 export class FuzzWorld extends ProductWorld<FuzzRegister> {
   ikkm!: { url: string; close(): Promise<void> };
   cashCore!: { url: string; close(): Promise<void> };
@@ -69,7 +86,7 @@ export class FuzzWorld extends ProductWorld<FuzzRegister> {
 
   constructor(
     private readonly say: (line: string) => void = () => undefined,
-    tuning: { posWaitMs: number } = { posWaitMs: 5_000 },
+    tuning: FuzzTuning = { posWaitMs: 5_000, posResultWaitMs: 10_000 },
   ) {
     const dir = mkdtempSync(join(tmpdir(), 'kassa-fuzz-'));
     // As root the embedded PostgreSQL runs as `postgres`, which must reach its data directory.
@@ -81,6 +98,7 @@ export class FuzzWorld extends ProductWorld<FuzzRegister> {
       admin: ADMIN,
       logLevel: 'warn',
       posWaitMs: tuning.posWaitMs,
+      cloudEnv: { KASSA_POS_RESULT_WAIT_MS: String(tuning.posResultWaitMs) },
       label: 'fuzz',
     });
   }

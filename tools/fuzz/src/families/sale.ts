@@ -126,7 +126,7 @@ export function saleFamily(ctx: FuzzContext): Family {
       body: request.body,
       chunked: request.chunked,
       fresh: request.fresh,
-      timeoutMs: 60_000,
+      timeoutMs: ctx.posAnswerWithinMs,
     });
     if ('error' in answer) {
       // The cloud may close the connection behind an answer to a body far over its limit.

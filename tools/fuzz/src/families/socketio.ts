@@ -127,7 +127,8 @@ async function websocketExchange(
     for (const packet of request.packets)
       if (socket.readyState === WebSocket.OPEN) socket.send(packet, { binary: Buffer.isBuffer(packet) });
     let ack: string | undefined;
-    if (request.ackId !== undefined) ack = await next(new RegExp(`^43/pos,${request.ackId}\\[`), 20_000);
+    if (request.ackId !== undefined)
+      ack = await next(new RegExp(`^43/pos,${request.ackId}\\[`), ctx.posAnswerWithinMs);
     let probe: string | undefined;
     if (request.probe) {
       await new Promise((r) => setTimeout(r, 50));

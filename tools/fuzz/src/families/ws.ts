@@ -159,7 +159,8 @@ async function exchange(
 /** Seed 000 over the raw WebSocket `/ws`: mutated frames, binary, huge, deep, invalid UTF-8, odd upgrades. */
 export function wsFamily(ctx: FuzzContext): Family {
   const run = async (request: WsRequest, invalid: boolean): Promise<Outcome> => {
-    const result = await exchange(ctx, request, 20_000);
+    // Frames of one connection are answered one after another, each within the POS bound.
+    const result = await exchange(ctx, request, ctx.posAnswerWithinMs * Math.max(1, request.frames.length));
     if (result.status !== undefined && result.status >= 500)
       return {
         fiveXX: { route: 'GET /ws (upgrade)', status: result.status, body: '' },
