@@ -36,6 +36,37 @@ describe('agent link', () => {
     await waitFor(() => w.cloud.presence.find((p) => p.state === 'offline'), 10_000, 'offline presence');
   });
 
+  it("a link's online presence, its last will and its heartbeats carry the same start (linkSince)", async () => {
+    world = await createAgentWorld({ agentId: 'link-since-1' });
+    await world.startAgent();
+    const w = world;
+    const online = await waitFor(() => w.cloud.presence.find((p) => p.state === 'online'), 10_000, 'online');
+    const heartbeat = await waitFor(() => w.cloud.heartbeats[0], 15_000, 'a heartbeat');
+    expect(heartbeat.linkSince).toBe(online.at);
+    expect(Date.parse(heartbeat.sentAt)).toBeGreaterThanOrEqual(Date.parse(online.at));
+    // The agent dies without a goodbye: the broker publishes its last will, made when the link began.
+    await w.agent!.stop('SIGKILL');
+    w.agent = undefined;
+    const will = await waitFor(
+      () => w.cloud.presence.find((p) => p.state === 'offline'),
+      10_000,
+      'the last will',
+    );
+    expect(will.at).toBe(online.at);
+    // The next link is a new start, later than the dead one's.
+    const seen = w.cloud.presence.length;
+    const beats = w.cloud.heartbeats.length;
+    await w.startAgent();
+    const again = await waitFor(
+      () => w.cloud.presence.slice(seen).find((p) => p.state === 'online'),
+      10_000,
+      'online again',
+    );
+    expect(Date.parse(again.at)).toBeGreaterThan(Date.parse(will.at));
+    const next = await waitFor(() => w.cloud.heartbeats[beats], 15_000, 'a heartbeat on the new link');
+    expect(next.linkSince).toBe(again.at);
+  });
+
   it(
     'broker down for a while: results wait in the journal and arrive in order, none lost',
     { timeout: 60_000 },

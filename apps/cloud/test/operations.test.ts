@@ -175,7 +175,23 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
         }),
         { qos: 1, retain: true },
       );
-    return { agentId, client, agent, presence };
+    /** A heartbeat sent at `sentAt` on the link that began at `linkSince` (none: an older agent). */
+    const heartbeat = (sentAt: Date, linkSince?: Date) =>
+      client.publishAsync(
+        topics.heartbeat(agentId),
+        JSON.stringify({
+          v: ENVELOPE_VERSION,
+          agentId,
+          sentAt: sentAt.toISOString(),
+          ...(linkSince ? { linkSince: linkSince.toISOString() } : {}),
+          agentVersion: '9.9.9',
+          uptimeSec: 1,
+          journalDepth: 0,
+          registers: [],
+        }),
+        { qos: 1 },
+      );
+    return { agentId, client, agent, presence, heartbeat };
   }
 
   it('presence: online with version, "last seen" never goes back, a disabled agent is not news', async () => {
@@ -221,6 +237,44 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
         lastSeenAt: new Date(now.getTime() + 2_000),
         version: '9.9.9',
       });
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it('presence: a heartbeat from a link already reported dead does not bring the agent back online', async () => {
+    const { client, agent, presence, heartbeat } = await handAgent();
+    const seenAt = async (at: Date, what: string) =>
+      waitUntil(async () => (await agent()).lastSeenAt?.getTime() === at.getTime(), 10_000, what);
+    try {
+      const linkA = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const at = (sec: number, from = linkA) => new Date(from.getTime() + sec * 1000);
+      await presence('online', linkA, '9.9.9');
+      await waitUntil(async () => (await agent()).online, 10_000, 'online on link A');
+      // Link A dies: the broker publishes its last will (made when A began). A heartbeat sent on A
+      // before it died reaches the cloud after the will: the agent stays offline.
+      await presence('offline', linkA);
+      await waitUntil(async () => !(await agent()).online, 10_000, 'offline: link A is dead');
+      await heartbeat(at(5), linkA);
+      await seenAt(at(5), "link A's late heartbeat written");
+      expect((await agent()).online).toBe(false);
+      // Link B began after A died; its online presence was lost, but its heartbeats say it is up.
+      const linkB = at(10);
+      await heartbeat(at(11), linkB);
+      await seenAt(at(11), "link B's heartbeat written");
+      expect((await agent()).online).toBe(true);
+      // The agent says goodbye on B; a heartbeat B sent before that, arriving after it, changes nothing.
+      await presence('offline', at(20));
+      await waitUntil(async () => !(await agent()).online, 10_000, 'offline: goodbye on link B');
+      await heartbeat(at(15), linkB);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await agent()).toMatchObject({ online: false, lastSeenAt: at(20) });
+      // An older agent's heartbeat (no link start) says online, as it always did.
+      await heartbeat(at(30));
+      await seenAt(at(30), "an older agent's heartbeat written");
+      expect((await agent()).online).toBe(true);
+      await presence('offline', at(31));
+      await waitUntil(async () => !(await agent()).online, 10_000, 'offline at the end');
     } finally {
       await client.endAsync();
     }

@@ -40,6 +40,12 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
    */
   private readonly unacked = new Set<(error: Error) => void>();
   connected = false;
+  /**
+   * When the connected link began: its online presence and its last will carry this `at`, and so
+   * does every heartbeat sent on it (`linkSince`), so that the cloud can tell a heartbeat from a
+   * link it already saw die. Undefined while no link is up.
+   */
+  linkSince: string | undefined;
 
   constructor(
     private readonly config: AgentConfig,
@@ -56,18 +62,18 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     this.connect();
   }
 
-  private presence(state: 'online' | 'offline'): string {
+  private presence(state: 'online' | 'offline', at = new Date().toISOString()): string {
     const envelope: PresenceEnvelope = {
       v: 1,
       agentId: this.config.agentId,
       state,
-      at: new Date().toISOString(),
+      at,
       agentVersion: this.agentVersion,
     };
     return JSON.stringify(envelope);
   }
 
-  private options(): IClientOptions {
+  private options(since: string): IClientOptions {
     const { mqtt: link, agentId } = this.config;
     return {
       clientId: `kassa-agent-${agentId}`,
@@ -83,7 +89,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       ...(link.caFile ? { ca: readFileSync(link.caFile) } : {}),
       will: {
         topic: topics.presence(agentId),
-        payload: Buffer.from(this.presence('offline')),
+        payload: Buffer.from(this.presence('offline', since)),
         qos: 1,
         retain: true,
       },
@@ -91,7 +97,8 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
   }
 
   private connect(): void {
-    const client = mqtt.connect(this.config.mqtt.url, this.options());
+    const since = new Date().toISOString();
+    const client = mqtt.connect(this.config.mqtt.url, this.options(since));
     this.client = client;
     client.handleMessage = (packet, done) => {
       const message = {
@@ -130,6 +137,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.attempt = 0;
       this.connected = true;
+      this.linkSince = since;
       this.log.info(
         { protocolVersion: this.protocolVersion, sessionPresent: connack.sessionPresent },
         'broker connected',
@@ -151,7 +159,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
             { topic: configTopic },
             'the broker refused the register list topic: register changes made in the office need a restart with an edited config file',
           );
-        client.publish(topics.presence(this.config.agentId), this.presence('online'), {
+        client.publish(topics.presence(this.config.agentId), this.presence('online', since), {
           qos: 1,
           retain: true,
         });
@@ -177,6 +185,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       for (const reject of [...this.unacked]) reject(lost);
       if (this.connected) {
         this.connected = false;
+        this.linkSince = undefined;
         this.log.warn('broker disconnected');
         this.emit('down');
       }
@@ -241,5 +250,6 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     }
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     this.connected = false;
+    this.linkSince = undefined;
   }
 }

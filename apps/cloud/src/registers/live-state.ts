@@ -157,6 +157,7 @@ export class LiveState {
         online: presence.state === 'online',
         version: version ?? null,
         at: seenAt,
+        presenceAt: presence.at,
       })),
     );
     // - a disabled agent's presence is not news: the write re-checks `disabledAt`, and a disable
@@ -164,13 +165,18 @@ export class LiveState {
     // - a retained presence is the agent's latest state but may be older than its last heartbeat
     //   (the broker hands it again to a cloud that subscribes again): "last seen" never goes back
     //   (GREATEST ignores a NULL);
+    // - an offline presence keeps its own `at` (the dead link's start, or the goodbye): heartbeats
+    //   from that link, written after it, must not bring the agent back (writeHeartbeatBatch);
     // - the id list repeats the recordset's ids so that the rows are found by primary key (see
     //   writeHeartbeatBatch).
     const written = await this.prisma.$queryRaw<{ id: string; organisationId: string }[]>`
       UPDATE "Agent" a SET
         "online" = x."online", "version" = COALESCE(x."version", a."version"),
-        "lastSeenAt" = GREATEST(a."lastSeenAt", x."at" AT TIME ZONE 'UTC'), "updatedAt" = ${new Date()}
-      FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "online" boolean, "version" text, "at" timestamptz),
+        "lastSeenAt" = GREATEST(a."lastSeenAt", x."at" AT TIME ZONE 'UTC'),
+        "offlineAt" = CASE WHEN x."online" THEN a."offlineAt" ELSE x."presenceAt" AT TIME ZONE 'UTC' END,
+        "updatedAt" = ${new Date()}
+      FROM jsonb_to_recordset(${rows}::jsonb)
+             AS x("id" text, "online" boolean, "version" text, "at" timestamptz, "presenceAt" timestamptz),
            "Store" s
       WHERE a."id" = x."id" AND a."id" = ANY(${batch.map((queued) => queued.presence.agentId)}::text[])
         AND a."disabledAt" IS NULL AND s."id" = a."storeId"
@@ -246,6 +252,7 @@ export class LiveState {
       batch.map((heartbeat) => ({
         id: heartbeat.agentId,
         sentAt: heartbeat.sentAt,
+        linkSince: heartbeat.linkSince ?? null,
         version: heartbeat.agentVersion,
         heartbeat: {
           sentAt: heartbeat.sentAt,
@@ -261,18 +268,26 @@ export class LiveState {
     // The id list repeats the recordset's ids so that PostgreSQL finds the rows by primary key: it
     // guesses 100 rows for any jsonb_to_recordset and joins by scanning all of `Agent` — measured at
     // 3,000 agents, 55 full scans a second, none through the index.
-    const written = await this.prisma.$queryRaw<{ id: string }[]>`
+    // A heartbeat says the agent is online, unless it is from a link the agent's last offline
+    // presence already reported dead: sent before it, but written after it (the presence and the
+    // heartbeat writers, or two instances, race). Its `linkSince` (the link's start, which that link's
+    // last will carries too) is then not after `offlineAt`. An older agent's heartbeat, without
+    // `linkSince`, says online as it always did.
+    const written = await this.prisma.$queryRaw<{ id: string; online: boolean }[]>`
       UPDATE "Agent" a SET
-        "online" = true, "lastSeenAt" = GREATEST(a."lastSeenAt", x."sentAt" AT TIME ZONE 'UTC'), "version" = x."version",
+        "online" = a."online" OR x."linkSince" IS NULL OR a."offlineAt" IS NULL
+                   OR x."linkSince" AT TIME ZONE 'UTC' > a."offlineAt",
+        "lastSeenAt" = GREATEST(a."lastSeenAt", x."sentAt" AT TIME ZONE 'UTC'), "version" = x."version",
         "lastHeartbeat" = x."heartbeat", "updatedAt" = ${new Date()}
-      FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "sentAt" timestamptz, "version" text, "heartbeat" jsonb)
+      FROM jsonb_to_recordset(${rows}::jsonb)
+             AS x("id" text, "sentAt" timestamptz, "linkSince" timestamptz, "version" text, "heartbeat" jsonb)
       WHERE a."id" = x."id" AND a."id" = ANY(${batch.map((heartbeat) => heartbeat.agentId)}::text[])
         AND a."disabledAt" IS NULL
-      RETURNING a."id"`;
-    const writtenIds = new Set(written.map((row) => row.id));
-    const live = batch.filter((heartbeat) => writtenIds.has(heartbeat.agentId));
+      RETURNING a."id", a."online"`;
+    const onlineOf = new Map(written.map((row) => [row.id, row.online]));
+    const live = batch.filter((heartbeat) => onlineOf.has(heartbeat.agentId));
     for (const heartbeat of live) {
-      this.presence.changed(heartbeat.agentId, true);
+      this.presence.changed(heartbeat.agentId, onlineOf.get(heartbeat.agentId) === true);
       // Commands the agent cannot prove either way: their documents show as in doubt, with evidence.
       await this.ledger.recordDoubts(heartbeat.agentId, heartbeat.inDoubt);
     }

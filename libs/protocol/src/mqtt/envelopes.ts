@@ -123,6 +123,12 @@ export const heartbeatEnvelopeSchema = z.object({
   v: version,
   agentId: z.string(),
   sentAt: isoTime,
+  /**
+   * The `at` of the presences of the link this heartbeat goes out on (its online presence and its
+   * last will carry the same): a heartbeat that reaches the cloud after that link's `offline` is
+   * known to be from before it. Absent from older agents.
+   */
+  linkSince: isoTime.optional(),
   agentVersion: z.string(),
   uptimeSec: z.number().nonnegative(),
   /** Journal entries not yet acknowledged by the broker. */
