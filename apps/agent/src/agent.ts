@@ -434,7 +434,7 @@ export class Agent {
       v: 1,
       agentId: this.config.agentId,
       sentAt: new Date().toISOString(),
-      ...(this.link.linkSince ? { linkSince: this.link.linkSince } : {}),
+      ...(this.link.linkId ? { link: this.link.linkId } : {}),
       agentVersion: AGENT_VERSION,
       uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
       journalDepth: this.journal.depth(),

@@ -36,15 +36,15 @@ describe('agent link', () => {
     await waitFor(() => w.cloud.presence.find((p) => p.state === 'offline'), 10_000, 'offline presence');
   });
 
-  it("a link's online presence, its last will and its heartbeats carry the same start (linkSince)", async () => {
-    world = await createAgentWorld({ agentId: 'link-since-1' });
+  it("a link's online presence, its last will and its heartbeats carry the link's id; the next link has another", async () => {
+    world = await createAgentWorld({ agentId: 'link-id-1' });
     await world.startAgent();
     const w = world;
     const online = await waitFor(() => w.cloud.presence.find((p) => p.state === 'online'), 10_000, 'online');
+    expect(online.link).toBeTruthy();
     const heartbeat = await waitFor(() => w.cloud.heartbeats[0], 15_000, 'a heartbeat');
-    expect(heartbeat.linkSince).toBe(online.at);
-    expect(Date.parse(heartbeat.sentAt)).toBeGreaterThanOrEqual(Date.parse(online.at));
-    // The agent dies without a goodbye: the broker publishes its last will, made when the link began.
+    expect(heartbeat.link).toBe(online.link);
+    // The agent dies without a goodbye: the broker publishes its last will, which names the link.
     await w.agent!.stop('SIGKILL');
     w.agent = undefined;
     const will = await waitFor(
@@ -52,8 +52,7 @@ describe('agent link', () => {
       10_000,
       'the last will',
     );
-    expect(will.at).toBe(online.at);
-    // The next link is a new start, later than the dead one's.
+    expect(will.link).toBe(online.link);
     const seen = w.cloud.presence.length;
     const beats = w.cloud.heartbeats.length;
     await w.startAgent();
@@ -62,9 +61,18 @@ describe('agent link', () => {
       10_000,
       'online again',
     );
-    expect(Date.parse(again.at)).toBeGreaterThan(Date.parse(will.at));
+    expect(again.link).toBeTruthy();
+    expect(again.link).not.toBe(online.link);
     const next = await waitFor(() => w.cloud.heartbeats[beats], 15_000, 'a heartbeat on the new link');
-    expect(next.linkSince).toBe(again.at);
+    expect(next.link).toBe(again.link);
+    // A goodbye names the link it ends.
+    await w.stopAgent();
+    const goodbye = await waitFor(
+      () => w.cloud.presence.slice(seen).find((p) => p.state === 'offline'),
+      10_000,
+      'the goodbye',
+    );
+    expect(goodbye.link).toBe(again.link);
   });
 
   it(
@@ -85,6 +93,8 @@ describe('agent link', () => {
       const ids: string[] = [];
       for (let i = 1; i <= 5; i += 1) ids.push(await w.cloud.send('reg-cc', sale(1_000 * i)));
       await waitFor(() => ids.every((id) => acked.has(id)), 10_000, 'the agent acknowledged every command');
+      const firstLink = w.cloud.presence.find((p) => p.state === 'online')?.link;
+      expect(firstLink).toBeTruthy();
       await w.cloud.close();
       const port = w.broker.port;
       await w.broker.close();
@@ -115,6 +125,16 @@ describe('agent link', () => {
       expect(cloud.results.filter((r) => ids.includes(r.commandId)).every((r) => r.status === 'done')).toBe(
         true,
       );
+      // The same process came back on a new link: presence and heartbeats name it, not the old one.
+      const back = await waitFor(
+        () => cloud.presence.find((p) => p.state === 'online'),
+        10_000,
+        'online again',
+      );
+      expect(back.link).toBeTruthy();
+      expect(back.link).not.toBe(firstLink);
+      const beat = await waitFor(() => cloud.heartbeats[0], 15_000, 'a heartbeat on the new link');
+      expect(beat.link).toBe(back.link);
     },
   );
 

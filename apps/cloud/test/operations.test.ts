@@ -163,7 +163,7 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
         where: { id: agentId },
         select: { online: true, lastSeenAt: true, version: true },
       });
-    const presence = (state: 'online' | 'offline', at: Date | string, agentVersion?: string) =>
+    const presence = (state: 'online' | 'offline', at: Date | string, agentVersion?: string, link?: string) =>
       client.publishAsync(
         topics.presence(agentId),
         JSON.stringify({
@@ -172,18 +172,19 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
           state,
           at: typeof at === 'string' ? at : at.toISOString(),
           ...(agentVersion ? { agentVersion } : {}),
+          ...(link ? { link } : {}),
         }),
         { qos: 1, retain: true },
       );
-    /** A heartbeat sent at `sentAt` on the link that began at `linkSince` (none: an older agent). */
-    const heartbeat = (sentAt: Date, linkSince?: Date) =>
+    /** A heartbeat sent at `sentAt` on `link` (none: an older agent). */
+    const heartbeat = (sentAt: Date, link?: string) =>
       client.publishAsync(
         topics.heartbeat(agentId),
         JSON.stringify({
           v: ENVELOPE_VERSION,
           agentId,
           sentAt: sentAt.toISOString(),
-          ...(linkSince ? { linkSince: linkSince.toISOString() } : {}),
+          ...(link ? { link } : {}),
           agentVersion: '9.9.9',
           uptimeSec: 1,
           journalDepth: 0,
@@ -242,41 +243,87 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
     }
   });
 
-  it('presence: a heartbeat from a link already reported dead does not bring the agent back online', async () => {
-    const { client, agent, presence, heartbeat } = await handAgent();
-    const seenAt = async (at: Date, what: string) =>
-      waitUntil(async () => (await agent()).lastSeenAt?.getTime() === at.getTime(), 10_000, what);
+  it('presence: late news of a link already reported dead (its heartbeat, its online) does not bring the agent back', async () => {
+    const { agentId, client, agent, presence, heartbeat } = await handAgent();
+    const heartbeatSent = async (sentAt: Date) =>
+      waitUntil(
+        async () => {
+          const row = await world.prisma.agent.findUniqueOrThrow({
+            where: { id: agentId },
+            select: { lastHeartbeat: true },
+          });
+          return (row.lastHeartbeat as { sentAt?: string } | null)?.sentAt === sentAt.toISOString();
+        },
+        10_000,
+        `the heartbeat sent at ${sentAt.toISOString()} written`,
+      );
     try {
-      const linkA = new Date(Math.floor(Date.now() / 1000) * 1000);
-      const at = (sec: number, from = linkA) => new Date(from.getTime() + sec * 1000);
-      await presence('online', linkA, '9.9.9');
+      const t0 = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const at = (sec: number) => new Date(t0.getTime() + sec * 1000);
+      const tag = newSecret(4).replace(/[^\w-]/g, 'x');
+      const [linkA, linkB, linkC] = [`a-${tag}`, `b-${tag}`, `c-${tag}`];
+      await presence('online', t0, '9.9.9', linkA);
       await waitUntil(async () => (await agent()).online, 10_000, 'online on link A');
-      // Link A dies: the broker publishes its last will (made when A began). A heartbeat sent on A
-      // before it died reaches the cloud after the will: the agent stays offline.
-      await presence('offline', linkA);
+      // Link A dies: the broker publishes its last will. A heartbeat and the online presence A sent
+      // before, handled after the will (another writer, another instance), leave the agent offline.
+      await presence('offline', at(1), undefined, linkA);
       await waitUntil(async () => !(await agent()).online, 10_000, 'offline: link A is dead');
       await heartbeat(at(5), linkA);
-      await seenAt(at(5), "link A's late heartbeat written");
+      await heartbeatSent(at(5));
       expect((await agent()).online).toBe(false);
-      // Link B began after A died; its online presence was lost, but its heartbeats say it is up.
-      const linkB = at(10);
+      await presence('online', at(6), '9.9.9', linkA);
+      await waitUntil(
+        async () => (await agent()).lastSeenAt?.getTime() === at(6).getTime(),
+        10_000,
+        'late online',
+      );
+      expect((await agent()).online).toBe(false);
+      // Link B: its online presence was lost, but its heartbeats say it is up.
       await heartbeat(at(11), linkB);
-      await seenAt(at(11), "link B's heartbeat written");
+      await heartbeatSent(at(11));
       expect((await agent()).online).toBe(true);
-      // The agent says goodbye on B; a heartbeat B sent before that, arriving after it, changes nothing.
-      await presence('offline', at(20));
+      // The agent says goodbye on B; a heartbeat B sent before that, handled after it, changes nothing.
+      await presence('offline', at(20), undefined, linkB);
       await waitUntil(async () => !(await agent()).online, 10_000, 'offline: goodbye on link B');
       await heartbeat(at(15), linkB);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await heartbeatSent(at(15));
       expect(await agent()).toMatchObject({ online: false, lastSeenAt: at(20) });
-      // An older agent's heartbeat (no link start) says online, as it always did.
+      // An older agent's heartbeat (no link) says online, as it always did.
       await heartbeat(at(30));
-      await seenAt(at(30), "an older agent's heartbeat written");
+      await heartbeatSent(at(30));
       expect((await agent()).online).toBe(true);
-      await presence('offline', at(31));
-      await waitUntil(async () => !(await agent()).online, 10_000, 'offline at the end');
+      // Presences that arrive while a write waits are written as one: link C's will and then its
+      // late online, merged, still leave the agent offline. (The wait: a row lock held here on
+      // another agent, whose presence is written first.)
+      await presence('online', at(40), '9.9.9', linkC);
+      await waitUntil(async () => (await agent()).lastSeenAt?.getTime() === at(40).getTime(), 10_000, 'on C');
+      const blocker = await handAgent();
+      try {
+        await world.prisma.$transaction(async (tx) => {
+          await tx.$queryRaw`SELECT 1 FROM "Agent" WHERE "id" = ${blocker.agentId} FOR UPDATE`;
+          await blocker.presence('online', at(40));
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await presence('offline', at(41), undefined, linkC);
+          await presence('online', at(42), '9.9.9', linkC);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        });
+        await waitUntil(
+          async () => (await agent()).lastSeenAt?.getTime() === at(42).getTime(),
+          10_000,
+          'merged',
+        );
+        expect((await agent()).online).toBe(false);
+      } finally {
+        await blocker.client.endAsync();
+        // Out of the way of the tests that count online agents.
+        await world.prisma.agent.update({
+          where: { id: blocker.agentId },
+          data: { online: false, disabledAt: new Date() },
+        });
+      }
     } finally {
       await client.endAsync();
+      await world.prisma.agent.update({ where: { id: agentId }, data: { online: false } });
     }
   });
 

@@ -38,16 +38,6 @@ export interface SimJournalEntry {
   [field: string]: unknown;
 }
 
-/**
- * The product on 127.0.0.1: the cloud as a process (embedded PostgreSQL and broker), one real
- * agent process (`kassa-agent enroll`, then `kassa-agent --config`) driving an iKKM and a cash-core
- * simulator (in this process), all made through the admin API as an office would.
- *
- * Besides the real store, a decoy store holds two more agents the fuzzer enrolled itself and never
- * runs: the `forgers` (whose MQTT credentials the fuzzer uses to forge results, heartbeats and
- * publishes to other agents' topics) and `owner` (offline for good: its register's /sale documents
- * stay pending, the targets forged results must not settle).
- */
 /** The cloud's POS waits in the fuzz world, pinned so the fuzzer knows its longest promised answer. */
 export interface FuzzTuning {
   /** KASSA_POS_WAIT_MS: how long a POS command may take to start. */
@@ -65,6 +55,16 @@ export function posAnswerWithinMs(tuning: FuzzTuning): number {
   return tuning.posWaitMs + tuning.posResultWaitMs + 25_000;
 }
 
+/**
+ * The product on 127.0.0.1: the cloud as a process (embedded PostgreSQL and broker), one real
+ * agent process (`kassa-agent enroll`, then `kassa-agent --config`) driving an iKKM and a cash-core
+ * simulator (in this process), all made through the admin API as an office would.
+ *
+ * Besides the real store, a decoy store holds two more agents the fuzzer enrolled itself and never
+ * runs: the `forgers` (whose MQTT credentials the fuzzer uses to forge results, heartbeats and
+ * publishes to other agents' topics) and `owner` (offline for good: its register's /sale documents
+ * stay pending, the targets forged results must not settle).
+ */
 export class FuzzWorld extends ProductWorld<FuzzRegister> {
   ikkm!: { url: string; close(): Promise<void> };
   cashCore!: { url: string; close(): Promise<void> };

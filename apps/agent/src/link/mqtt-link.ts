@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -41,11 +42,11 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
   private readonly unacked = new Set<(error: Error) => void>();
   connected = false;
   /**
-   * When the connected link began: its online presence and its last will carry this `at`, and so
-   * does every heartbeat sent on it (`linkSince`), so that the cloud can tell a heartbeat from a
+   * The connected link's id (libs/protocol `linkIdSchema`): its online presence, its last will, its
+   * goodbye and every heartbeat sent on it carry it, so that the cloud can tell a late message of a
    * link it already saw die. Undefined while no link is up.
    */
-  linkSince: string | undefined;
+  linkId: string | undefined;
 
   constructor(
     private readonly config: AgentConfig,
@@ -62,18 +63,19 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     this.connect();
   }
 
-  private presence(state: 'online' | 'offline', at = new Date().toISOString()): string {
+  private presence(state: 'online' | 'offline', link: string | undefined): string {
     const envelope: PresenceEnvelope = {
       v: 1,
       agentId: this.config.agentId,
       state,
-      at,
+      at: new Date().toISOString(),
       agentVersion: this.agentVersion,
+      ...(link ? { link } : {}),
     };
     return JSON.stringify(envelope);
   }
 
-  private options(since: string): IClientOptions {
+  private options(linkId: string): IClientOptions {
     const { mqtt: link, agentId } = this.config;
     return {
       clientId: `kassa-agent-${agentId}`,
@@ -89,7 +91,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       ...(link.caFile ? { ca: readFileSync(link.caFile) } : {}),
       will: {
         topic: topics.presence(agentId),
-        payload: Buffer.from(this.presence('offline', since)),
+        payload: Buffer.from(this.presence('offline', linkId)),
         qos: 1,
         retain: true,
       },
@@ -97,8 +99,9 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
   }
 
   private connect(): void {
-    const since = new Date().toISOString();
-    const client = mqtt.connect(this.config.mqtt.url, this.options(since));
+    // Every link is a new client, with a will of its own.
+    const link = randomUUID();
+    const client = mqtt.connect(this.config.mqtt.url, this.options(link));
     this.client = client;
     client.handleMessage = (packet, done) => {
       const message = {
@@ -137,7 +140,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.attempt = 0;
       this.connected = true;
-      this.linkSince = since;
+      this.linkId = link;
       this.log.info(
         { protocolVersion: this.protocolVersion, sessionPresent: connack.sessionPresent },
         'broker connected',
@@ -159,7 +162,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
             { topic: configTopic },
             'the broker refused the register list topic: register changes made in the office need a restart with an edited config file',
           );
-        client.publish(topics.presence(this.config.agentId), this.presence('online', since), {
+        client.publish(topics.presence(this.config.agentId), this.presence('online', link), {
           qos: 1,
           retain: true,
         });
@@ -185,7 +188,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       for (const reject of [...this.unacked]) reject(lost);
       if (this.connected) {
         this.connected = false;
-        this.linkSince = undefined;
+        this.linkId = undefined;
         this.log.warn('broker disconnected');
         this.emit('down');
       }
@@ -241,7 +244,7 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
       await new Promise<void>((resolve) => {
         client.publish(
           topics.presence(this.config.agentId),
-          this.presence('offline'),
+          this.presence('offline', this.linkId),
           { qos: 1, retain: true },
           () => resolve(),
         );
@@ -250,6 +253,6 @@ export class MqttLink extends EventEmitter<{ up: []; down: [] }> {
     }
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     this.connected = false;
-    this.linkSince = undefined;
+    this.linkId = undefined;
   }
 }

@@ -32,6 +32,14 @@ interface QueuedPresence {
   presence: PresenceEnvelope;
   seenAt: string;
   version: string | undefined;
+  /** The link the latest `offline` among them ended: a later `online` of that link is late news. */
+  endedLink: string | undefined;
+}
+
+/** What a presence batch wrote for one agent. */
+interface WrittenPresence {
+  organisationId: string;
+  online: boolean;
 }
 
 /** Agents that came online sent their pending commands and register.info at once. */
@@ -113,6 +121,7 @@ export class LiveState {
       presence: next.presence,
       seenAt: queued && Date.parse(queued.seenAt) > Date.parse(next.seenAt) ? queued.seenAt : next.seenAt,
       version: next.version ?? queued?.version,
+      endedLink: next.presence.state === 'offline' ? next.endedLink : queued?.endedLink,
     }),
     write: (batch) => this.writePresenceBatch(batch),
     maxBatch: PRESENCE_BATCH,
@@ -126,7 +135,12 @@ export class LiveState {
   /** A presence: written with the others that arrive meanwhile (see `queuePresence`). */
   onPresence(presence: PresenceEnvelope): void {
     // An empty version tells nothing (as no version).
-    this.queuePresence({ presence, seenAt: presence.at, version: presence.agentVersion || undefined });
+    this.queuePresence({
+      presence,
+      seenAt: presence.at,
+      version: presence.agentVersion || undefined,
+      endedLink: presence.state === 'offline' ? presence.link : undefined,
+    });
   }
 
   /**
@@ -135,7 +149,7 @@ export class LiveState {
    * others back: the batch is then written one by one, and that one is dropped.
    */
   private async writePresenceBatch(batch: QueuedPresence[]): Promise<QueuedPresence[]> {
-    let written: Map<string, string>;
+    let written: Map<string, WrittenPresence>;
     try {
       written = await this.updatePresences(batch);
     } catch (error) {
@@ -149,15 +163,16 @@ export class LiveState {
     return [];
   }
 
-  /** The batch's agents that are enabled, with their organisation; the others wrote nothing. */
-  private async updatePresences(batch: QueuedPresence[]): Promise<Map<string, string>> {
+  /** The batch's agents that are enabled, with their organisation and the state written; the others wrote nothing. */
+  private async updatePresences(batch: QueuedPresence[]): Promise<Map<string, WrittenPresence>> {
     const rows = JSON.stringify(
-      batch.map(({ presence, seenAt, version }) => ({
+      batch.map(({ presence, seenAt, version, endedLink }) => ({
         id: presence.agentId,
         online: presence.state === 'online',
         version: version ?? null,
         at: seenAt,
-        presenceAt: presence.at,
+        link: presence.link ?? null,
+        endedLink: endedLink ?? null,
       })),
     );
     // - a disabled agent's presence is not news: the write re-checks `disabledAt`, and a disable
@@ -165,31 +180,37 @@ export class LiveState {
     // - a retained presence is the agent's latest state but may be older than its last heartbeat
     //   (the broker hands it again to a cloud that subscribes again): "last seen" never goes back
     //   (GREATEST ignores a NULL);
-    // - an offline presence keeps its own `at` (the dead link's start, or the goodbye): heartbeats
-    //   from that link, written after it, must not bring the agent back (writeHeartbeatBatch);
+    // - an offline presence remembers the link it ended; that link's online presence, handled after
+    //   it (a retried batch, another instance), leaves the agent offline, and so do its heartbeats
+    //   (writeHeartbeatBatch). Presences without a link (older agents) are taken as they come;
     // - the id list repeats the recordset's ids so that the rows are found by primary key (see
     //   writeHeartbeatBatch).
-    const written = await this.prisma.$queryRaw<{ id: string; organisationId: string }[]>`
+    const written = await this.prisma.$queryRaw<{ id: string; organisationId: string; online: boolean }[]>`
       UPDATE "Agent" a SET
-        "online" = x."online", "version" = COALESCE(x."version", a."version"),
+        "online" = x."online"
+                   AND (x."link" IS NULL OR x."link" IS DISTINCT FROM COALESCE(x."endedLink", a."offlineLink")),
+        "version" = COALESCE(x."version", a."version"),
         "lastSeenAt" = GREATEST(a."lastSeenAt", x."at" AT TIME ZONE 'UTC'),
-        "offlineAt" = CASE WHEN x."online" THEN a."offlineAt" ELSE x."presenceAt" AT TIME ZONE 'UTC' END,
+        "offlineLink" = CASE WHEN x."online" THEN COALESCE(x."endedLink", a."offlineLink") ELSE x."link" END,
         "updatedAt" = ${new Date()}
       FROM jsonb_to_recordset(${rows}::jsonb)
-             AS x("id" text, "online" boolean, "version" text, "at" timestamptz, "presenceAt" timestamptz),
+             AS x("id" text, "online" boolean, "version" text, "at" timestamptz, "link" text, "endedLink" text),
            "Store" s
       WHERE a."id" = x."id" AND a."id" = ANY(${batch.map((queued) => queued.presence.agentId)}::text[])
         AND a."disabledAt" IS NULL AND s."id" = a."storeId"
-      RETURNING a."id", s."organisationId"`;
-    return new Map(written.map((row) => [row.id, row.organisationId]));
+      RETURNING a."id", s."organisationId", a."online"`;
+    return new Map(
+      written.map((row) => [row.id, { organisationId: row.organisationId, online: row.online }]),
+    );
   }
 
   /** Written presences are news for this instance's presence cache, the dashboard and the agent. */
-  private presencesWritten(batch: QueuedPresence[], organisationOf: Map<string, string>): void {
+  private presencesWritten(batch: QueuedPresence[], writtenOf: Map<string, WrittenPresence>): void {
     for (const { presence } of batch) {
-      const organisationId = organisationOf.get(presence.agentId);
-      if (!organisationId) continue;
-      const online = presence.state === 'online';
+      const written = writtenOf.get(presence.agentId);
+      if (!written) continue;
+      // The state written: a late `online` of a link already dead stays offline.
+      const { organisationId, online } = written;
       this.presence.changed(presence.agentId, online);
       this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
       if (online) {
@@ -252,7 +273,7 @@ export class LiveState {
       batch.map((heartbeat) => ({
         id: heartbeat.agentId,
         sentAt: heartbeat.sentAt,
-        linkSince: heartbeat.linkSince ?? null,
+        link: heartbeat.link ?? null,
         version: heartbeat.agentVersion,
         heartbeat: {
           sentAt: heartbeat.sentAt,
@@ -268,19 +289,16 @@ export class LiveState {
     // The id list repeats the recordset's ids so that PostgreSQL finds the rows by primary key: it
     // guesses 100 rows for any jsonb_to_recordset and joins by scanning all of `Agent` — measured at
     // 3,000 agents, 55 full scans a second, none through the index.
-    // A heartbeat says the agent is online, unless it is from a link the agent's last offline
-    // presence already reported dead: sent before it, but written after it (the presence and the
-    // heartbeat writers, or two instances, race). Its `linkSince` (the link's start, which that link's
-    // last will carries too) is then not after `offlineAt`. An older agent's heartbeat, without
-    // `linkSince`, says online as it always did.
+    // A heartbeat says the agent is online, unless it is from the link the agent's last offline
+    // presence ended: sent before it, written after it (the presence and heartbeat writers, or two
+    // instances, race). An older agent's heartbeat, without a link, says online as it always did.
     const written = await this.prisma.$queryRaw<{ id: string; online: boolean }[]>`
       UPDATE "Agent" a SET
-        "online" = a."online" OR x."linkSince" IS NULL OR a."offlineAt" IS NULL
-                   OR x."linkSince" AT TIME ZONE 'UTC' > a."offlineAt",
+        "online" = a."online" OR x."link" IS NULL OR x."link" IS DISTINCT FROM a."offlineLink",
         "lastSeenAt" = GREATEST(a."lastSeenAt", x."sentAt" AT TIME ZONE 'UTC'), "version" = x."version",
         "lastHeartbeat" = x."heartbeat", "updatedAt" = ${new Date()}
       FROM jsonb_to_recordset(${rows}::jsonb)
-             AS x("id" text, "sentAt" timestamptz, "linkSince" timestamptz, "version" text, "heartbeat" jsonb)
+             AS x("id" text, "sentAt" timestamptz, "link" text, "version" text, "heartbeat" jsonb)
       WHERE a."id" = x."id" AND a."id" = ANY(${batch.map((heartbeat) => heartbeat.agentId)}::text[])
         AND a."disabledAt" IS NULL
       RETURNING a."id", a."online"`;

@@ -96,6 +96,15 @@ export const resultEnvelopeSchema = z.object({
 });
 export type ResultEnvelope = z.infer<typeof resultEnvelopeSchema>;
 
+/**
+ * Which MQTT connection of the agent a presence or heartbeat belongs to: a random id per connection,
+ * carried by its online presence, its last will, its goodbye and its heartbeats. A message of a link
+ * the cloud already knows dead (it may be handled after the `offline`: another writer, another cloud
+ * instance) is then told apart from one of a newer link, whatever the agent's clock says. Absent
+ * from older agents.
+ */
+export const linkIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
 /** Retained on `presence`; the broker publishes the `offline` one as the agent's last will. */
 export const presenceEnvelopeSchema = z.object({
   v: version,
@@ -103,6 +112,7 @@ export const presenceEnvelopeSchema = z.object({
   state: z.enum(['online', 'offline']),
   at: isoTime,
   agentVersion: z.string().optional(),
+  link: linkIdSchema.optional(),
 });
 export type PresenceEnvelope = z.infer<typeof presenceEnvelopeSchema>;
 
@@ -123,12 +133,8 @@ export const heartbeatEnvelopeSchema = z.object({
   v: version,
   agentId: z.string(),
   sentAt: isoTime,
-  /**
-   * The `at` of the presences of the link this heartbeat goes out on (its online presence and its
-   * last will carry the same): a heartbeat that reaches the cloud after that link's `offline` is
-   * known to be from before it. Absent from older agents.
-   */
-  linkSince: isoTime.optional(),
+  /** The link this heartbeat goes out on (`linkIdSchema`). */
+  link: linkIdSchema.optional(),
   agentVersion: z.string(),
   uptimeSec: z.number().nonnegative(),
   /** Journal entries not yet acknowledged by the broker. */
