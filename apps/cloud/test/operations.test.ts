@@ -282,6 +282,14 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
       await heartbeat(at(11), linkB);
       await heartbeatSent(at(11));
       expect((await agent()).online).toBe(true);
+      // Link A's online handled even later (a retried batch) does not take B's agent offline.
+      await presence('online', at(12), '9.9.9', linkA);
+      await waitUntil(
+        async () => (await agent()).lastSeenAt?.getTime() === at(12).getTime(),
+        10_000,
+        'later',
+      );
+      expect((await agent()).online).toBe(true);
       // The agent says goodbye on B; a heartbeat B sent before that, handled after it, changes nothing.
       await presence('offline', at(20), undefined, linkB);
       await waitUntil(async () => !(await agent()).online, 10_000, 'offline: goodbye on link B');

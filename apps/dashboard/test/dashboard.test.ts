@@ -574,6 +574,14 @@ describe('the dashboard in Chromium against the real cloud, agent and simulators
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     expect(await page.locator('.command-outcome').count()).toBe(0);
+    // Focus returns to the button that opened it (once the dialog is closed, not only emptied).
+    await waitUntil(
+      async () =>
+        (await page.evaluate(focusedText)) === 'X-отчёт' &&
+        !(await page.evaluate("!!document.activeElement?.closest('dialog')")),
+      10_000,
+      'the focus back on the X-report button',
+    );
     await page.keyboard.press('Enter');
     await dialog.waitFor();
     await page.keyboard.press('Enter');

@@ -121,7 +121,8 @@ export class LiveState {
       presence: next.presence,
       seenAt: queued && Date.parse(queued.seenAt) > Date.parse(next.seenAt) ? queued.seenAt : next.seenAt,
       version: next.version ?? queued?.version,
-      endedLink: next.presence.state === 'offline' ? next.endedLink : queued?.endedLink,
+      // A batch queued again after a failed write keeps what it knew (`next.endedLink`).
+      endedLink: next.presence.state === 'offline' ? next.endedLink : (next.endedLink ?? queued?.endedLink),
     }),
     write: (batch) => this.writePresenceBatch(batch),
     maxBatch: PRESENCE_BATCH,
@@ -181,14 +182,18 @@ export class LiveState {
     //   (the broker hands it again to a cloud that subscribes again): "last seen" never goes back
     //   (GREATEST ignores a NULL);
     // - an offline presence remembers the link it ended; that link's online presence, handled after
-    //   it (a retried batch, another instance), leaves the agent offline, and so do its heartbeats
+    //   it (a retried batch, another instance), changes nothing — the agent stays offline, or stays
+    //   online if a newer link said so meanwhile — and neither do its heartbeats
     //   (writeHeartbeatBatch). Presences without a link (older agents) are taken as they come;
     // - the id list repeats the recordset's ids so that the rows are found by primary key (see
     //   writeHeartbeatBatch).
     const written = await this.prisma.$queryRaw<{ id: string; organisationId: string; online: boolean }[]>`
       UPDATE "Agent" a SET
-        "online" = x."online"
-                   AND (x."link" IS NULL OR x."link" IS DISTINCT FROM COALESCE(x."endedLink", a."offlineLink")),
+        "online" = CASE WHEN NOT x."online" THEN false
+                        WHEN x."link" IS NULL THEN true
+                        WHEN x."link" = x."endedLink" THEN false
+                        WHEN x."link" = a."offlineLink" THEN a."online"
+                        ELSE true END,
         "version" = COALESCE(x."version", a."version"),
         "lastSeenAt" = GREATEST(a."lastSeenAt", x."at" AT TIME ZONE 'UTC'),
         "offlineLink" = CASE WHEN x."online" THEN COALESCE(x."endedLink", a."offlineLink") ELSE x."link" END,
