@@ -33,7 +33,11 @@ export function Dialog({
       ref={ref}
       className="dialog"
       aria-labelledby="dialog-title"
-      onClose={onClose}
+      // The browser fires `close` in a task of its own, which a busy page may run after a quick
+      // keyboard user has opened the dialog again (input goes first): that late event is not news.
+      onClose={() => {
+        if (!ref.current?.open) onClose();
+      }}
       onCancel={(event) => {
         event.preventDefault();
         onClose();
