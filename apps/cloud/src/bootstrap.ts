@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { ensureBootstrapAdmin } from './admin/bootstrap-admin';
 import type { CloudConfig } from './config/cloud-config';
+import { answerRefusedRequests } from './core/client-errors';
 import { createLogger, PinoNestLogger } from './core/logger';
 import { ADMIN_BODY_LIMIT_BYTES, adminInput, rawTextBody, SALE_BODY_LIMIT_BYTES } from './core/raw-body';
 import { Database } from './platform/database';
@@ -37,6 +38,7 @@ export async function startCloud(
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  answerRefusedRequests(app.getHttpServer(), logger);
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   // Security headers (CSP without unsafe-inline for the dashboard) on every answer.
