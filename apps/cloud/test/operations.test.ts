@@ -280,8 +280,7 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
       expect((await agent()).online).toBe(false);
       // Link B: its online presence was lost, but its heartbeats say it is up.
       await heartbeat(at(11), linkB);
-      await heartbeatSent(at(11));
-      expect((await agent()).online).toBe(true);
+      await waitUntil(async () => (await agent()).online, 10_000, 'online on link B');
       // Link A's online handled even later (a retried batch) does not take B's agent offline.
       await presence('online', at(12), '9.9.9', linkA);
       await waitUntil(
@@ -298,8 +297,7 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
       expect(await agent()).toMatchObject({ online: false, lastSeenAt: at(20) });
       // An older agent's heartbeat (no link) says online, as it always did.
       await heartbeat(at(30));
-      await heartbeatSent(at(30));
-      expect((await agent()).online).toBe(true);
+      await waitUntil(async () => (await agent()).online, 10_000, 'online: an older agent');
       // Presences that arrive while a write waits are written as one: link C's will and then its
       // late online, merged, still leave the agent offline. (The wait: a row lock held here on
       // another agent, whose presence is written first.)
@@ -332,6 +330,90 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
     } finally {
       await client.endAsync();
       await world.prisma.agent.update({ where: { id: agentId }, data: { online: false } });
+    }
+  });
+
+  it('presence: an agent back through a heartbeat (its online presence lost) is news: the dashboard hears it, its pending commands and register.info go out', async () => {
+    const { agentId, client, agent, presence, heartbeat } = await handAgent();
+    const template = await world.prisma.register.findUniqueOrThrow({
+      where: { id: world.seed!.registers.ikkm },
+    });
+    const register = await world.prisma.register.create({
+      data: {
+        storeId: world.seed!.storeId,
+        agentId,
+        kind: 'ikkm',
+        name: 'Касса у окна',
+        config: template.config as object,
+      },
+    });
+    const socket: Socket = io(`${world.cloud.url}/admin`, {
+      auth: { token: await world.adminToken() },
+      transports: ['websocket'],
+    });
+    const states: { agentId: string; online: boolean }[] = [];
+    socket.on('agent.state', (payload: (typeof states)[number]) => {
+      if (payload.agentId === agentId) states.push(payload);
+    });
+    // register.info commands seen by the agent, by id (a pending one is also sent again as it was).
+    const infoAsked = new Map<string, string>();
+    const deliveries: string[] = [];
+    client.on('message', (topic, payload) => {
+      if (topic !== topics.commands(agentId)) return;
+      const envelope = JSON.parse(payload.toString()) as {
+        id: string;
+        registerId: string;
+        command: { type: string };
+      };
+      if (envelope.command.type !== 'register.info') return;
+      infoAsked.set(envelope.id, envelope.registerId);
+      deliveries.push(envelope.id);
+    });
+    await client.subscribeAsync(topics.commands(agentId), { qos: 1 });
+    try {
+      await waitUntil(() => socket.connected, 10_000, 'admin socket connected');
+      const t0 = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const at = (sec: number) => new Date(t0.getTime() + sec * 1000);
+      const tag = newSecret(4).replace(/[^\w-]/g, 'x');
+      await presence('online', t0, '9.9.9', `a-${tag}`);
+      await waitUntil(() => infoAsked.size === 1, 10_000, 'register.info asked on coming online');
+      await presence('offline', at(1), undefined, `a-${tag}`);
+      await waitUntil(() => states.at(-1)?.online === false, 10_000, 'the dashboard told: offline');
+      // Link B's online presence never arrives (or was written offline by a late will of A); its heartbeats do.
+      await heartbeat(at(5), `b-${tag}`);
+      await waitUntil(() => states.at(-1)?.online === true, 10_000, 'the dashboard told: online again');
+      expect((await agent()).online).toBe(true);
+      await waitUntil(() => infoAsked.size === 2, 10_000, 'register.info asked again');
+      expect([...infoAsked.values()]).toEqual([register.id, register.id]);
+      // The first, never answered, is pending: it went out again, unchanged.
+      const [first] = infoAsked.keys();
+      await waitUntil(
+        () => deliveries.filter((id) => id === first).length === 2,
+        10_000,
+        'pending sent again',
+      );
+      // The next heartbeats of a live link are not news.
+      const told = states.length;
+      await heartbeat(at(6), `b-${tag}`);
+      await heartbeat(at(7), `b-${tag}`);
+      await waitUntil(
+        async () => (await agent()).lastSeenAt?.getTime() === at(7).getTime(),
+        10_000,
+        'the heartbeats written',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(states.length).toBe(told);
+      expect(infoAsked.size).toBe(2);
+      expect(deliveries).toHaveLength(3);
+    } finally {
+      socket.close();
+      await client.endAsync();
+      // Out of the way of the tests that count online agents.
+      await world.prisma.register.update({ where: { id: register.id }, data: { agentId: null } });
+      await world.prisma.agent.update({
+        where: { id: agentId },
+        data: { online: false, disabledAt: new Date() },
+      });
     }
   });
 

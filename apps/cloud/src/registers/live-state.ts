@@ -132,6 +132,8 @@ export class LiveState {
    * the writes, since register.info may wait on a slow device.
    */
   private readonly comingOnlineWork = concurrencyLimit(COMING_ONLINE_CONCURRENCY);
+  /** Agents whose coming-online work waits for a slot (see `cameOnline`). */
+  private readonly comingOnlineQueued = new Set<string>();
 
   /** A presence: written with the others that arrive meanwhile (see `queuePresence`). */
   onPresence(presence: PresenceEnvelope): void {
@@ -218,11 +220,24 @@ export class LiveState {
       const { organisationId, online } = written;
       this.presence.changed(presence.agentId, online);
       this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
-      if (online) {
-        void this.comingOnlineWork(() => this.redeliverPending(presence.agentId));
-        void this.comingOnlineWork(() => this.refreshRegisterInfo(presence.agentId));
-      }
+      if (online) this.cameOnline(presence.agentId);
     }
+  }
+
+  /**
+   * An agent written online (by its presence, or by a heartbeat of a live link): its pending
+   * commands go out again and its registers are asked for their info. Once per agent while the
+   * work waits for a slot: in a reconnect storm an agent's heartbeat can bring it online just
+   * before its presence is written, and the second would only ask its registers again.
+   */
+  private cameOnline(agentId: string): void {
+    if (this.comingOnlineQueued.has(agentId)) return;
+    this.comingOnlineQueued.add(agentId);
+    void this.comingOnlineWork(() => {
+      this.comingOnlineQueued.delete(agentId);
+      return this.redeliverPending(agentId);
+    });
+    void this.comingOnlineWork(() => this.refreshRegisterInfo(agentId));
   }
 
   /** Pending commands of a returning agent go out again (same ids: never executed twice). */
@@ -297,17 +312,29 @@ export class LiveState {
     // A heartbeat says the agent is online, unless it is from the link the agent's last offline
     // presence ended: sent before it, written after it (the presence and heartbeat writers, or two
     // instances, race). An older agent's heartbeat, without a link, says online as it always did.
-    const written = await this.prisma.$queryRaw<{ id: string; online: boolean }[]>`
+    // The rows are locked first (`before`), so the state they had is the one this write changed:
+    // an agent it turned online is news (`heartbeatsBroughtBack`).
+    const ids = batch.map((heartbeat) => heartbeat.agentId);
+    const written = await this.prisma.$queryRaw<{ id: string; online: boolean; wasOnline: boolean }[]>`
+      WITH before AS (
+        SELECT "id", "online" FROM "Agent"
+        WHERE "id" = ANY(${ids}::text[]) AND "disabledAt" IS NULL
+        FOR UPDATE
+      )
       UPDATE "Agent" a SET
         "online" = a."online" OR x."link" IS NULL OR x."link" IS DISTINCT FROM a."offlineLink",
         "lastSeenAt" = GREATEST(a."lastSeenAt", x."sentAt" AT TIME ZONE 'UTC'), "version" = x."version",
         "lastHeartbeat" = x."heartbeat", "updatedAt" = ${new Date()}
       FROM jsonb_to_recordset(${rows}::jsonb)
-             AS x("id" text, "sentAt" timestamptz, "link" text, "version" text, "heartbeat" jsonb)
-      WHERE a."id" = x."id" AND a."id" = ANY(${batch.map((heartbeat) => heartbeat.agentId)}::text[])
+             AS x("id" text, "sentAt" timestamptz, "link" text, "version" text, "heartbeat" jsonb),
+           before b
+      WHERE a."id" = x."id" AND a."id" = ANY(${ids}::text[]) AND b."id" = a."id"
         AND a."disabledAt" IS NULL
-      RETURNING a."id", a."online"`;
+      RETURNING a."id", a."online", b."online" AS "wasOnline"`;
     const onlineOf = new Map(written.map((row) => [row.id, row.online]));
+    const back = new Set(written.filter((row) => row.online && !row.wasOnline).map((row) => row.id));
+    if (back.size > 0)
+      await this.heartbeatsBroughtBack(batch.filter((heartbeat) => back.has(heartbeat.agentId)));
     const live = batch.filter((heartbeat) => onlineOf.has(heartbeat.agentId));
     for (const heartbeat of live) {
       this.presence.changed(heartbeat.agentId, onlineOf.get(heartbeat.agentId) === true);
@@ -337,6 +364,26 @@ export class LiveState {
       else if (row.stateUpdatedAt.getTime() < due) stale.push(entry);
     }
     if (stale.length > 0) await this.refreshStates(stale);
+  }
+
+  /**
+   * Agents a heartbeat turned online (their link's online presence was lost, or a late will of an
+   * older link was written after it): that is news, as an online presence is — the dashboard is
+   * told, pending commands go out again, registers are asked for their info.
+   */
+  private async heartbeatsBroughtBack(heartbeats: HeartbeatEnvelope[]): Promise<void> {
+    const agents = await this.prisma.agent.findMany({
+      where: { id: { in: heartbeats.map((heartbeat) => heartbeat.agentId) } },
+      select: { id: true, store: { select: { organisationId: true } } },
+    });
+    const organisationOf = new Map(agents.map((agent) => [agent.id, agent.store.organisationId]));
+    for (const { agentId, sentAt } of heartbeats) {
+      const organisationId = organisationOf.get(agentId);
+      if (organisationId === undefined) continue;
+      this.presence.changed(agentId, true);
+      this.events.emit('agent.state', { organisationId, agentId, online: true, at: sentAt });
+      this.cameOnline(agentId);
+    }
   }
 
   /**
