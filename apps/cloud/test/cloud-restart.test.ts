@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
+import WebSocket from 'ws';
 import { saleAnswerSchema } from '@kassa-relay/protocol';
 import { saleBody } from '@kassa-relay/testing';
 import { createPrismaClient } from '../src/database/prisma-client';
-import { CloudWorld, waitUntil } from './cloud-world';
+import { addSimFault, CloudWorld, waitUntil } from './cloud-world';
 
 /** A loaf of bread for `amount`, paid in cash. */
 const sale = (docNumber: string, amount: number) =>
@@ -82,5 +84,60 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
   it('keeps every document across restarts', async () => {
     const count = await world.prisma.fiscalDocument.count({ where: { kind: 'receipt' } });
     expect(count).toBe(2);
+  });
+
+  it('stops on SIGTERM by itself with live clients connected: they are told it is going away; a /sale in flight still gets its answer', async () => {
+    // Nest closes the HTTP server and waits for every connection to end; socket.io and /ws clients
+    // never end theirs, so the cloud hung until it was killed (here after 15 s, SIGKILL).
+    const wsUrl = world.cloud.url.replace(/^http/, 'ws');
+    const dashboard = io(`${world.cloud.url}/admin`, {
+      auth: { token: await world.adminToken() },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const posSocketIo = io(`${world.cloud.url}/pos`, {
+      auth: { token: world.seed!.posKeys.ikkm },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const posWs = new WebSocket(`${wsUrl}/ws`, {
+      headers: { authorization: `Bearer ${world.seed!.posKeys.ikkm}` },
+    });
+    const wsClosed = new Promise<number>((resolve) => posWs.on('close', (code) => resolve(code)));
+    const gone = (socket: typeof dashboard) =>
+      new Promise<string>((resolve) => socket.on('disconnect', (reason) => resolve(reason)));
+    const [dashboardGone, posGone] = [gone(dashboard), gone(posSocketIo)];
+    await waitUntil(
+      () => dashboard.connected && posSocketIo.connected && posWs.readyState === WebSocket.OPEN,
+      10_000,
+      'the clients connected',
+    );
+    // A sale the register takes 2 s to print: still in flight when the cloud is told to stop.
+    await addSimFault(world.cashCore, { kind: 'delay', match: 'TradeOperation', delayMs: 2_000 });
+    const inFlight = post('R-STOP', 4_200);
+    await waitUntil(
+      async () =>
+        (await world.prisma.fiscalDocument.count({ where: { idempotencyKey: { contains: 'R-STOP' } } })) ===
+        1,
+      10_000,
+      'the sale sent to the agent',
+    );
+    await world.cloud.stop('SIGTERM');
+    const { exitCode, signalCode } = world.cloud.process.child;
+    expect({ exitCode, signalCode }, world.cloud.process.output.slice(-10).join('\n')).toEqual({
+      exitCode: 0,
+      signalCode: null,
+    });
+    expect(await wsClosed).toBe(1001);
+    // A transport close, not "io server disconnect": socket.io's client reconnects after it.
+    expect(await dashboardGone).toBe('transport close');
+    expect(await posGone).toBe('transport close');
+    expect(await inFlight).toMatchObject({ status: 'success', code: 0 });
+
+    await world.startCloud();
+    await world.prisma.$disconnect();
+    world.prisma = createPrismaClient(world.cloud.databaseUrl);
+    const receipts = (await world.journal(world.cashCore)).filter((e) => e.total === 4_200);
+    expect(receipts).toHaveLength(1);
   });
 });

@@ -1,7 +1,13 @@
 import { FrameQueue } from './frame-queue';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { canonicalError, parseWsRequest, wsErrorAnswer, type WsErrorAnswer } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
@@ -64,6 +70,9 @@ function requestPath(target: string): URL | undefined {
 }
 
 const UNAVAILABLE_TEXT = 'облако временно не может проверить ключ POS; повторите подключение позже';
+const STOPPING_TEXT = 'облако останавливается: подключитесь снова';
+/** How long a client may take to answer "going away" before its connection is cut. */
+const CLOSE_GRACE_MS = 2_000;
 const BUSY_TEXT = `слишком много одновременных запросов в одном соединении (больше ${WS_MAX_IN_FLIGHT}): дождитесь ответов`;
 
 /** The seed 000 answer for a frame over the per-connection in-flight limit. */
@@ -84,7 +93,10 @@ export function wsBusyAnswer(raw: string | Buffer): WsErrorAnswer {
  * checking the key (the database away) is a 503 with a JSON text, never an unhandled rejection.
  */
 @Injectable()
-export class PosWebSocketServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PosWebSocketServer
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private stopping = false;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
   private readonly byKey = new Map<string, Set<WebSocket>>();
   private readonly unknownFields: UnknownFieldsLog;
@@ -120,6 +132,7 @@ export class PosWebSocketServer implements OnApplicationBootstrap, OnApplication
     if (target.startsWith(SOCKET_IO_PREFIX)) return; // engine.io answers its own upgrades
     // Errors on the raw socket (a peer resetting) must not become an unhandled 'error' event.
     socket.on('error', () => undefined);
+    if (this.stopping) return refuseUpgrade(socket, 503, STOPPING_TEXT);
     const url = requestPath(target);
     if (!url) return refuseUpgrade(socket, 400, 'некорректный адрес запроса');
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'здесь нет WebSocket: подключайтесь к /ws');
@@ -184,6 +197,20 @@ export class PosWebSocketServer implements OnApplicationBootstrap, OnApplication
       this.unknownFields.note(keyId, `ws ${parsed.request.event}`, parsed.unknownFields, {
         register: registerId,
       });
+  }
+
+  /**
+   * Before Nest closes the HTTP server, which waits for every connection to end: a WebSocket client
+   * never ends its own, and a SIGTERM with one connected hung until the process was killed. Each
+   * client is told "going away" (1001) and reconnects — to another instance behind a load balancer
+   * — to ask again; one that does not answer the closing handshake is cut off.
+   */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+    for (const client of this.wss.clients) client.close(1001, 'cloud stopping');
+    setTimeout(() => {
+      for (const client of this.wss.clients) client.terminate();
+    }, CLOSE_GRACE_MS).unref();
   }
 
   onApplicationShutdown(): void {

@@ -1,6 +1,12 @@
 import { FrameQueue } from '../pos/frame-queue';
 import type { Server as HttpServer } from 'node:http';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { canonicalError, wsErrorAnswer } from '@kassa-relay/protocol';
 import { type LiveEventName, liveEvents } from '@kassa-relay/admin-api';
@@ -43,8 +49,12 @@ const handshakeValue = (socket: Socket, name: string): string | undefined => {
  * handler.
  */
 @Injectable()
-export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SocketIoHost
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private io: Server | undefined;
+  /** Set when the cloud stops: live events are no longer forwarded (the adapter's pool is closing). */
+  private stopping = false;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -204,6 +214,7 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
     // Each payload goes out through its contract (dates as ISO strings, nothing beyond the contract).
     const forward = <K extends LiveEventName>(name: K) =>
       this.events.on(name, ((payload: CloudEventMap[K][0]) => {
+        if (this.stopping) return;
         const { organisationId, ...rest } = payload;
         const shaped = liveEvents[name].safeEncode(rest as never);
         if (shaped.success) admin.to(`org:${organisationId}`).emit(name, shaped.data);
@@ -216,8 +227,22 @@ export class SocketIoHost implements OnApplicationBootstrap, OnApplicationShutdo
     for (const name of Object.keys(liveEvents) as LiveEventName[]) forward(name);
   }
 
-  onApplicationShutdown(): void {
-    void this.io?.close();
-    void this.adapterPool?.end().catch(() => undefined);
+  /**
+   * Before Nest closes the HTTP server, which waits for every connection to end: socket.io's
+   * clients never end theirs (a SIGTERM with a dashboard open hung until the process was killed).
+   * This instance's connections are closed under them, without a "server disconnect" packet: a
+   * socket.io client reconnects after a transport close (to another instance behind a load
+   * balancer), not after being sent away. Not `io.close()` here: it would close the HTTP server
+   * too, and Nest would no longer wait for requests in flight.
+   */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+    this.io?.engine.close();
+  }
+
+  /** The HTTP server is closed by now: this closes the adapters, then their pool. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.io?.close().catch(() => undefined);
+    await this.adapterPool?.end().catch(() => undefined);
   }
 }
