@@ -40,6 +40,40 @@ describe('Mosquitto with dynamic security: the cloud provisions agents itself', 
     return JSON.parse(text) as T;
   };
 
+  /** A store with one cash-core register, and an agent enrolled for it (its config file written). */
+  const enrollAgent = async (storeName: string, dirName: string) => {
+    const store = await api<{ id: string }>('POST', '/api/stores', { name: storeName });
+    const register = await api<{ id: string }>('POST', '/api/registers', {
+      storeId: store.id,
+      name: 'Касса 1',
+      currency: 'KZT',
+      device: { kind: 'cash-core', url: world.cashCore.url, accessCode: '0000', kkmOfdId: 6923 },
+      taxTable: [{ percent: 12 }],
+    });
+    const { token } = await api<{ token: string }>('POST', '/api/enrollment-tokens', { storeId: store.id });
+    const enrollment = (await (
+      await fetch(`${world.cloud.url}/api/agents/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token, name: 'ПК кассы' }),
+      })
+    ).json()) as Enrollment;
+    const configPath = join(world.dir.path, `${dirName}.json`);
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        agentId: enrollment.agentId,
+        mqtt: { ...enrollment.mqtt, reconnectMinMs: 100, reconnectMaxMs: 500 },
+        configKey: enrollment.configKey,
+        dataDir: join(world.dir.path, dirName),
+        http: { port: 0 },
+        heartbeatIntervalSec: 1,
+        registers: enrollment.registers,
+      }),
+    );
+    return { register, enrollment, configPath };
+  };
+
   beforeAll(async () => {
     mosquitto = await startMosquitto();
     world = new CloudWorld({
@@ -60,37 +94,8 @@ describe('Mosquitto with dynamic security: the cloud provisions agents itself', 
   });
 
   it('enrollment creates the agent on the broker; it sells; it cannot take the cloud’s client id nor another’s topics; disabling removes it at once', async () => {
-    const store = await api<{ id: string }>('POST', '/api/stores', { name: 'Магазин на Сатпаева' });
-    const register = await api<{ id: string }>('POST', '/api/registers', {
-      storeId: store.id,
-      name: 'Касса 1',
-      currency: 'KZT',
-      device: { kind: 'cash-core', url: world.cashCore.url, accessCode: '0000', kkmOfdId: 6923 },
-      taxTable: [{ percent: 12 }],
-    });
-    const { token } = await api<{ token: string }>('POST', '/api/enrollment-tokens', { storeId: store.id });
-    const enrollment = (await (
-      await fetch(`${world.cloud.url}/api/agents/enroll`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token, name: 'ПК кассы' }),
-      })
-    ).json()) as Enrollment;
+    const { register, enrollment, configPath } = await enrollAgent('Магазин на Сатпаева', 'dynsec-agent');
     expect(enrollment.mqtt.url).toBe(mosquitto.url);
-
-    const configPath = join(world.dir.path, 'dynsec-agent.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        agentId: enrollment.agentId,
-        mqtt: { ...enrollment.mqtt, reconnectMinMs: 100, reconnectMaxMs: 500 },
-        configKey: enrollment.configKey,
-        dataDir: join(world.dir.path, 'dynsec-agent'),
-        http: { port: 0 },
-        heartbeatIntervalSec: 1,
-        registers: enrollment.registers,
-      }),
-    );
     await world.startAgent(configPath, enrollment.agentId);
     const { key } = await api<{ key: string }>('POST', '/api/pos-keys', {
       registerId: register.id,
@@ -179,5 +184,24 @@ describe('Mosquitto with dynamic security: the cloud provisions agents itself', 
     expect(refused.code).not.toBe(0);
     expect(refused.message).toMatch(/отключён/);
     expect((await world.journal(world.cashCore)).filter((e) => e.kind === 'sale')).toHaveLength(1);
+  });
+  it('an agent that dies while every cloud instance is away past its broker session is offline when one starts again (its retained last will)', async () => {
+    const { enrollment, configPath } = await enrollAgent('Магазин на Абая', 'dynsec-agent-2');
+    await world.startAgent(configPath, enrollment.agentId);
+    const online = async () =>
+      (await world.prisma.agent.findUniqueOrThrow({ where: { id: enrollment.agentId } })).online;
+    // Stopped cleanly, the only instance ends its broker session at once: nothing is kept for it.
+    await world.cloud.stop();
+    // The agent dies meanwhile. The broker publishes its last will (retained) to a shared group with
+    // no member: no instance will ever be handed it, and the database still says online.
+    await world.agent!.stop('SIGKILL');
+    world.agent = undefined;
+    expect(await online()).toBe(true);
+    await world.startCloud();
+    await waitUntil(async () => !(await online()), 20_000, 'offline by its retained last will');
+    // An agent alive across the restart stays online: it starts again and is online as ever.
+    await world.startAgent(configPath, enrollment.agentId);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await online()).toBe(true);
   });
 });

@@ -96,8 +96,8 @@ export class CoreModule {
             events: CloudEvents,
             directory: RegisterDirectory,
             ledger: DocumentLedger,
-          ) =>
-            new LiveState(
+          ) => {
+            const live = new LiveState(
               db.prisma,
               relay,
               commands,
@@ -106,7 +106,26 @@ export class CoreModule {
               directory,
               ledger,
               config.commandDeadlineMs,
-            ),
+            );
+            // Agents that died while every instance was away for longer than its broker session: their
+            // last wills reached no instance, and only the broker's retained presence still says so.
+            if (config.mqtt.mode === 'external')
+              void relay
+                .readRetainedPresences()
+                .then((presences) => live.applyRetainedOffline(presences))
+                .then(
+                  (agents) => {
+                    if (agents > 0)
+                      logger.info(
+                        { agents },
+                        'agents offline by a retained last will no cloud instance heard',
+                      );
+                  },
+                  (error: unknown) =>
+                    logger.warn({ err: error }, "could not read the agents' retained presence"),
+                );
+            return live;
+          },
           inject: [
             Database,
             CommandRelay,

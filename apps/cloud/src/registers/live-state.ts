@@ -147,6 +147,38 @@ export class LiveState {
   }
 
   /**
+   * Agents the database shows online whose retained presence on the broker
+   * (`CommandRelay.readRetainedPresences`, read as an instance starts) is an `offline` never
+   * written: a last will or a goodbye published while no cloud instance was subscribed. Each is
+   * written as the presence it is, news included. Not one whose link the database already saw
+   * ended (a newer link brought the agent back since); a retained `online` is left to the agent's
+   * heartbeats (an agent back online writes nothing new, and would only be asked its registers
+   * again). Returns how many.
+   */
+  async applyRetainedOffline(presences: PresenceEnvelope[]): Promise<number> {
+    const offline = presences.filter((presence) => presence.state === 'offline');
+    let applied = 0;
+    for (let start = 0; start < offline.length; start += PRESENCE_BATCH) {
+      const batch = offline.slice(start, start + PRESENCE_BATCH);
+      const stale = new Map(
+        (
+          await this.prisma.agent.findMany({
+            where: { id: { in: batch.map((presence) => presence.agentId) }, online: true, disabledAt: null },
+            select: { id: true, offlineLink: true },
+          })
+        ).map((agent) => [agent.id, agent.offlineLink]),
+      );
+      for (const presence of batch) {
+        if (!stale.has(presence.agentId)) continue;
+        if (presence.link !== undefined && stale.get(presence.agentId) === presence.link) continue;
+        this.onPresence(presence);
+        applied += 1;
+      }
+    }
+    return applied;
+  }
+
+  /**
    * Writes a batch and tells the news; returns what must be tried again. A presence PostgreSQL can
    * never store (a data exception: a time out of its range, a NUL in a version) must not hold the
    * others back: the batch is then written one by one, and that one is dropped.

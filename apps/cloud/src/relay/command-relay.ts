@@ -66,6 +66,8 @@ export class CommandRelay extends EventEmitter<Events> {
   private readonly consumerReady: Promise<ResultConsumer>;
   private attachConsumer!: (consumer: ResultConsumer) => void;
   private stopping = false;
+  private readingRetained = false;
+  private retainedReadLeftOver = false;
 
   constructor(private readonly options: CommandRelayOptions) {
     super();
@@ -93,7 +95,7 @@ export class CommandRelay extends EventEmitter<Events> {
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     noDelay(this.client);
     this.client.on('connect', () => noDelay(this.client!));
-    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
     // Results are acknowledged to the broker only once consumed (the PUBACK waits for the callback).
     this.client.handleMessage = (packet, done) => {
       void this.onResult(packet.topic, packet.payload as Buffer).then(
@@ -115,8 +117,57 @@ export class CommandRelay extends EventEmitter<Events> {
     this.client.on('connect', () => {
       if (this.stopping) return;
       subscribe().catch((error: unknown) => this.options.onSubscribeFailure?.(error));
+      // A retained-presence read cut short by the drop: its plain subscription must not stay in the session.
+      if (this.retainedReadLeftOver && !this.readingRetained)
+        void this.client!.unsubscribeAsync(topics.allAgents('presence')).then(
+          () => (this.retainedReadLeftOver = false),
+          () => undefined,
+        );
     });
     await subscribe();
+  }
+
+  /**
+   * Every agent's retained presence, read once. Shared subscriptions are never handed retained
+   * messages (MQTT 5, 4.8.2), and an agent's last will published while no cloud instance had a
+   * session (all of them away longer than SHARED_SESSION_EXPIRY_SEC) reached nobody; the broker
+   * still keeps it as the agent's retained presence. Read through a plain subscription, QoS 0 (no
+   * in-flight window for thousands of them), until the broker has sent none for `quietMs` (at most
+   * `maxMs`), then unsubscribed. Live presences that arrive meanwhile come twice (shared and plain):
+   * one after the other, the same state written twice. Shared subscriptions only: with a plain
+   * subscription (the embedded broker) retained presences arrive as presences.
+   */
+  async readRetainedPresences({ quietMs = 2_000, maxMs = 60_000 } = {}): Promise<PresenceEnvelope[]> {
+    const client = this.client;
+    if (!client || !this.options.shareGroup) return [];
+    const found = new Map<string, PresenceEnvelope>();
+    let lastAt = Date.now();
+    const onRetained = (topic: string, payload: Buffer, packet: { retain?: boolean }) => {
+      if (!packet.retain) return;
+      const presence = this.parsePresence(topic, payload);
+      if (!presence) return;
+      found.set(presence.agentId, presence);
+      lastAt = Date.now();
+    };
+    const filter = topics.allAgents('presence');
+    this.readingRetained = true;
+    this.retainedReadLeftOver = true;
+    client.on('message', onRetained);
+    try {
+      await subscribeRetrying(client, filter, { qos: 0 }, { stopped: () => this.stopping });
+      const started = Date.now();
+      lastAt = started;
+      while (!this.stopping && Date.now() - lastAt < quietMs && Date.now() - started < maxMs)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200, quietMs)));
+    } finally {
+      client.off('message', onRetained);
+      this.readingRetained = false;
+      await client.unsubscribeAsync(filter).then(
+        () => (this.retainedReadLeftOver = false),
+        () => undefined,
+      );
+    }
+    return [...found.values()];
   }
 
   /** The one consumer of results; attached once (results that came first wait for it). */
@@ -190,13 +241,21 @@ export class CommandRelay extends EventEmitter<Events> {
     this.emit('result', envelope);
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private parsePresence(topic: string, payload: Buffer): PresenceEnvelope | undefined {
+    const parsed = parseAgentTopic(topic);
+    if (parsed?.channel !== 'presence') return undefined;
+    const presence = parseEnvelope(presenceEnvelopeSchema, payload);
+    return presence.ok && presence.value.agentId === parsed.agentId ? presence.value : undefined;
+  }
+
+  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
     const parsed = parseAgentTopic(topic);
     if (!parsed) return;
     if (parsed.channel === 'presence') {
-      const presence = parseEnvelope(presenceEnvelopeSchema, payload);
-      if (!presence.ok || presence.value.agentId !== parsed.agentId) return;
-      this.emit('presence', presence.value);
+      // With shared subscriptions a retained presence comes only from `readRetainedPresences`.
+      if (retained && this.options.shareGroup) return;
+      const presence = this.parsePresence(topic, payload);
+      if (presence) this.emit('presence', presence);
     } else if (parsed.channel === 'heartbeat') {
       const heartbeat = parseEnvelope(heartbeatEnvelopeSchema, payload);
       if (!heartbeat.ok || heartbeat.value.agentId !== parsed.agentId) return;
