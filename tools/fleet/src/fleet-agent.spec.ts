@@ -17,14 +17,23 @@ const REGISTER = 'reg-1';
 
 /** What a cloud hears from the agent, and a way to send it commands. */
 async function listen(url: string) {
-  const heard = { presence: [] as string[], heartbeats: 0, results: [] as ResultEnvelope[] };
+  const heard = {
+    presence: [] as string[],
+    heartbeats: 0,
+    results: [] as ResultEnvelope[],
+    /** The link each presence and heartbeat named, in order (`presence:<state>:<link>`, `heartbeat:<link>`). */
+    links: [] as string[],
+  };
   const client: MqttClient = await mqtt.connectAsync(url, { clientId: 'cloud-probe', reconnectPeriod: 100 });
   client.on('message', (topic, payload) => {
     if (topic === topics.presence(AGENT)) {
       const presence = parseEnvelope(presenceEnvelopeSchema, payload);
       if (presence.ok) heard.presence.push(presence.value.state);
+      if (presence.ok) heard.links.push(`presence:${presence.value.state}:${presence.value.link}`);
     } else if (topic === topics.heartbeat(AGENT)) {
-      expect(parseEnvelope(heartbeatEnvelopeSchema, payload).ok).toBe(true);
+      const heartbeat = parseEnvelope(heartbeatEnvelopeSchema, payload);
+      expect(heartbeat.ok).toBe(true);
+      if (heartbeat.ok) heard.links.push(`heartbeat:${heartbeat.value.link}`);
       heard.heartbeats += 1;
     } else if (topic === topics.results(AGENT)) {
       const result = parseEnvelope(resultEnvelopeSchema, payload);
@@ -105,6 +114,15 @@ describe('fleet agent', () => {
     });
     expect(agent.journal.receiptsFor('D-1')).toHaveLength(1);
     expect(agent.journal.replays).toBe(1);
+
+    // Its link has an id, as apps/agent's: on the online presence, the heartbeats and the will.
+    const link = agent.linkId;
+    expect(link).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+    await agent.kill();
+    await waitUntil(() => cloud.heard.presence.includes('offline'), 10_000, 'the last will');
+    expect(new Set(cloud.heard.links)).toEqual(
+      new Set([`presence:online:${link}`, `heartbeat:${link}`, `presence:offline:${link}`]),
+    );
   });
 
   it('comes back after a broker restart and says online again', async () => {
@@ -120,12 +138,16 @@ describe('fleet agent', () => {
     );
     agent.start();
     await waitUntil(() => agent!.connected, 10_000, 'the first connect');
+    const firstLink = agent.linkId;
     await broker.close();
     await waitUntil(() => !agent!.connected, 10_000, 'the link to drop');
     broker = await startTestBroker({ port });
     const cloud = await listen(broker.url);
     probe = cloud.client;
     await waitUntil(() => cloud.heard.presence.includes('online'), 10_000, 'presence online again');
+    // A new connection is a new link.
+    expect(agent.linkId).not.toBe(firstLink);
+    expect(cloud.heard.links).toContain(`presence:online:${agent.linkId}`);
     await cloud.send('cmd-after-restart', receipt('D-2'));
     await waitUntil(() => cloud.heard.results.length === 1, 10_000, 'a result after the restart');
     expect(cloud.heard.results[0]?.status).toBe('done');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
   agentConfigEnvelopeSchema,
@@ -112,6 +113,11 @@ export class FleetAgent {
   /** Per register: commands run one after another, as on a real register's queue. */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly startedAt = Date.now();
+  /**
+   * The current link's id, as apps/agent's (libs/protocol `linkIdSchema`): on its online presence,
+   * its last will, its goodbye and its heartbeats; a new one for each connection.
+   */
+  private link = randomUUID();
   private stopping = false;
   connected = false;
   /** Register lists the cloud sent on the `config` topic that this agent opened and applied. */
@@ -129,6 +135,10 @@ export class FleetAgent {
     return this.credentials.agentId;
   }
 
+  get linkId(): string {
+    return this.link;
+  }
+
   /** Every document this agent's registers printed, oldest first. */
   get printed(): readonly PrintedDocument[] {
     return this.journal.printed;
@@ -142,6 +152,9 @@ export class FleetAgent {
     client.on('offline', () => {
       // Read by mqtt.js right after this event, when it arms its retry timer for this outage.
       client.options.reconnectPeriod = this.reconnectPeriod();
+      // The next connection is a new link, with a will of its own.
+      this.link = randomUUID();
+      client.options.will = { ...client.options.will!, payload: Buffer.from(this.presence('offline')) };
     });
     client.on('close', () => {
       if (!this.connected) return;
@@ -233,6 +246,7 @@ export class FleetAgent {
       state,
       at: new Date().toISOString(),
       agentVersion: this.options.agentVersion,
+      link: this.link,
     };
     return JSON.stringify(envelope);
   }
@@ -262,6 +276,7 @@ export class FleetAgent {
       v: 1,
       agentId: this.agentId,
       sentAt: now.toISOString(),
+      link: this.link,
       agentVersion: this.options.agentVersion,
       uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
       journalDepth: this.running.size,
