@@ -344,27 +344,30 @@ export class LiveState {
     // A heartbeat says the agent is online, unless it is from the link the agent's last offline
     // presence ended: sent before it, written after it (the presence and heartbeat writers, or two
     // instances, race). An older agent's heartbeat, without a link, says online as it always did.
-    // The rows are locked first (`before`), so the state they had is the one this write changed:
-    // an agent it turned online is news (`heartbeatsBroughtBack`).
+    // Only agents offline as the statement starts can come back, and those rows are locked first
+    // (`offline`), so exactly the agents this write turned online are known — news
+    // (`heartbeatsBroughtBack`). An agent online then is left as it is by then: one an offline
+    // presence took down meanwhile comes back with its next heartbeat, as news. At rest every agent
+    // is online: nothing is locked beyond what the update itself locks.
     const ids = batch.map((heartbeat) => heartbeat.agentId);
-    const written = await this.prisma.$queryRaw<{ id: string; online: boolean; wasOnline: boolean }[]>`
-      WITH before AS (
-        SELECT "id", "online" FROM "Agent"
-        WHERE "id" = ANY(${ids}::text[]) AND "disabledAt" IS NULL
+    const written = await this.prisma.$queryRaw<{ id: string; online: boolean; wasOffline: boolean }[]>`
+      WITH offline AS (
+        SELECT "id" FROM "Agent"
+        WHERE "id" = ANY(${ids}::text[]) AND NOT "online" AND "disabledAt" IS NULL
         FOR UPDATE
       )
       UPDATE "Agent" a SET
-        "online" = a."online" OR x."link" IS NULL OR x."link" IS DISTINCT FROM a."offlineLink",
+        "online" = CASE WHEN o."id" IS NULL THEN a."online"
+                        ELSE x."link" IS NULL OR x."link" IS DISTINCT FROM a."offlineLink" END,
         "lastSeenAt" = GREATEST(a."lastSeenAt", x."sentAt" AT TIME ZONE 'UTC'), "version" = x."version",
         "lastHeartbeat" = x."heartbeat", "updatedAt" = ${new Date()}
       FROM jsonb_to_recordset(${rows}::jsonb)
-             AS x("id" text, "sentAt" timestamptz, "link" text, "version" text, "heartbeat" jsonb),
-           before b
-      WHERE a."id" = x."id" AND a."id" = ANY(${ids}::text[]) AND b."id" = a."id"
-        AND a."disabledAt" IS NULL
-      RETURNING a."id", a."online", b."online" AS "wasOnline"`;
+             AS x("id" text, "sentAt" timestamptz, "link" text, "version" text, "heartbeat" jsonb)
+           LEFT JOIN offline o ON o."id" = x."id"
+      WHERE a."id" = x."id" AND a."id" = ANY(${ids}::text[]) AND a."disabledAt" IS NULL
+      RETURNING a."id", a."online", o."id" IS NOT NULL AS "wasOffline"`;
     const onlineOf = new Map(written.map((row) => [row.id, row.online]));
-    const back = new Set(written.filter((row) => row.online && !row.wasOnline).map((row) => row.id));
+    const back = new Set(written.filter((row) => row.online && row.wasOffline).map((row) => row.id));
     if (back.size > 0)
       await this.heartbeatsBroughtBack(batch.filter((heartbeat) => back.has(heartbeat.agentId)));
     const live = batch.filter((heartbeat) => onlineOf.has(heartbeat.agentId));
