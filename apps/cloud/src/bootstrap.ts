@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -107,6 +108,17 @@ export async function startCloud(
     mqttUrl: messaging.publicUrl(config, host),
     databaseUrl: database.url,
     logger,
-    close: () => app.close(),
+    close: async () => {
+      // Keep-alive connections (a load balancer's pool, health probes) that go idle while the cloud
+      // stops are closed at once: Node's close closes only those idle at that moment, and each of
+      // the others would hold the stop for its keep-alive timeout.
+      const server = app.getHttpServer() as Server;
+      const sweep = setInterval(() => server.closeIdleConnections(), 250);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
+    },
   };
 }

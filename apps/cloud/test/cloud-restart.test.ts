@@ -86,7 +86,7 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
     expect(count).toBe(2);
   });
 
-  it('stops on SIGTERM by itself with live clients connected: they are told it is going away; a /sale in flight still gets its answer', async () => {
+  it('stops on SIGTERM by itself with live clients connected: they are told it is going away; a /sale and a /ws frame in flight still get their answers', async () => {
     // Nest closes the HTTP server and waits for every connection to end; socket.io and /ws clients
     // never end theirs, so the cloud hung until it was killed (here after 15 s, SIGKILL).
     const wsUrl = world.cloud.url.replace(/^http/, 'ws');
@@ -101,9 +101,17 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
       reconnection: false,
     });
     const posWs = new WebSocket(`${wsUrl}/ws`, {
-      headers: { authorization: `Bearer ${world.seed!.posKeys.ikkm}` },
+      headers: { authorization: `Bearer ${world.seed!.posKeys.cashCore}` },
     });
-    const wsClosed = new Promise<number>((resolve) => posWs.on('close', (code) => resolve(code)));
+    // What the /ws client heard, in order: its answers, then how it was closed.
+    const wsHeard: string[] = [];
+    posWs.on('message', (data) => wsHeard.push(String(data)));
+    const wsClosed = new Promise<number>((resolve) =>
+      posWs.on('close', (code) => {
+        wsHeard.push(`close ${code}`);
+        resolve(code);
+      }),
+    );
     const gone = (socket: typeof dashboard) =>
       new Promise<string>((resolve) => socket.on('disconnect', (reason) => resolve(reason)));
     const [dashboardGone, posGone] = [gone(dashboard), gone(posSocketIo)];
@@ -112,8 +120,21 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
       10_000,
       'the clients connected',
     );
-    // A sale the register takes 2 s to print: still in flight when the cloud is told to stop.
-    await addSimFault(world.cashCore, { kind: 'delay', match: 'TradeOperation', delayMs: 2_000 });
+    // Two sales the register takes 2 s each to print, one after the other: a /ws frame and a
+    // /sale, both still in flight when the cloud is told to stop.
+    await addSimFault(world.cashCore, { kind: 'delay', match: 'TradeOperation', delayMs: 2_000, count: 2 });
+    posWs.send(
+      JSON.stringify({
+        event: 'new_transaction',
+        data: {
+          cashier: 'Иванова А.',
+          doc_type: 2,
+          pyment_type: 0,
+          wares: [{ name: 'Чай', barcode: '1', tax_number: 0, price: 12.34, quantity: 1 }],
+        },
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const inFlight = post('R-STOP', 4_200);
     await waitUntil(
       async () =>
@@ -122,6 +143,7 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
       10_000,
       'the sale sent to the agent',
     );
+    expect(wsHeard).toEqual([]);
     await world.cloud.stop('SIGTERM');
     const { exitCode, signalCode } = world.cloud.process.child;
     expect({ exitCode, signalCode }, world.cloud.process.output.slice(-10).join('\n')).toEqual({
@@ -129,6 +151,10 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
       signalCode: null,
     });
     expect(await wsClosed).toBe(1001);
+    // The frame taken before the stop was answered before the connection closed.
+    expect(wsHeard).toHaveLength(2);
+    expect(JSON.parse(wsHeard[0]!)).toMatchObject({ event: 'onnew_transaction', data: { error: false } });
+    expect(wsHeard[1]).toBe('close 1001');
     // A transport close, not "io server disconnect": socket.io's client reconnects after it.
     expect(await dashboardGone).toBe('transport close');
     expect(await posGone).toBe('transport close');
@@ -137,7 +163,8 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
     await world.startCloud();
     await world.prisma.$disconnect();
     world.prisma = createPrismaClient(world.cloud.databaseUrl);
-    const receipts = (await world.journal(world.cashCore)).filter((e) => e.total === 4_200);
-    expect(receipts).toHaveLength(1);
+    const journal = await world.journal(world.cashCore);
+    expect(journal.filter((e) => e.total === 4_200)).toHaveLength(1);
+    expect(journal.filter((e) => e.total === 1_234)).toHaveLength(1);
   });
 });

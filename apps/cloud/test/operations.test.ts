@@ -388,7 +388,7 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
       // The first, never answered, is pending: it went out again, unchanged.
       const [first] = infoAsked.keys();
       await waitUntil(
-        () => deliveries.filter((id) => id === first).length === 2,
+        () => deliveries.filter((id) => id === first).length >= 2,
         10_000,
         'pending sent again',
       );
@@ -403,8 +403,8 @@ describe('cloud operations: health, metrics, live admin feed, admin auth', () =>
       );
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(states.length).toBe(told);
+      // No third register.info (the redelivery sweep may send the pending first one once more).
       expect(infoAsked.size).toBe(2);
-      expect(deliveries).toHaveLength(3);
     } finally {
       socket.close();
       await client.endAsync();

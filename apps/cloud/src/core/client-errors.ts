@@ -7,7 +7,7 @@ const LINGER_MS = 5_000;
 /** How much of what it goes on sending is read and thrown away before the connection is dropped. */
 const LINGER_BYTES = 8 * 1024 * 1024;
 
-/** Node's own answers to what its parser refuses (`_http_server.js`), kept word for word. */
+/** Node's own status lines for what its parser refuses (`_http_server.js`). */
 function statusFor(code: string | undefined): string {
   if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
   if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return '413 Payload Too Large';

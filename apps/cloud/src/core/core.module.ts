@@ -107,8 +107,9 @@ export class CoreModule {
               ledger,
               config.commandDeadlineMs,
             );
-            // Agents that died while every instance was away for longer than its broker session: their
-            // last wills reached no instance, and only the broker's retained presence still says so.
+            // Agents that died while no instance had a broker session (every instance stopped, or
+            // killed longer ago than its session lasts): their last wills reached no instance, and
+            // only the broker's retained presence still says so.
             if (config.mqtt.mode === 'external')
               void relay
                 .readRetainedPresences()

@@ -22,4 +22,19 @@ export class FrameQueue {
       });
     return true;
   }
+
+  /** Resolves once every frame queued so far has been answered. */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+}
+
+/** Resolves once every queue has answered what it holds, or after `maxMs`, whichever is first. */
+export async function drained(queues: Iterable<FrameQueue>, maxMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all([...queues].map((queue) => queue.idle())),
+    new Promise((resolve) => (timer = setTimeout(resolve, maxMs))),
+  ]);
+  clearTimeout(timer);
 }

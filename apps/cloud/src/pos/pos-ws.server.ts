@@ -1,4 +1,4 @@
-import { FrameQueue } from './frame-queue';
+import { drained, FrameQueue } from './frame-queue';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
@@ -11,7 +11,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { canonicalError, parseWsRequest, wsErrorAnswer, type WsErrorAnswer } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type ServerOptions, WebSocket, WebSocketServer } from 'ws';
 import { LOGGER } from '../core/tokens';
 import { PosAccessService } from './pos-access';
 import { PosKeys } from './pos-keys';
@@ -70,17 +70,27 @@ function requestPath(target: string): URL | undefined {
 }
 
 const UNAVAILABLE_TEXT = 'облако временно не может проверить ключ POS; повторите подключение позже';
-const STOPPING_TEXT = 'облако останавливается: подключитесь снова';
+const STOPPING_TEXT = 'облако останавливается: подключитесь снова и повторите запрос';
 /** How long a client may take to answer "going away" before its connection is cut. */
-const CLOSE_GRACE_MS = 2_000;
+export const WS_CLOSE_GRACE_MS = 2_000;
+/** ws's `closeTimeout` (default 30 s) as WS_CLOSE_GRACE_MS; ws 8.20 takes it, @types/ws 8.18 does not know it yet. */
+export const WS_CLOSE_GRACE = { closeTimeout: WS_CLOSE_GRACE_MS } as ServerOptions;
+/**
+ * How long a stopping cloud waits for the frames its POS connections already took to be answered
+ * (each waits on its register for at most KASSA_POS_WAIT_MS) before it closes them.
+ */
+export const WS_STOP_DRAIN_MS = 10_000;
 const BUSY_TEXT = `слишком много одновременных запросов в одном соединении (больше ${WS_MAX_IN_FLIGHT}): дождитесь ответов`;
 
 /** The seed 000 answer for a frame over the per-connection in-flight limit. */
-export function wsBusyAnswer(raw: string | Buffer): WsErrorAnswer {
+export function wsBusyAnswer(raw: string | Buffer, text = BUSY_TEXT): WsErrorAnswer {
   const internal = wsInternalErrorAnswer(raw);
   const event = internal.event === 'onerror' ? undefined : internal.event.replace(/^on/, '');
-  return wsErrorAnswer(event, canonicalError('REGISTER_BUSY', BUSY_TEXT));
+  return wsErrorAnswer(event, canonicalError('REGISTER_BUSY', text));
 }
+
+/** A frame that reaches a stopping cloud is not taken: busy (not performed), ask again after reconnecting. */
+export const wsStoppingAnswer = (raw: string | Buffer): WsErrorAnswer => wsBusyAnswer(raw, STOPPING_TEXT);
 
 /**
  * `ws://<host>:<port>/ws`: seed 000 frames as raw JSON text. The key (Authorization header or
@@ -97,7 +107,14 @@ export class PosWebSocketServer
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private stopping = false;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_FRAME_BYTES,
+    // A client that does not answer "going away" is cut off after WS_CLOSE_GRACE_MS.
+    ...WS_CLOSE_GRACE,
+  });
+  /** Each connection's frames not yet answered (drained before the connections close). */
+  private readonly queues = new Set<FrameQueue>();
   private readonly byKey = new Map<string, Set<WebSocket>>();
   private readonly unknownFields: UnknownFieldsLog;
 
@@ -153,6 +170,8 @@ export class PosWebSocketServer
     }
     if (!socket.readable || !socket.writable) return void socket.destroy();
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      // The key check outlasted the start of a stop: the connection is closed at once.
+      if (this.stopping) return ws.close(1001, 'cloud stopping');
       const { principal, route, actor } = access;
       const sockets = this.byKey.get(principal.keyId) ?? new Set<WebSocket>();
       sockets.add(ws);
@@ -163,6 +182,8 @@ export class PosWebSocketServer
       });
       ws.on('error', () => undefined);
       const frames = new FrameQueue(WS_MAX_IN_FLIGHT);
+      this.queues.add(frames);
+      ws.on('close', () => this.queues.delete(frames));
       const send = (answer: unknown) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
       };
@@ -172,6 +193,7 @@ export class PosWebSocketServer
             ? Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data as ArrayBuffer)])
             : data.toString();
           this.noteUnknownFields(principal.keyId, route.registerId, raw);
+          if (this.stopping) return send(wsStoppingAnswer(raw));
           const queued = frames.push(() =>
             this.pos
               .handleWsFrame(route, raw, actor)
@@ -201,16 +223,15 @@ export class PosWebSocketServer
 
   /**
    * Before Nest closes the HTTP server, which waits for every connection to end: a WebSocket client
-   * never ends its own, and a SIGTERM with one connected hung until the process was killed. Each
-   * client is told "going away" (1001) and reconnects — to another instance behind a load balancer
-   * — to ask again; one that does not answer the closing handshake is cut off.
+   * never ends its own, and a SIGTERM with one connected hung until the process was killed. New
+   * connections are refused (503) and new frames answered "busy: the cloud is stopping" (not
+   * performed); the frames already taken are answered (at most WS_STOP_DRAIN_MS); then each client
+   * is told "going away" (1001) and reconnects — to another instance behind a load balancer.
    */
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    await drained(this.queues, WS_STOP_DRAIN_MS);
     for (const client of this.wss.clients) client.close(1001, 'cloud stopping');
-    setTimeout(() => {
-      for (const client of this.wss.clients) client.terminate();
-    }, CLOSE_GRACE_MS).unref();
   }
 
   onApplicationShutdown(): void {

@@ -1,4 +1,4 @@
-import { FrameQueue } from '../pos/frame-queue';
+import { drained, FrameQueue } from '../pos/frame-queue';
 import type { Server as HttpServer } from 'node:http';
 import {
   type BeforeApplicationShutdown,
@@ -14,13 +14,21 @@ import type { Logger } from 'pino';
 import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
 import { Server, type Socket } from 'socket.io';
+import { type ServerOptions, WebSocketServer } from 'ws';
 import type { CloudConfig } from '../config/cloud-config';
 import { CLOUD_CONFIG, LOGGER } from '../core/tokens';
 import { Database } from '../platform/database';
 import { CloudEvents, type CloudEventMap } from '../platform/cloud-events';
 import { PosAccessService } from '../pos/pos-access';
 import { PosKeys } from '../pos/pos-keys';
-import { WS_MAX_FRAME_BYTES, WS_MAX_IN_FLIGHT, wsBusyAnswer } from '../pos/pos-ws.server';
+import {
+  WS_CLOSE_GRACE,
+  WS_MAX_FRAME_BYTES,
+  WS_MAX_IN_FLIGHT,
+  WS_STOP_DRAIN_MS,
+  wsBusyAnswer,
+  wsStoppingAnswer,
+} from '../pos/pos-ws.server';
 import { PosService, wsInternalErrorAnswer } from '../pos/pos-service';
 import { AdminSessions } from '../security/admin-sessions';
 import { guardedParser, RefusedPayload } from './guarded-parser';
@@ -53,8 +61,12 @@ export class SocketIoHost
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private io: Server | undefined;
-  /** Set when the cloud stops: live events are no longer forwarded (the adapter's pool is closing). */
-  private stopping = false;
+  /** Set as the cloud starts to stop: /pos takes no new events (`beforeApplicationShutdown`). */
+  private posStopping = false;
+  /** Set once the HTTP server is closed: live events are no longer forwarded (the adapter's pool closes next). */
+  private stopped = false;
+  /** Each /pos connection's events not yet answered (drained before the connections close). */
+  private readonly posQueues = new Set<FrameQueue>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -79,6 +91,12 @@ export class SocketIoHost
       cors: { origin: true },
       maxHttpBufferSize: WS_MAX_FRAME_BYTES,
       parser: guardedParser,
+      // A client that does not answer the WebSocket close is cut off after this (ws waits 30 s).
+      wsEngine: class extends WebSocketServer {
+        constructor(options: ServerOptions) {
+          super({ ...options, ...WS_CLOSE_GRACE });
+        }
+      },
     });
     // Several instances share an external broker: a live event raised on one reaches the dashboards
     // connected to any (socket.io's PostgreSQL adapter, on the shared database; no sticky sessions
@@ -138,6 +156,8 @@ export class SocketIoHost
       >;
       // One event at a time per connection: answers leave in request order (FrameQueue).
       const frames = new FrameQueue(WS_MAX_IN_FLIGHT);
+      this.posQueues.add(frames);
+      socket.on('disconnect', () => this.posQueues.delete(frames));
       socket.onAny((event: unknown, ...args: unknown[]) => {
         try {
           const ack =
@@ -162,6 +182,7 @@ export class SocketIoHost
                 ? payload
                 : JSON.stringify(payload ?? null)
               : JSON.stringify({ event, data: payload ?? {} });
+          if (this.posStopping) return reply(wsStoppingAnswer(raw));
           const queued = frames.push(() =>
             this.pos
               .handleWsFrame(route, raw, actor)
@@ -214,7 +235,7 @@ export class SocketIoHost
     // Each payload goes out through its contract (dates as ISO strings, nothing beyond the contract).
     const forward = <K extends LiveEventName>(name: K) =>
       this.events.on(name, ((payload: CloudEventMap[K][0]) => {
-        if (this.stopping) return;
+        if (this.stopped) return;
         const { organisationId, ...rest } = payload;
         const shaped = liveEvents[name].safeEncode(rest as never);
         if (shaped.success) admin.to(`org:${organisationId}`).emit(name, shaped.data);
@@ -230,18 +251,24 @@ export class SocketIoHost
   /**
    * Before Nest closes the HTTP server, which waits for every connection to end: socket.io's
    * clients never end theirs (a SIGTERM with a dashboard open hung until the process was killed).
-   * This instance's connections are closed under them, without a "server disconnect" packet: a
-   * socket.io client reconnects after a transport close (to another instance behind a load
-   * balancer), not after being sent away. Not `io.close()` here: it would close the HTTP server
-   * too, and Nest would no longer wait for requests in flight.
+   * New /pos events are answered "busy: the cloud is stopping" (not performed) and the ones already
+   * taken are answered (at most WS_STOP_DRAIN_MS); then new sessions are refused and this
+   * instance's connections closed under them, without a "server disconnect" packet: a socket.io
+   * client reconnects after a transport close (to another instance behind a load balancer), not
+   * after being sent away. Not `io.close()` here: it would close the HTTP server too, and Nest would
+   * no longer wait for requests in flight. Live events still go out meanwhile, to every instance.
    */
-  beforeApplicationShutdown(): void {
-    this.stopping = true;
-    this.io?.engine.close();
+  async beforeApplicationShutdown(): Promise<void> {
+    this.posStopping = true;
+    if (!this.io) return;
+    await drained(this.posQueues, WS_STOP_DRAIN_MS);
+    this.io.engine.opts.allowRequest = (_request, callback) => callback('cloud stopping', false);
+    this.io.engine.close();
   }
 
   /** The HTTP server is closed by now: this closes the adapters, then their pool. */
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     await this.io?.close().catch(() => undefined);
     await this.adapterPool?.end().catch(() => undefined);
   }

@@ -149,31 +149,34 @@ export class LiveState {
   /**
    * Agents the database shows online whose retained presence on the broker
    * (`CommandRelay.readRetainedPresences`, read as an instance starts) is an `offline` never
-   * written: a last will or a goodbye published while no cloud instance was subscribed. Each is
-   * written as the presence it is, news included. Not one whose link the database already saw
-   * ended (a newer link brought the agent back since); a retained `online` is left to the agent's
-   * heartbeats (an agent back online writes nothing new, and would only be asked its registers
-   * again). Returns how many.
+   * written: a last will or a goodbye published while no cloud instance was subscribed. Written
+   * offline in one statement per batch, re-checked there (still online, not disabled, not a link
+   * the database already saw ended), with the news an offline presence brings. Not through the
+   * presence queue: there this old news would replace a newer presence still waiting. A retained
+   * `online` is left to the agent's heartbeats. Returns how many.
    */
   async applyRetainedOffline(presences: PresenceEnvelope[]): Promise<number> {
     const offline = presences.filter((presence) => presence.state === 'offline');
     let applied = 0;
     for (let start = 0; start < offline.length; start += PRESENCE_BATCH) {
       const batch = offline.slice(start, start + PRESENCE_BATCH);
-      const stale = new Map(
-        (
-          await this.prisma.agent.findMany({
-            where: { id: { in: batch.map((presence) => presence.agentId) }, online: true, disabledAt: null },
-            select: { id: true, offlineLink: true },
-          })
-        ).map((agent) => [agent.id, agent.offlineLink]),
+      const ids = batch.map((presence) => presence.agentId);
+      const rows = JSON.stringify(
+        batch.map((presence) => ({ id: presence.agentId, link: presence.link ?? null })),
       );
-      for (const presence of batch) {
-        if (!stale.has(presence.agentId)) continue;
-        if (presence.link !== undefined && stale.get(presence.agentId) === presence.link) continue;
-        this.onPresence(presence);
-        applied += 1;
+      const written = await this.prisma.$queryRaw<{ id: string; organisationId: string }[]>`
+        UPDATE "Agent" a SET "online" = false, "offlineLink" = x."link", "updatedAt" = ${new Date()}
+        FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "link" text), "Store" s
+        WHERE a."id" = x."id" AND a."id" = ANY(${ids}::text[]) AND s."id" = a."storeId"
+          AND a."online" AND a."disabledAt" IS NULL
+          AND (x."link" IS NULL OR a."offlineLink" IS DISTINCT FROM x."link")
+        RETURNING a."id", s."organisationId"`;
+      for (const { id, organisationId } of written) {
+        const at = batch.find((presence) => presence.agentId === id)!.at;
+        this.presence.changed(id, false);
+        this.events.emit('agent.state', { organisationId, agentId: id, online: false, at });
       }
+      applied += written.length;
     }
     return applied;
   }
@@ -265,11 +268,11 @@ export class LiveState {
   private cameOnline(agentId: string): void {
     if (this.comingOnlineQueued.has(agentId)) return;
     this.comingOnlineQueued.add(agentId);
+    void this.comingOnlineWork(() => this.redeliverPending(agentId));
     void this.comingOnlineWork(() => {
       this.comingOnlineQueued.delete(agentId);
-      return this.redeliverPending(agentId);
+      return this.refreshRegisterInfo(agentId);
     });
-    void this.comingOnlineWork(() => this.refreshRegisterInfo(agentId));
   }
 
   /** Pending commands of a returning agent go out again (same ids: never executed twice). */

@@ -130,20 +130,27 @@ export class CommandRelay extends EventEmitter<Events> {
   /**
    * Every agent's retained presence, read once. Shared subscriptions are never handed retained
    * messages (MQTT 5, 4.8.2), and an agent's last will published while no cloud instance had a
-   * session (all of them away longer than SHARED_SESSION_EXPIRY_SEC) reached nobody; the broker
-   * still keeps it as the agent's retained presence. Read through a plain subscription, QoS 0 (no
-   * in-flight window for thousands of them), until the broker has sent none for `quietMs` (at most
-   * `maxMs`), then unsubscribed. Live presences that arrive meanwhile come twice (shared and plain):
-   * one after the other, the same state written twice. Shared subscriptions only: with a plain
-   * subscription (the embedded broker) retained presences arrive as presences.
+   * session (every instance stopped, or away longer than SHARED_SESSION_EXPIRY_SEC) reached nobody;
+   * the broker still keeps it as the agent's retained presence. Read through a plain subscription,
+   * QoS 0 (no in-flight window for thousands of them), until the broker has sent none for
+   * `quietMs` (at most `maxMs`), then unsubscribed. An agent heard from live meanwhile (a presence
+   * or a heartbeat) is left out: its retained presence is already old news. Live presences that
+   * arrive during the read come twice (shared and plain); each copy keeps the agent's own order, so
+   * the last written is its latest. Shared subscriptions only: with a plain subscription (the
+   * embedded broker) retained presences arrive as presences. Nothing when the relay stops meanwhile.
    */
   async readRetainedPresences({ quietMs = 2_000, maxMs = 60_000 } = {}): Promise<PresenceEnvelope[]> {
     const client = this.client;
     if (!client || !this.options.shareGroup) return [];
     const found = new Map<string, PresenceEnvelope>();
+    const heardLive = new Set<string>();
     let lastAt = Date.now();
-    const onRetained = (topic: string, payload: Buffer, packet: { retain?: boolean }) => {
-      if (!packet.retain) return;
+    const onMessage = (topic: string, payload: Buffer, packet: { retain?: boolean }) => {
+      if (!packet.retain) {
+        const parsed = parseAgentTopic(topic);
+        if (parsed?.channel === 'presence' || parsed?.channel === 'heartbeat') heardLive.add(parsed.agentId);
+        return;
+      }
       const presence = this.parsePresence(topic, payload);
       if (!presence) return;
       found.set(presence.agentId, presence);
@@ -152,7 +159,7 @@ export class CommandRelay extends EventEmitter<Events> {
     const filter = topics.allAgents('presence');
     this.readingRetained = true;
     this.retainedReadLeftOver = true;
-    client.on('message', onRetained);
+    client.on('message', onMessage);
     try {
       await subscribeRetrying(client, filter, { qos: 0 }, { stopped: () => this.stopping });
       const started = Date.now();
@@ -160,14 +167,15 @@ export class CommandRelay extends EventEmitter<Events> {
       while (!this.stopping && Date.now() - lastAt < quietMs && Date.now() - started < maxMs)
         await new Promise((resolve) => setTimeout(resolve, Math.min(200, quietMs)));
     } finally {
-      client.off('message', onRetained);
+      client.off('message', onMessage);
       this.readingRetained = false;
       await client.unsubscribeAsync(filter).then(
         () => (this.retainedReadLeftOver = false),
         () => undefined,
       );
     }
-    return [...found.values()];
+    if (this.stopping) return [];
+    return [...found.values()].filter((presence) => !heardLive.has(presence.agentId));
   }
 
   /** The one consumer of results; attached once (results that came first wait for it). */
