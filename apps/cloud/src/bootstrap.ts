@@ -13,6 +13,7 @@ import { ensureBootstrapAdmin } from './admin/bootstrap-admin';
 import type { CloudConfig } from './config/cloud-config';
 import { answerRefusedRequests } from './core/client-errors';
 import { createLogger, PinoNestLogger } from './core/logger';
+import { ShutdownState } from './core/shutdown-state';
 import { ADMIN_BODY_LIMIT_BYTES, adminInput, rawTextBody, SALE_BODY_LIMIT_BYTES } from './core/raw-body';
 import { Database } from './platform/database';
 import { Messaging } from './platform/messaging';
@@ -109,11 +110,15 @@ export async function startCloud(
     databaseUrl: database.url,
     logger,
     close: async () => {
-      // Keep-alive connections (a load balancer's pool, health probes) that go idle while the cloud
-      // stops are closed at once: Node's close closes only those idle at that moment, and each of
-      // the others would hold the stop for its keep-alive timeout.
+      // Once the HTTP server no longer listens, keep-alive connections (a load balancer's pool,
+      // health probes) that go idle are closed at once: Node's close closes only those idle at that
+      // moment, and each of the others would hold the stop for its keep-alive timeout. Not before:
+      // until then requests may still come on them (readiness says 503 meanwhile).
+      app.get(ShutdownState).begin();
       const server = app.getHttpServer() as Server;
-      const sweep = setInterval(() => server.closeIdleConnections(), 250);
+      const sweep = setInterval(() => {
+        if (!server.listening) server.closeIdleConnections();
+      }, 250);
       try {
         await app.close();
       } finally {

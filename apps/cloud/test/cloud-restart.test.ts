@@ -120,9 +120,10 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
       10_000,
       'the clients connected',
     );
-    // Two sales the register takes 2 s each to print, one after the other: a /ws frame and a
+    // Two sales the register takes 4 s and 2 s to print, one after the other: a /ws frame and a
     // /sale, both still in flight when the cloud is told to stop.
-    await addSimFault(world.cashCore, { kind: 'delay', match: 'TradeOperation', delayMs: 2_000, count: 2 });
+    await addSimFault(world.cashCore, { kind: 'delay', match: 'TradeOperation', delayMs: 4_000 });
+    await addSimFault(world.cashCore, { kind: 'delay', match: 'TradeOperation', delayMs: 2_000 });
     posWs.send(
       JSON.stringify({
         event: 'new_transaction',
@@ -144,7 +145,18 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
       'the sale sent to the agent',
     );
     expect(wsHeard).toEqual([]);
-    await world.cloud.stop('SIGTERM');
+    const stopped = world.cloud.stop('SIGTERM');
+    // While it answers what it took, the load balancer is told to send it nothing new.
+    await waitUntil(
+      async () => {
+        const ready = await fetch(`${world.cloud.url}/health/ready`);
+        const body = (await ready.json()) as { checks?: { accepting?: boolean } };
+        return ready.status === 503 && body.checks?.accepting === false;
+      },
+      3_000,
+      'readiness 503 while stopping',
+    );
+    await stopped;
     const { exitCode, signalCode } = world.cloud.process.child;
     expect({ exitCode, signalCode }, world.cloud.process.output.slice(-10).join('\n')).toEqual({
       exitCode: 0,

@@ -17,6 +17,7 @@ import { CommandDispatcher } from '../commands/command-dispatcher';
 import { Commands } from '../commands/commands';
 import { type ClusterBus, LocalBus, PostgresBus } from '../platform/cluster-bus';
 import { JwtSigner, SecretBox } from '../security/secret-box';
+import { ShutdownState } from './shutdown-state';
 import { CLOUD_CONFIG, CLUSTER_BUS, LOGGER } from './tokens';
 
 /**
@@ -31,6 +32,7 @@ export class CoreModule {
     return {
       module: CoreModule,
       providers: [
+        ShutdownState,
         { provide: CLOUD_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: CloudEvents, useValue: new CloudEvents() },
@@ -111,20 +113,14 @@ export class CoreModule {
             // killed longer ago than its session lasts): their last wills reached no instance, and
             // only the broker's retained presence still says so.
             if (config.mqtt.mode === 'external')
-              void relay
-                .readRetainedPresences()
-                .then((presences) => live.applyRetainedOffline(presences))
-                .then(
-                  (agents) => {
-                    if (agents > 0)
-                      logger.info(
-                        { agents },
-                        'agents offline by a retained last will no cloud instance heard',
-                      );
-                  },
-                  (error: unknown) =>
-                    logger.warn({ err: error }, "could not read the agents' retained presence"),
-                );
+              void live.correctRetainedOffline(relay).then(
+                (agents) => {
+                  if (agents > 0)
+                    logger.info({ agents }, 'agents offline by a retained last will no cloud instance heard');
+                },
+                (error: unknown) =>
+                  logger.warn({ err: error }, "could not check the agents' retained presence"),
+              );
             return live;
           },
           inject: [
@@ -156,6 +152,7 @@ export class CoreModule {
         },
       ],
       exports: [
+        ShutdownState,
         CLOUD_CONFIG,
         LOGGER,
         CloudEvents,

@@ -12,6 +12,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../admin/auth.guard';
 import type { CloudConfig } from '../config/cloud-config';
+import { ShutdownState } from '../core/shutdown-state';
 import { CLOUD_CONFIG } from '../core/tokens';
 import { Database } from '../platform/database';
 import { CommandRelay } from '../relay/command-relay';
@@ -19,8 +20,8 @@ import { metricsAllowed } from '../security/http-security';
 import { CloudMetrics } from './cloud-metrics';
 
 /**
- * Liveness, readiness (database and broker reachable) and Prometheus metrics (behind a bearer token
- * when KASSA_METRICS_TOKEN is set).
+ * Liveness, readiness (database and broker reachable, and not stopping) and Prometheus metrics
+ * (behind a bearer token when KASSA_METRICS_TOKEN is set).
  */
 @ApiTags('operations')
 @Public()
@@ -30,6 +31,8 @@ export class HealthController {
     private readonly database: Database,
     private readonly relay: CommandRelay,
     private readonly metrics: CloudMetrics,
+    /** Stopping: a load balancer sends the instance nothing new while it answers what it took. */
+    private readonly shutdown: ShutdownState,
     @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
   ) {}
 
@@ -51,6 +54,7 @@ export class HealthController {
         () => false,
       ),
       broker: this.relay.connected,
+      accepting: !this.shutdown.stopping,
     };
     const ready = Object.values(checks).every(Boolean);
     if (!ready) throw new HttpException({ status: 'not ready', checks }, HttpStatus.SERVICE_UNAVAILABLE);

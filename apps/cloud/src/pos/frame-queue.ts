@@ -29,11 +29,19 @@ export class FrameQueue {
   }
 }
 
-/** Resolves once every queue has answered what it holds, or after `maxMs`, whichever is first. */
-export async function drained(queues: Iterable<FrameQueue>, maxMs: number): Promise<void> {
+/**
+ * Calls `then` for each connection once its queue has answered what it holds (a stopping cloud
+ * closes each POS connection as soon as it owes nothing); resolves when every one has, or after
+ * `maxMs`, whichever is first.
+ */
+export async function drainEach<K>(
+  queues: ReadonlyMap<K, FrameQueue>,
+  then: (connection: K) => void,
+  maxMs: number,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    Promise.all([...queues].map((queue) => queue.idle())),
+    Promise.all([...queues].map(([connection, queue]) => queue.idle().then(() => then(connection)))),
     new Promise((resolve) => (timer = setTimeout(resolve, maxMs))),
   ]);
   clearTimeout(timer);

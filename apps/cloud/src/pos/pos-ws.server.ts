@@ -1,4 +1,4 @@
-import { drained, FrameQueue } from './frame-queue';
+import { drainEach, FrameQueue } from './frame-queue';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
@@ -12,7 +12,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { canonicalError, parseWsRequest, wsErrorAnswer, type WsErrorAnswer } from '@kassa-relay/protocol';
 import type { Logger } from 'pino';
 import { type ServerOptions, WebSocket, WebSocketServer } from 'ws';
-import { LOGGER } from '../core/tokens';
+import type { CloudConfig } from '../config/cloud-config';
+import { CLOUD_CONFIG, LOGGER } from '../core/tokens';
 import { PosAccessService } from './pos-access';
 import { PosKeys } from './pos-keys';
 import { PosService, wsInternalErrorAnswer } from './pos-service';
@@ -77,9 +78,12 @@ export const WS_CLOSE_GRACE_MS = 2_000;
 export const WS_CLOSE_GRACE = { closeTimeout: WS_CLOSE_GRACE_MS } as ServerOptions;
 /**
  * How long a stopping cloud waits for the frames its POS connections already took to be answered
- * (each waits on its register for at most KASSA_POS_WAIT_MS) before it closes them.
+ * before it closes them: as long as one frame may wait (KASSA_POS_WAIT_MS for its register to
+ * start, then KASSA_POS_RESULT_WAIT_MS for the result), and a little more. A frame cut off unanswered
+ * could still print, and seed 000 frames carry no key a repeat could be recognised by.
  */
-export const WS_STOP_DRAIN_MS = 10_000;
+export const wsStopDrainMs = (config: Pick<CloudConfig, 'posWaitMs' | 'posResultWaitMs'>): number =>
+  config.posWaitMs + config.posResultWaitMs + 5_000;
 const BUSY_TEXT = `слишком много одновременных запросов в одном соединении (больше ${WS_MAX_IN_FLIGHT}): дождитесь ответов`;
 
 /** The seed 000 answer for a frame over the per-connection in-flight limit. */
@@ -114,7 +118,7 @@ export class PosWebSocketServer
     ...WS_CLOSE_GRACE,
   });
   /** Each connection's frames not yet answered (drained before the connections close). */
-  private readonly queues = new Set<FrameQueue>();
+  private readonly queues = new Map<WebSocket, FrameQueue>();
   private readonly byKey = new Map<string, Set<WebSocket>>();
   private readonly unknownFields: UnknownFieldsLog;
 
@@ -124,6 +128,7 @@ export class PosWebSocketServer
     private readonly pos: PosService,
     private readonly keys: PosKeys,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
   ) {
     this.unknownFields = new UnknownFieldsLog(logger);
   }
@@ -182,8 +187,8 @@ export class PosWebSocketServer
       });
       ws.on('error', () => undefined);
       const frames = new FrameQueue(WS_MAX_IN_FLIGHT);
-      this.queues.add(frames);
-      ws.on('close', () => this.queues.delete(frames));
+      this.queues.set(ws, frames);
+      ws.on('close', () => this.queues.delete(ws));
       const send = (answer: unknown) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
       };
@@ -225,13 +230,15 @@ export class PosWebSocketServer
    * Before Nest closes the HTTP server, which waits for every connection to end: a WebSocket client
    * never ends its own, and a SIGTERM with one connected hung until the process was killed. New
    * connections are refused (503) and new frames answered "busy: the cloud is stopping" (not
-   * performed); the frames already taken are answered (at most WS_STOP_DRAIN_MS); then each client
-   * is told "going away" (1001) and reconnects — to another instance behind a load balancer.
+   * performed); each client is told "going away" (1001) as soon as it has been answered what it
+   * sent before (at most `wsStopDrainMs`), and reconnects — to another instance behind a load
+   * balancer.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await drained(this.queues, WS_STOP_DRAIN_MS);
-    for (const client of this.wss.clients) client.close(1001, 'cloud stopping');
+    const goAway = (client: WebSocket) => client.close(1001, 'cloud stopping');
+    await drainEach(this.queues, goAway, wsStopDrainMs(this.config));
+    for (const client of this.wss.clients) goAway(client);
   }
 
   onApplicationShutdown(): void {

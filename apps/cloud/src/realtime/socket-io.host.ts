@@ -1,4 +1,4 @@
-import { drained, FrameQueue } from '../pos/frame-queue';
+import { drainEach, FrameQueue } from '../pos/frame-queue';
 import type { Server as HttpServer } from 'node:http';
 import {
   type BeforeApplicationShutdown,
@@ -23,10 +23,11 @@ import { PosAccessService } from '../pos/pos-access';
 import { PosKeys } from '../pos/pos-keys';
 import {
   WS_CLOSE_GRACE,
+  WS_CLOSE_GRACE_MS,
   WS_MAX_FRAME_BYTES,
   WS_MAX_IN_FLIGHT,
-  WS_STOP_DRAIN_MS,
   wsBusyAnswer,
+  wsStopDrainMs,
   wsStoppingAnswer,
 } from '../pos/pos-ws.server';
 import { PosService, wsInternalErrorAnswer } from '../pos/pos-service';
@@ -66,7 +67,7 @@ export class SocketIoHost
   /** Set once the HTTP server is closed: live events are no longer forwarded (the adapter's pool closes next). */
   private stopped = false;
   /** Each /pos connection's events not yet answered (drained before the connections close). */
-  private readonly posQueues = new Set<FrameQueue>();
+  private readonly posQueues = new Map<Socket, FrameQueue>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -156,8 +157,8 @@ export class SocketIoHost
       >;
       // One event at a time per connection: answers leave in request order (FrameQueue).
       const frames = new FrameQueue(WS_MAX_IN_FLIGHT);
-      this.posQueues.add(frames);
-      socket.on('disconnect', () => this.posQueues.delete(frames));
+      this.posQueues.set(socket, frames);
+      socket.on('disconnect', () => this.posQueues.delete(socket));
       socket.onAny((event: unknown, ...args: unknown[]) => {
         try {
           const ack =
@@ -251,19 +252,26 @@ export class SocketIoHost
   /**
    * Before Nest closes the HTTP server, which waits for every connection to end: socket.io's
    * clients never end theirs (a SIGTERM with a dashboard open hung until the process was killed).
-   * New /pos events are answered "busy: the cloud is stopping" (not performed) and the ones already
-   * taken are answered (at most WS_STOP_DRAIN_MS); then new sessions are refused and this
-   * instance's connections closed under them, without a "server disconnect" packet: a socket.io
-   * client reconnects after a transport close (to another instance behind a load balancer), not
-   * after being sent away. Not `io.close()` here: it would close the HTTP server too, and Nest would
-   * no longer wait for requests in flight. Live events still go out meanwhile, to every instance.
+   * New sessions are refused at once and new /pos events answered "busy: the cloud is stopping"
+   * (not performed). Each /pos connection is closed as soon as it has been answered what it sent
+   * before (at most `wsStopDrainMs`), then every other connection of this instance. A connection
+   * closes once what it was sent is written (an answer's ack goes out after the answer;
+   * `engine.close()` would drop it), and without a "server disconnect" packet: a socket.io client
+   * reconnects after a transport close (to another instance behind a load balancer), not after
+   * being sent away. One that does not take its last packets is cut off after WS_CLOSE_GRACE_MS.
+   * Not `io.close()` here: it would close the HTTP server too, and Nest would no longer wait for
+   * requests in flight. Live events still go out meanwhile, to every instance.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.posStopping = true;
     if (!this.io) return;
-    await drained(this.posQueues, WS_STOP_DRAIN_MS);
-    this.io.engine.opts.allowRequest = (_request, callback) => callback('cloud stopping', false);
-    this.io.engine.close();
+    const engine = this.io.engine;
+    engine.opts.allowRequest = (_request, callback) => callback('cloud stopping', false);
+    const close = (socket: Socket) => socket.conn.close();
+    await drainEach(this.posQueues, close, wsStopDrainMs(this.config));
+    for (const namespace of this.io._nsps.values())
+      for (const socket of namespace.sockets.values()) close(socket);
+    setTimeout(() => engine.close(), WS_CLOSE_GRACE_MS).unref();
   }
 
   /** The HTTP server is closed by now: this closes the adapters, then their pool. */

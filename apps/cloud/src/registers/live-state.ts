@@ -132,11 +132,14 @@ export class LiveState {
    * the writes, since register.info may wait on a slow device.
    */
   private readonly comingOnlineWork = concurrencyLimit(COMING_ONLINE_CONCURRENCY);
+  /** Agents heard from while retained presences are checked (see `correctRetainedOffline`). */
+  private heardDuringCheck: Set<string> | undefined;
   /** Agents whose coming-online work waits for a slot (see `cameOnline`). */
   private readonly comingOnlineQueued = new Set<string>();
 
   /** A presence: written with the others that arrive meanwhile (see `queuePresence`). */
   onPresence(presence: PresenceEnvelope): void {
+    this.heardDuringCheck?.add(presence.agentId);
     // An empty version tells nothing (as no version).
     this.queuePresence({
       presence,
@@ -150,35 +153,60 @@ export class LiveState {
    * Agents the database shows online whose retained presence on the broker
    * (`CommandRelay.readRetainedPresences`, read as an instance starts) is an `offline` never
    * written: a last will or a goodbye published while no cloud instance was subscribed. Written
-   * offline in one statement per batch, re-checked there (still online, not disabled, not a link
-   * the database already saw ended), with the news an offline presence brings. Not through the
-   * presence queue: there this old news would replace a newer presence still waiting. A retained
-   * `online` is left to the agent's heartbeats. Returns how many.
+   * offline, with the news an offline presence brings, in one statement per batch that re-checks
+   * them (still online, not disabled, not a link the database already saw ended). Left out: an
+   * agent this instance hears from meanwhile, until its batch is written (a presence — every
+   * instance hears those during the read — or a heartbeat handed to it): its retained presence is
+   * old news. Not through the presence queue: there it could replace a newer presence still
+   * waiting. A retained `online` is left to the agent's heartbeats. Returns how many.
    */
-  async applyRetainedOffline(presences: PresenceEnvelope[]): Promise<number> {
-    const offline = presences.filter((presence) => presence.state === 'offline');
-    let applied = 0;
-    for (let start = 0; start < offline.length; start += PRESENCE_BATCH) {
-      const batch = offline.slice(start, start + PRESENCE_BATCH);
+  async correctRetainedOffline(relay: CommandRelay): Promise<number> {
+    const heard = new Set<string>();
+    this.heardDuringCheck = heard;
+    try {
+      const offline = (await relay.readRetainedPresences()).filter(
+        (presence) => presence.state === 'offline',
+      );
+      let applied = 0;
+      for (let start = 0; start < offline.length; start += PRESENCE_BATCH)
+        applied += await this.writeRetainedOffline(offline.slice(start, start + PRESENCE_BATCH), heard);
+      return applied;
+    } finally {
+      this.heardDuringCheck = undefined;
+    }
+  }
+
+  /** One batch of `correctRetainedOffline`, tried again (a deadlock with the other writers) up to 3 times. */
+  private async writeRetainedOffline(
+    presences: PresenceEnvelope[],
+    heard: ReadonlySet<string>,
+  ): Promise<number> {
+    for (let attempt = 1; ; attempt += 1) {
+      const batch = presences.filter((presence) => !heard.has(presence.agentId));
+      if (batch.length === 0) return 0;
       const ids = batch.map((presence) => presence.agentId);
       const rows = JSON.stringify(
         batch.map((presence) => ({ id: presence.agentId, link: presence.link ?? null })),
       );
-      const written = await this.prisma.$queryRaw<{ id: string; organisationId: string }[]>`
-        UPDATE "Agent" a SET "online" = false, "offlineLink" = x."link", "updatedAt" = ${new Date()}
-        FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "link" text), "Store" s
-        WHERE a."id" = x."id" AND a."id" = ANY(${ids}::text[]) AND s."id" = a."storeId"
-          AND a."online" AND a."disabledAt" IS NULL
-          AND (x."link" IS NULL OR a."offlineLink" IS DISTINCT FROM x."link")
-        RETURNING a."id", s."organisationId"`;
-      for (const { id, organisationId } of written) {
-        const at = batch.find((presence) => presence.agentId === id)!.at;
-        this.presence.changed(id, false);
-        this.events.emit('agent.state', { organisationId, agentId: id, online: false, at });
+      try {
+        const written = await this.prisma.$queryRaw<{ id: string; organisationId: string }[]>`
+          UPDATE "Agent" a SET "online" = false, "offlineLink" = x."link", "updatedAt" = ${new Date()}
+          FROM jsonb_to_recordset(${rows}::jsonb) AS x("id" text, "link" text), "Store" s
+          WHERE a."id" = x."id" AND a."id" = ANY(${ids}::text[]) AND s."id" = a."storeId"
+            AND a."online" AND a."disabledAt" IS NULL
+            AND (x."link" IS NULL OR a."offlineLink" IS DISTINCT FROM x."link")
+          RETURNING a."id", s."organisationId"`;
+        for (const { id, organisationId } of written) {
+          const at = batch.find((presence) => presence.agentId === id)!.at;
+          this.presence.changed(id, false);
+          this.events.emit('agent.state', { organisationId, agentId: id, online: false, at });
+        }
+        return written.length;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      applied += written.length;
     }
-    return applied;
   }
 
   /**
@@ -320,6 +348,7 @@ export class LiveState {
 
   /** A heartbeat: written with the others that arrive meanwhile (see `queueHeartbeat`). */
   onHeartbeat(heartbeat: HeartbeatEnvelope): void {
+    this.heardDuringCheck?.add(heartbeat.agentId);
     this.queueHeartbeat(heartbeat);
   }
 

@@ -133,24 +133,18 @@ export class CommandRelay extends EventEmitter<Events> {
    * session (every instance stopped, or away longer than SHARED_SESSION_EXPIRY_SEC) reached nobody;
    * the broker still keeps it as the agent's retained presence. Read through a plain subscription,
    * QoS 0 (no in-flight window for thousands of them), until the broker has sent none for
-   * `quietMs` (at most `maxMs`), then unsubscribed. An agent heard from live meanwhile (a presence
-   * or a heartbeat) is left out: its retained presence is already old news. Live presences that
-   * arrive during the read come twice (shared and plain); each copy keeps the agent's own order, so
-   * the last written is its latest. Shared subscriptions only: with a plain subscription (the
+   * `quietMs` (at most `maxMs`), then unsubscribed. Live presences that arrive during the read come
+   * twice (shared and plain) and are handled as presences; each copy keeps the agent's own order,
+   * so the last written is its latest. Shared subscriptions only: with a plain subscription (the
    * embedded broker) retained presences arrive as presences. Nothing when the relay stops meanwhile.
    */
   async readRetainedPresences({ quietMs = 2_000, maxMs = 60_000 } = {}): Promise<PresenceEnvelope[]> {
     const client = this.client;
     if (!client || !this.options.shareGroup) return [];
     const found = new Map<string, PresenceEnvelope>();
-    const heardLive = new Set<string>();
     let lastAt = Date.now();
     const onMessage = (topic: string, payload: Buffer, packet: { retain?: boolean }) => {
-      if (!packet.retain) {
-        const parsed = parseAgentTopic(topic);
-        if (parsed?.channel === 'presence' || parsed?.channel === 'heartbeat') heardLive.add(parsed.agentId);
-        return;
-      }
+      if (!packet.retain) return;
       const presence = this.parsePresence(topic, payload);
       if (!presence) return;
       found.set(presence.agentId, presence);
@@ -174,8 +168,7 @@ export class CommandRelay extends EventEmitter<Events> {
         () => undefined,
       );
     }
-    if (this.stopping) return [];
-    return [...found.values()].filter((presence) => !heardLive.has(presence.agentId));
+    return this.stopping ? [] : [...found.values()];
   }
 
   /** The one consumer of results; attached once (results that came first wait for it). */
