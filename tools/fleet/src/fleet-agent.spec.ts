@@ -28,8 +28,10 @@ async function listen(url: string) {
   client.on('message', (topic, payload) => {
     if (topic === topics.presence(AGENT)) {
       const presence = parseEnvelope(presenceEnvelopeSchema, payload);
-      if (presence.ok) heard.presence.push(presence.value.state);
-      if (presence.ok) heard.links.push(`presence:${presence.value.state}:${presence.value.link}`);
+      if (presence.ok) {
+        heard.presence.push(presence.value.state);
+        heard.links.push(`presence:${presence.value.state}:${presence.value.link}`);
+      }
     } else if (topic === topics.heartbeat(AGENT)) {
       const heartbeat = parseEnvelope(heartbeatEnvelopeSchema, payload);
       expect(heartbeat.ok).toBe(true);

@@ -13,6 +13,7 @@ import { canonicalError, parseWsRequest, wsErrorAnswer, type WsErrorAnswer } fro
 import type { Logger } from 'pino';
 import { type ServerOptions, WebSocket, WebSocketServer } from 'ws';
 import type { CloudConfig } from '../config/cloud-config';
+import { ShutdownState } from '../core/shutdown-state';
 import { CLOUD_CONFIG, LOGGER } from '../core/tokens';
 import { PosAccessService } from './pos-access';
 import { PosKeys } from './pos-keys';
@@ -110,7 +111,6 @@ export const wsStoppingAnswer = (raw: string | Buffer): WsErrorAnswer => wsBusyA
 export class PosWebSocketServer
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
-  private stopping = false;
   private readonly wss = new WebSocketServer({
     noServer: true,
     maxPayload: WS_MAX_FRAME_BYTES,
@@ -127,6 +127,8 @@ export class PosWebSocketServer
     private readonly access: PosAccessService,
     private readonly pos: PosService,
     private readonly keys: PosKeys,
+    /** Stopping: no new connection or frame is taken (`beforeApplicationShutdown`). */
+    private readonly shutdown: ShutdownState,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
   ) {
@@ -154,7 +156,7 @@ export class PosWebSocketServer
     if (target.startsWith(SOCKET_IO_PREFIX)) return; // engine.io answers its own upgrades
     // Errors on the raw socket (a peer resetting) must not become an unhandled 'error' event.
     socket.on('error', () => undefined);
-    if (this.stopping) return refuseUpgrade(socket, 503, STOPPING_TEXT);
+    if (this.shutdown.stopping) return refuseUpgrade(socket, 503, STOPPING_TEXT);
     const url = requestPath(target);
     if (!url) return refuseUpgrade(socket, 400, 'некорректный адрес запроса');
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'здесь нет WebSocket: подключайтесь к /ws');
@@ -176,7 +178,7 @@ export class PosWebSocketServer
     if (!socket.readable || !socket.writable) return void socket.destroy();
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       // The key check outlasted the start of a stop: the connection is closed at once.
-      if (this.stopping) return ws.close(1001, 'cloud stopping');
+      if (this.shutdown.stopping) return ws.close(1001, 'cloud stopping');
       const { principal, route, actor } = access;
       const sockets = this.byKey.get(principal.keyId) ?? new Set<WebSocket>();
       sockets.add(ws);
@@ -198,7 +200,7 @@ export class PosWebSocketServer
             ? Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data as ArrayBuffer)])
             : data.toString();
           this.noteUnknownFields(principal.keyId, route.registerId, raw);
-          if (this.stopping) return send(wsStoppingAnswer(raw));
+          if (this.shutdown.stopping) return send(wsStoppingAnswer(raw));
           const queued = frames.push(() =>
             this.pos
               .handleWsFrame(route, raw, actor)
@@ -235,7 +237,6 @@ export class PosWebSocketServer
    * balancer.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
     const goAway = (client: WebSocket) => client.close(1001, 'cloud stopping');
     await drainEach(this.queues, goAway, wsStopDrainMs(this.config));
     for (const client of this.wss.clients) goAway(client);

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { Server, type Socket } from 'socket.io';
 import { type ServerOptions, WebSocketServer } from 'ws';
 import type { CloudConfig } from '../config/cloud-config';
+import { ShutdownState } from '../core/shutdown-state';
 import { CLOUD_CONFIG, LOGGER } from '../core/tokens';
 import { Database } from '../platform/database';
 import { CloudEvents, type CloudEventMap } from '../platform/cloud-events';
@@ -62,8 +63,6 @@ export class SocketIoHost
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private io: Server | undefined;
-  /** Set as the cloud starts to stop: /pos takes no new events (`beforeApplicationShutdown`). */
-  private posStopping = false;
   /** Set once the HTTP server is closed: live events are no longer forwarded (the adapter's pool closes next). */
   private stopped = false;
   /** Each /pos connection's events not yet answered (drained before the connections close). */
@@ -77,6 +76,8 @@ export class SocketIoHost
     private readonly events: CloudEvents,
     private readonly sessions: AdminSessions,
     private readonly database: Database,
+    /** Stopping: /pos takes no new events (`beforeApplicationShutdown`). */
+    private readonly shutdown: ShutdownState,
     @Inject(CLOUD_CONFIG) private readonly config: CloudConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -183,7 +184,7 @@ export class SocketIoHost
                 ? payload
                 : JSON.stringify(payload ?? null)
               : JSON.stringify({ event, data: payload ?? {} });
-          if (this.posStopping) return reply(wsStoppingAnswer(raw));
+          if (this.shutdown.stopping) return reply(wsStoppingAnswer(raw));
           const queued = frames.push(() =>
             this.pos
               .handleWsFrame(route, raw, actor)
@@ -263,7 +264,6 @@ export class SocketIoHost
    * requests in flight. Live events still go out meanwhile, to every instance.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.posStopping = true;
     if (!this.io) return;
     const engine = this.io.engine;
     engine.opts.allowRequest = (_request, callback) => callback('cloud stopping', false);

@@ -196,11 +196,13 @@ export class LiveState {
             AND a."online" AND a."disabledAt" IS NULL
             AND (x."link" IS NULL OR a."offlineLink" IS DISTINCT FROM x."link")
           RETURNING a."id", s."organisationId"`;
-        for (const { id, organisationId } of written) {
-          const at = batch.find((presence) => presence.agentId === id)!.at;
-          this.presence.changed(id, false);
-          this.events.emit('agent.state', { organisationId, agentId: id, online: false, at });
-        }
+        for (const { id, organisationId } of written)
+          this.agentStateChanged(
+            id,
+            organisationId,
+            false,
+            batch.find((presence) => presence.agentId === id)!.at,
+          );
         return written.length;
       } catch (error) {
         if (attempt >= 3) throw error;
@@ -280,11 +282,15 @@ export class LiveState {
       const written = writtenOf.get(presence.agentId);
       if (!written) continue;
       // The state written: a late `online` of a link already dead stays offline.
-      const { organisationId, online } = written;
-      this.presence.changed(presence.agentId, online);
-      this.events.emit('agent.state', { organisationId, agentId: presence.agentId, online, at: presence.at });
-      if (online) this.cameOnline(presence.agentId);
+      this.agentStateChanged(presence.agentId, written.organisationId, written.online, presence.at);
     }
+  }
+
+  /** An agent's state written: news for this instance's presence cache, the dashboard and, online, the agent. */
+  private agentStateChanged(agentId: string, organisationId: string, online: boolean, at: string): void {
+    this.presence.changed(agentId, online);
+    this.events.emit('agent.state', { organisationId, agentId, online, at });
+    if (online) this.cameOnline(agentId);
   }
 
   /**
@@ -446,10 +452,7 @@ export class LiveState {
     const organisationOf = new Map(agents.map((agent) => [agent.id, agent.store.organisationId]));
     for (const { agentId, sentAt } of heartbeats) {
       const organisationId = organisationOf.get(agentId);
-      if (organisationId === undefined) continue;
-      this.presence.changed(agentId, true);
-      this.events.emit('agent.state', { organisationId, agentId, online: true, at: sentAt });
-      this.cameOnline(agentId);
+      if (organisationId !== undefined) this.agentStateChanged(agentId, organisationId, true, sentAt);
     }
   }
 
