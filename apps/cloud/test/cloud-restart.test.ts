@@ -86,7 +86,7 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
     expect(count).toBe(2);
   });
 
-  it('stops on SIGTERM by itself with live clients connected: they are told it is going away; a /sale and a /ws frame in flight still get their answers', async () => {
+  it('stops on SIGTERM by itself with live clients connected: they are told it is going away; a /sale, a /ws frame and a socket.io event in flight still get their answers', async () => {
     // Nest closes the HTTP server and waits for every connection to end; socket.io and /ws clients
     // never end theirs, so the cloud hung until it was killed (here after 15 s, SIGKILL).
     const wsUrl = world.cloud.url.replace(/^http/, 'ws');
@@ -115,11 +115,28 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
     const gone = (socket: typeof dashboard) =>
       new Promise<string>((resolve) => socket.on('disconnect', (reason) => resolve(reason)));
     const [dashboardGone, posGone] = [gone(dashboard), gone(posSocketIo)];
+    // What the socket.io POS client heard, in order: its ack, then its disconnect.
+    const ioHeard: string[] = [];
+    posSocketIo.on('disconnect', (reason) => ioHeard.push(`disconnect ${reason}`));
     await waitUntil(
       () => dashboard.connected && posSocketIo.connected && posWs.readyState === WebSocket.OPEN,
       10_000,
       'the clients connected',
     );
+    // A sale the iKKM takes 4 s to print, sent through socket.io /pos, in flight at the stop.
+    await addSimFault(world.ikkm, { kind: 'delay', match: '/api', delayMs: 4_000, count: 1 });
+    const ioAnswer = posSocketIo
+      .timeout(60_000)
+      .emitWithAck('new_transaction', {
+        cashier: 'Петров Б.',
+        doc_type: 2,
+        pyment_type: 0,
+        wares: [{ name: 'Кофе', barcode: '2', tax_number: 0, price: 56.78, quantity: 1 }],
+      })
+      .then((ack: unknown) => {
+        ioHeard.push('ack');
+        return ack;
+      });
     // Two sales the register takes 4 s and 2 s to print, one after the other: a /ws frame and a
     // /sale, both still in flight when the cloud is told to stop.
     await addSimFault(world.cashCore, { kind: 'delay', match: 'TradeOperation', delayMs: 4_000 });
@@ -145,6 +162,7 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
       'the sale sent to the agent',
     );
     expect(wsHeard).toEqual([]);
+    expect(ioHeard).toEqual([]);
     const stopped = world.cloud.stop('SIGTERM');
     // While it answers what it took, the load balancer is told to send it nothing new.
     await waitUntil(
@@ -170,6 +188,12 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
     // A transport close, not "io server disconnect": socket.io's client reconnects after it.
     expect(await dashboardGone).toBe('transport close');
     expect(await posGone).toBe('transport close');
+    // The socket.io event taken before the stop was acknowledged before its connection closed.
+    expect(ioHeard).toEqual(['ack', 'disconnect transport close']);
+    expect(await ioAnswer).toMatchObject({
+      event: 'onnew_transaction',
+      data: { error: false, error_code: 0, amount: 5_678 },
+    });
     expect(await inFlight).toMatchObject({ status: 'success', code: 0 });
 
     await world.startCloud();
@@ -178,5 +202,6 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
     const journal = await world.journal(world.cashCore);
     expect(journal.filter((e) => e.total === 4_200)).toHaveLength(1);
     expect(journal.filter((e) => e.total === 1_234)).toHaveLength(1);
+    expect((await world.journal(world.ikkm)).filter((e) => e.total === 5_678)).toHaveLength(1);
   });
 });

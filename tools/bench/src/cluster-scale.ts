@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     label: 'bench-cluster',
   });
   let fleet: Fleet | undefined;
+  let finished = false;
   try {
     await world.start(say);
     const credentials = await enrollFleet(world.api, {
@@ -192,10 +193,13 @@ async function main(): Promise<void> {
     const markdown = report(options, runs, loss, floor);
     if (options.write) writeSection('cluster', markdown);
     else say(markdown);
+    finished = true;
   } finally {
     await fleet?.stop();
     await world.stop();
-    dir.remove();
+    // A failed run keeps its logs (each instance's, HAProxy's): the reason is in them.
+    if (finished) dir.remove();
+    else say(`logs kept in ${join(dir.path, 'logs')}`);
   }
 
   async function floorRun(

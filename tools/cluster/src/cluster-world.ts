@@ -21,7 +21,7 @@ import {
   startMosquitto,
   waitUntil,
 } from '@kassa-relay/testing';
-import { HAPROXY, haproxyConfig } from './haproxy';
+import { HAPROXY, haproxyConfig, haproxyServerStates } from './haproxy';
 
 export interface ClusterOptions {
   /** PostgreSQL's data, each instance's data directory, the agent's config and journal. */
@@ -196,11 +196,13 @@ export class ClusterWorld {
   private async startLoadBalancer(): Promise<void> {
     const port = this.options.port || (await freePort());
     const configFile = join(this.options.dir, 'haproxy.cfg');
+    const statsSocket = join(this.options.dir, 'haproxy.sock');
     writeFileSync(
       configFile,
       haproxyConfig(
         port,
         this.instances.map((i) => ({ name: i.id, port: i.port })),
+        statsSocket,
       ),
     );
     this.loadBalancer = this.processes.start({
@@ -213,6 +215,19 @@ export class ClusterWorld {
     });
     this.url = `http://127.0.0.1:${port}`;
     await this.ready(this.loadBalancer, this.url, 30_000, 'HAProxy to pass requests to the cloud');
+    // HAProxy counts every server up until its first check, spread over the first second: requests
+    // meanwhile go to instances not started yet (each retry to another one may still find one).
+    const stopped = this.instances.filter((instance) => !instance.program).map((instance) => instance.id);
+    if (stopped.length > 0)
+      await waitUntil(
+        async () => {
+          const states = await haproxyServerStates(statsSocket);
+          return stopped.every((id) => states.get(id)?.startsWith('DOWN'));
+        },
+        10_000,
+        'HAProxy to find the instances not started down',
+        50,
+      );
   }
 
   private async createStore(): Promise<void> {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 
 /** Debian's HAProxy (in /usr/sbin, which a non-root PATH may lack), else whatever PATH finds. */
 export const HAPROXY = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
@@ -13,23 +14,30 @@ export interface Backend {
  * HAProxy in front of the cloud instances: round robin, no stickiness (any instance answers any
  * request; WebSocket upgrades — /ws, socket.io — are tunnelled to the instance they reached), an
  * instance out of rotation within ~2 s of failing `/health/ready`, and a request whose connection
- * to an instance was refused sent to another (`option redispatch`). The same shape as
+ * to an instance was refused sent to another at each retry (`option redispatch 1`). The same shape as
  * deploy/haproxy/haproxy.cfg, on 127.0.0.1.
  */
-export function haproxyConfig(listenPort: number, backends: Backend[]): string {
+export function haproxyConfig(listenPort: number, backends: Backend[], statsSocket: string): string {
   return [
     'global',
     '  maxconn 4000',
+    // What HAProxy thinks of each instance (`haproxyServerStates`).
+    `  stats socket ${statsSocket} mode 600 level user`,
+    // Into haproxy.log (its stderr): each request with the server it went to, and every check.
+    '  log stderr format raw local0',
     '',
     'defaults',
     '  mode http',
+    '  log global',
+    '  option httplog',
     '  timeout connect 2s',
     // A /sale may wait KASSA_POS_WAIT_MS (20 s by default) for the register; a WS stays open.
     '  timeout client 90s',
     '  timeout server 90s',
     '  timeout tunnel 1h',
     '  retries 3',
-    '  option redispatch',
+    // At each retry, not only the last: an instance not yet found down would take three attempts.
+    '  option redispatch 1',
     '',
     'frontend kassa',
     `  bind 127.0.0.1:${listenPort}`,
@@ -44,4 +52,27 @@ export function haproxyConfig(listenPort: number, backends: Backend[]): string {
     ),
     '',
   ].join('\n');
+}
+
+/**
+ * Each server's state as HAProxy has it ("UP", "DOWN", "UP 1/2", …), by name, from `show stat` on
+ * its stats socket.
+ */
+export function haproxyServerStates(statsSocket: string): Promise<Map<string, string>> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(statsSocket);
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write('show stat\n'));
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [header, ...rows] = text.trim().split('\n');
+      const columns = (header ?? '').replace(/^# /, '').split(',');
+      const [name, status] = [columns.indexOf('svname'), columns.indexOf('status')];
+      resolve(
+        new Map(rows.map((row) => row.split(',')).map((cells) => [cells[name] ?? '', cells[status] ?? ''])),
+      );
+    });
+  });
 }

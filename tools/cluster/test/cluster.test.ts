@@ -38,7 +38,6 @@ async function saleUntilFinal(baseUrl: string, posKey: string, body: object, dea
   }
 }
 
-/** Sale entries in a simulator's journal (a receipt the device registered). */
 /** Results each instance took from the broker (its /metrics). */
 async function resultsConsumed(instances: { url: string }[]): Promise<number[]> {
   return Promise.all(
@@ -52,6 +51,7 @@ async function resultsConsumed(instances: { url: string }[]): Promise<number[]> 
   );
 }
 
+/** Sale entries in a simulator's journal (a receipt the device registered). */
 async function salesPrinted(simUrl: string): Promise<number> {
   const response = await fetch(`${simUrl}/_sim/journal`);
   const { entries } = (await response.json()) as { entries: { kind: string }[] };
