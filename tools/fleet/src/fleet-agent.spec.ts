@@ -154,4 +154,35 @@ describe('fleet agent', () => {
     await waitUntil(() => cloud.heard.results.length === 1, 10_000, 'a result after the restart');
     expect(cloud.heard.results[0]?.status).toBe('done');
   });
+
+  it('names a new link in every CONNECT, also in the attempts of one outage', async () => {
+    // The links the wills of its CONNECTs named, in order. The first two are taken and never
+    // answered, as by a broker too busy to send CONNACK before the agent gives up: had the broker
+    // armed their wills, they would end those links.
+    const wills: string[] = [];
+    broker = await startTestBroker({
+      admit: (clientId, connect) => {
+        if (clientId !== `kassa-agent-${AGENT}`) return true;
+        const will = parseEnvelope(presenceEnvelopeSchema, Buffer.from(connect.will?.payload ?? ''));
+        wills.push(will.ok ? String(will.value.link) : 'no will');
+        return wills.length > 2;
+      },
+    });
+    const cloud = await listen(broker.url);
+    probe = cloud.client;
+    agent = new FleetAgent(
+      {
+        agentId: AGENT,
+        mqtt: { url: broker.url, username: AGENT, password: 'secret' },
+        registers: [{ id: REGISTER, kind: 'ikkm' }],
+      },
+      { ...DEFAULT_FLEET_AGENT_OPTIONS, reconnectMinMs: 50, reconnectMaxMs: 100, connectTimeoutMs: 300 },
+    );
+    agent.start();
+    await waitUntil(() => cloud.heard.presence.includes('online'), 10_000, 'presence online');
+    expect(wills).toHaveLength(3);
+    expect(new Set(wills).size).toBe(3);
+    expect(wills[2]).toBe(agent.linkId);
+    expect(cloud.heard.links).toContain(`presence:online:${agent.linkId}`);
+  });
 });

@@ -52,6 +52,8 @@ export interface FleetAgentOptions {
   reconnectMaxMs: number;
   /** How long the "device" takes per command (0: answer at once). */
   deviceMs: number;
+  /** A CONNECT without CONNACK is given up after this, and tried again (the real agent's 10 s). */
+  connectTimeoutMs: number;
   /** Replaces the broker address the enrollment gave (a tunnel, another listener). */
   mqttUrl?: string;
   agentVersion: string;
@@ -67,6 +69,7 @@ export const DEFAULT_FLEET_AGENT_OPTIONS: FleetAgentOptions = {
   // is what most of its agents do after a broker restart.
   reconnectMaxMs: 5_000,
   deviceMs: 0,
+  connectTimeoutMs: 10_000,
   agentVersion: 'fleet-0.1.0',
 };
 
@@ -152,7 +155,12 @@ export class FleetAgent {
     client.on('offline', () => {
       // Read by mqtt.js right after this event, when it arms its retry timer for this outage.
       client.options.reconnectPeriod = this.reconnectPeriod();
-      // The next connection is a new link, with a will of its own.
+    });
+    // Every CONNECT is a new link, with a will of its own, as apps/agent's: an attempt the broker
+    // took but the agent gave up on (no CONNACK within connectTimeout, in a storm) ends its link
+    // with the will, and an `online` of that link after it is late news the cloud ignores.
+    // `offline` comes once per outage; `reconnect`, before each attempt's CONNECT is built.
+    client.on('reconnect', () => {
       this.link = randomUUID();
       client.options.will = { ...client.options.will!, payload: Buffer.from(this.presence('offline')) };
     });
@@ -220,7 +228,10 @@ export class FleetAgent {
         : {}),
       keepalive: this.options.keepaliveSec,
       reconnectPeriod: this.reconnectPeriod(),
-      connectTimeout: 10_000,
+      connectTimeout: this.options.connectTimeoutMs,
+      // A refused CONNECT (the broker's credential store away, say) is tried again, as the real
+      // agent does after any refusal; mqtt.js would give up for good.
+      reconnectOnConnackError: true,
       // Subscribed again on every connect, before presence says "online" (as the real agent does).
       resubscribe: false,
       username: link.username,

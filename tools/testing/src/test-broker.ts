@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type ConnectPacket } from 'aedes';
 
 export interface TestBroker {
   url: string;
@@ -18,13 +18,18 @@ export interface TestBroker {
 export async function startTestBroker(
   options: {
     port?: number;
-    /** Which clients may connect now (all when absent); a refused client retries as after any refusal. */
-    admit?: (clientId: string) => boolean;
+    /**
+     * Which clients may connect now (all when absent), given the client id and the CONNECT itself
+     * (its will, say); a refused client retries as after any refusal.
+     */
+    admit?: (clientId: string, connect: ConnectPacket) => boolean;
   } = {},
 ): Promise<TestBroker> {
   const admit = options.admit;
   const broker = await Aedes.createBroker(
-    admit ? { preConnect: (_client, packet, callback) => callback(null, admit(packet.clientId)) } : {},
+    admit
+      ? { preConnect: (_client, packet, callback) => callback(null, admit(packet.clientId, packet)) }
+      : {},
   );
   // As the product's broker: no Nagle delay on small MQTT packets.
   const server: Server = createServer({ noDelay: true }, broker.handle);
