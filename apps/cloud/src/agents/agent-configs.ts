@@ -91,6 +91,9 @@ export class AgentConfigs {
         if (!agent || agent.disabledAt) continue;
         await this.relay.publishConfig(await this.envelope(agentId));
       } catch (error) {
+        // A cloud stopping drops what it was sending (each agent gets its list at its next online):
+        // not a warning per agent.
+        if (this.relay.isStopping) return;
         this.log.warn(
           { err: error, agentId },
           'could not send the agent its registers; it gets them when it next comes online',

@@ -191,6 +191,11 @@ export class CommandRelay extends EventEmitter<Events> {
     );
   }
 
+  /** Whether `stop` was called: the link is going, and what cannot be published now waits for the next start. */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
   /** Whether the link to the broker is up (readiness). */
   get connected(): boolean {
     return this.client?.connected ?? false;
