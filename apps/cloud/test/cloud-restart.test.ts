@@ -161,6 +161,12 @@ describe('cloud restart: nothing lost, nothing doubled', () => {
       10_000,
       'the sale sent to the agent',
     );
+    // The socket.io sale too (one arriving after the stop began would be turned away).
+    await waitUntil(
+      async () => (await world.prisma.fiscalDocument.count({ where: { total: 5_678n } })) === 1,
+      10_000,
+      'the socket.io sale sent to the agent',
+    );
     expect(wsHeard).toEqual([]);
     expect(ioHeard).toEqual([]);
     const stopped = world.cloud.stop('SIGTERM');

@@ -8,7 +8,7 @@
  *   npm run bench:cluster                      (~6 minutes; rewrites its section of docs/benchmarks.md)
  *   npm run bench:cluster -- --help
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClusterWorld } from '@kassa-relay/cluster';
@@ -199,7 +199,10 @@ async function main(): Promise<void> {
     await world.stop();
     // A failed run keeps its logs (each instance's, HAProxy's): the reason is in them.
     if (finished) dir.remove();
-    else say(`logs kept in ${join(dir.path, 'logs')}`);
+    else {
+      rmSync(join(dir.path, 'run'), { recursive: true, force: true });
+      say(`logs kept in ${join(dir.path, 'logs')}`);
+    }
   }
 
   async function floorRun(

@@ -226,7 +226,6 @@ export class ClusterWorld {
         },
         10_000,
         'HAProxy to find the instances not started down',
-        50,
       );
   }
 

@@ -23,7 +23,8 @@ export function haproxyConfig(listenPort: number, backends: Backend[], statsSock
     '  maxconn 4000',
     // What HAProxy thinks of each instance (`haproxyServerStates`).
     `  stats socket ${statsSocket} mode 600 level user`,
-    // Into haproxy.log (its stderr): each request with the server it went to, and every check.
+    // Into haproxy.log (its stderr): each request with the server it went to, and each instance
+    // found down or up again.
     '  log stderr format raw local0',
     '',
     'defaults',
@@ -36,7 +37,7 @@ export function haproxyConfig(listenPort: number, backends: Backend[], statsSock
     '  timeout server 90s',
     '  timeout tunnel 1h',
     '  retries 3',
-    // At each retry, not only the last: an instance not yet found down would take three attempts.
+    // Another instance at each retry (round robin does so already; `1` says it for any algorithm).
     '  option redispatch 1',
     '',
     'frontend kassa',
@@ -61,6 +62,8 @@ export function haproxyConfig(listenPort: number, backends: Backend[], statsSock
 export function haproxyServerStates(statsSocket: string): Promise<Map<string, string>> {
   return new Promise((resolve, reject) => {
     const socket = connect(statsSocket);
+    // HAProxy answers one command and closes; one that does not within 2 s is taken as an error.
+    socket.setTimeout(2_000, () => socket.destroy(new Error('HAProxy stats socket: no answer within 2 s')));
     let text = '';
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write('show stat\n'));

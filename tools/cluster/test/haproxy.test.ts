@@ -62,21 +62,34 @@ describe('HAProxy as the cluster configures it', () => {
     dir.remove();
   });
 
-  it('tells on its stats socket which instances its checks found down, and which up', async () => {
-    await waitUntil(
+  /** Until HAProxy's first checks have found cloud-1 up and the other two down ("UP 1/2" before). */
+  const checked = () =>
+    waitUntil(
       async () => {
-        const states = await haproxyServerStates(statsSocket).catch(() => new Map<string, string>());
-        return states.get('cloud-2') === 'DOWN' && states.get('cloud-3') === 'DOWN';
+        const states = await haproxyServerStates(statsSocket);
+        return (
+          states.get('cloud-1') === 'UP' &&
+          states.get('cloud-2') === 'DOWN' &&
+          states.get('cloud-3') === 'DOWN'
+        );
       },
       10_000,
-      'HAProxy to find cloud-2 and cloud-3 down',
+      'HAProxy to find cloud-1 up, cloud-2 and cloud-3 down',
     );
+
+  it('tells on its stats socket which instances its checks found down, and which up', async () => {
+    await checked();
     const states = await haproxyServerStates(statsSocket);
-    expect(states.get('cloud-1')).toBe('UP');
+    expect([...states.entries()].filter(([name]) => name.startsWith('cloud-'))).toEqual([
+      ['cloud-1', 'UP'],
+      ['cloud-2', 'DOWN'],
+      ['cloud-3', 'DOWN'],
+    ]);
     expect(haproxy.child.exitCode).toBeNull();
   });
 
   it('once they are found down, sends every request to the instance that is up', async () => {
+    await checked();
     reached.length = 0;
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, n) =>

@@ -149,6 +149,7 @@ export class FleetAgent {
 
   start(): void {
     this.stopping = false;
+    this.link = randomUUID();
     const client = mqtt.connect(this.options.mqttUrl ?? this.credentials.mqtt.url, this.clientOptions());
     this.client = client;
     client.on('connect', () => this.onConnect(client));

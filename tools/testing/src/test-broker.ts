@@ -20,17 +20,23 @@ export async function startTestBroker(
     port?: number;
     /**
      * Which clients may connect now (all when absent), given the client id and the CONNECT itself
-     * (its will, say); a refused client retries as after any refusal.
+     * (its will, say). One not admitted gets no answer at all (no CONNACK, the connection left
+     * open), as from a broker too busy to answer: it tries again after its connect timeout.
      */
     admit?: (clientId: string, connect: ConnectPacket) => boolean;
+    /** Which clients are refused now (none when absent): CONNACK "not authorized", then closed. */
+    refuse?: (clientId: string) => boolean;
   } = {},
 ): Promise<TestBroker> {
-  const admit = options.admit;
-  const broker = await Aedes.createBroker(
-    admit
+  const { admit, refuse } = options;
+  const broker = await Aedes.createBroker({
+    ...(admit
       ? { preConnect: (_client, packet, callback) => callback(null, admit(packet.clientId, packet)) }
-      : {},
-  );
+      : {}),
+    ...(refuse
+      ? { authenticate: (client, _username, _password, callback) => callback(null, !refuse(client.id)) }
+      : {}),
+  });
   // As the product's broker: no Nagle delay on small MQTT packets.
   const server: Server = createServer({ noDelay: true }, broker.handle);
   await new Promise<void>((resolve, reject) => {

@@ -191,7 +191,7 @@ export class CommandRelay extends EventEmitter<Events> {
     );
   }
 
-  /** Whether `stop` was called: the link is going, and what cannot be published now waits for the next start. */
+  /** Whether `stop` was called: the link is going, and whatever is published now is dropped. */
   get isStopping(): boolean {
     return this.stopping;
   }
