@@ -10,7 +10,7 @@ import {
 } from '@kassa-relay/protocol';
 import { startTestBroker, type TestBroker, waitUntil } from '@kassa-relay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_FLEET_AGENT_OPTIONS, FleetAgent } from './fleet-agent';
+import { DEFAULT_FLEET_AGENT_OPTIONS, FleetAgent, type FleetAgentOptions } from './fleet-agent';
 
 const AGENT = 'agent-0123456789ab';
 const REGISTER = 'reg-1';
@@ -67,6 +67,20 @@ const receipt = (externalNumber: string): CommandEnvelopeInput['command'] => ({
   externalNumber,
 });
 
+/** The fleet agent under test, started, on the broker at `url`. */
+function startAgent(url: string, options: Partial<FleetAgentOptions>): FleetAgent {
+  const agent = new FleetAgent(
+    {
+      agentId: AGENT,
+      mqtt: { url, username: AGENT, password: 'secret' },
+      registers: [{ id: REGISTER, kind: 'ikkm' }],
+    },
+    { ...DEFAULT_FLEET_AGENT_OPTIONS, ...options },
+  );
+  agent.start();
+  return agent;
+}
+
 describe('fleet agent', () => {
   let broker: TestBroker | undefined;
   let agent: FleetAgent | undefined;
@@ -82,15 +96,7 @@ describe('fleet agent', () => {
     broker = await startTestBroker();
     const cloud = await listen(broker.url);
     probe = cloud.client;
-    agent = new FleetAgent(
-      {
-        agentId: AGENT,
-        mqtt: { url: broker.url, username: AGENT, password: 'secret' },
-        registers: [{ id: REGISTER, kind: 'ikkm' }],
-      },
-      { ...DEFAULT_FLEET_AGENT_OPTIONS, heartbeatIntervalSec: 3600 },
-    );
-    agent.start();
+    agent = startAgent(broker.url, { heartbeatIntervalSec: 3600 });
     await waitUntil(() => cloud.heard.presence.includes('online'), 10_000, 'presence online');
     await waitUntil(() => cloud.heard.heartbeats > 0, 10_000, 'a heartbeat');
 
@@ -130,15 +136,7 @@ describe('fleet agent', () => {
   it('comes back after a broker restart and says online again', async () => {
     broker = await startTestBroker();
     const port = broker.port;
-    agent = new FleetAgent(
-      {
-        agentId: AGENT,
-        mqtt: { url: broker.url, username: AGENT, password: 'secret' },
-        registers: [{ id: REGISTER, kind: 'ikkm' }],
-      },
-      { ...DEFAULT_FLEET_AGENT_OPTIONS, reconnectMinMs: 50, reconnectMaxMs: 200 },
-    );
-    agent.start();
+    agent = startAgent(broker.url, { reconnectMinMs: 50, reconnectMaxMs: 200 });
     await waitUntil(() => agent!.connected, 10_000, 'the first connect');
     const firstLink = agent.linkId;
     await broker.close();
@@ -170,15 +168,7 @@ describe('fleet agent', () => {
     });
     const cloud = await listen(broker.url);
     probe = cloud.client;
-    agent = new FleetAgent(
-      {
-        agentId: AGENT,
-        mqtt: { url: broker.url, username: AGENT, password: 'secret' },
-        registers: [{ id: REGISTER, kind: 'ikkm' }],
-      },
-      { ...DEFAULT_FLEET_AGENT_OPTIONS, reconnectMinMs: 50, reconnectMaxMs: 100, connectTimeoutMs: 300 },
-    );
-    agent.start();
+    agent = startAgent(broker.url, { reconnectMinMs: 50, reconnectMaxMs: 100, connectTimeoutMs: 300 });
     await waitUntil(() => cloud.heard.presence.includes('online'), 10_000, 'presence online');
     // Three at least (on a loaded machine the admitted one may time out too), each its own.
     expect(wills.length).toBeGreaterThanOrEqual(3);
@@ -195,15 +185,7 @@ describe('fleet agent', () => {
     });
     const cloud = await listen(broker.url);
     probe = cloud.client;
-    agent = new FleetAgent(
-      {
-        agentId: AGENT,
-        mqtt: { url: broker.url, username: AGENT, password: 'secret' },
-        registers: [{ id: REGISTER, kind: 'ikkm' }],
-      },
-      { ...DEFAULT_FLEET_AGENT_OPTIONS, reconnectMinMs: 50, reconnectMaxMs: 100 },
-    );
-    agent.start();
+    agent = startAgent(broker.url, { reconnectMinMs: 50, reconnectMaxMs: 100 });
     await waitUntil(() => cloud.heard.presence.includes('online'), 10_000, 'presence online');
     expect(refusals).toBe(3);
   });
